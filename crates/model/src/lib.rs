@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+
+mod bytesize;
+mod fault;
+mod octal;
+mod policy;
+mod signal;
+mod state;
+
+pub use bytesize::ByteSize;
+pub use fault::Fault;
+pub use octal::OctalMode;
+pub use policy::{AutoRestart, ExitCodes, LogLevel, parse_bool};
+pub use signal::Signal;
+pub use state::{ProcessState, SupervisorState};
+
+/// The error every value parser of this crate returns: the message is Supervisor's
+/// wording for the bad value (datatypes.py), ready to be put after the option's name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ValueError(pub String);

@@ -1,0 +1,2 @@
+//! `supervisord`: a thin main; everything lives in the supervisor-daemon crate.
+fn main() {}
