@@ -55,6 +55,8 @@ pub struct SupervisordConfig {
     pub minfds: u64,
     pub minprocs: u64,
     pub nocleanup: bool,
+    /// As written (`~` expanded), not made absolute: Supervisor creates AUTO logs
+    /// relative to its working directory at that time.
     pub childlogdir: PathBuf,
     pub user: Option<UserSpec>,
     pub directory: Option<PathBuf>,
@@ -83,7 +85,9 @@ pub struct UnixHttpServerConfig {
     pub section: String,
     pub file: PathBuf,
     pub chmod: OctalMode,
-    /// `chown=user[:group]`, resolved to ids.
+    /// `chown=user[:group]`, resolved to ids. Without `:group` the gid is
+    /// [`crate::UNCHANGED_GID`] (`u32::MAX`, i.e. `-1` for chown(2): left alone),
+    /// as Supervisor's `(uid, -1)`.
     pub chown: Option<(u32, u32)>,
     pub auth: Option<Credentials>,
 }
@@ -115,14 +119,26 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// `[supervisorctl]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `[supervisorctl]`. `Debug` never prints the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SupervisorctlConfig {
     pub serverurl: String,
     pub username: Option<String>,
     pub password: Option<String>,
     pub prompt: String,
     pub history_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SupervisorctlConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SupervisorctlConfig")
+            .field("serverurl", &self.serverurl)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("prompt", &self.prompt)
+            .field("history_file", &self.history_file)
+            .finish()
+    }
 }
 
 /// `[rpcinterface:x]`: kept so a missing `supervisor` interface can be honoured.
@@ -157,6 +173,8 @@ pub struct FcgiConfig {
     /// `unix:///abs/path` or `tcp://host:port`, expanded.
     pub socket: String,
     pub socket_backlog: Option<u32>,
+    /// `socket_owner=user[:group]` (gid [`crate::UNCHANGED_GID`] without a group),
+    /// or, for a unix socket, the program's `user` when it is not supervisord's.
     pub socket_owner: Option<(u32, u32)>,
     pub socket_mode: OctalMode,
 }
@@ -238,6 +256,7 @@ pub struct ProcessConfig {
     /// The section's own `environment=` (expanded), in order. The `[supervisord]`
     /// environment is applied to the daemon's own environment, as Supervisor does.
     pub environment: Vec<(String, String)>,
+    /// As written after expansion: no `~`, not validated (the child fails to chdir).
     pub directory: Option<PathBuf>,
     pub umask: Option<OctalMode>,
     /// `serverurl=`; `None` means `AUTO`.
@@ -257,5 +276,31 @@ impl Config {
 
     pub fn group(&self, name: &str) -> Option<&GroupConfig> {
         self.groups.iter().find(|g| g.name == name)
+    }
+
+    /// The environment Supervisor stores on a process: `[supervisord] environment`
+    /// updated by the section's own `environment=` (a Python dict update: a key
+    /// keeps its first position and takes the last value).
+    pub fn effective_environment(&self, process: &ProcessConfig) -> Vec<(String, String)> {
+        let mut env = self.supervisord.environment.clone();
+        for (k, v) in &process.environment {
+            match env.iter_mut().find(|(ek, _)| ek == k) {
+                Some((_, slot)) => slot.clone_from(v),
+                None => env.push((k.clone(), v.clone())),
+            }
+        }
+        env
+    }
+}
+
+impl ProcessConfig {
+    /// Supervisor's namespec (options.py `make_namespec`): the bare name when the
+    /// group and process names are equal, else `group:name`.
+    pub fn namespec(&self) -> String {
+        if self.group == self.name {
+            self.name.clone()
+        } else {
+            format!("{}:{}", self.group, self.name)
+        }
     }
 }

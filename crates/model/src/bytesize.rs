@@ -47,7 +47,7 @@ impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0;
         for (suffix, m) in [("GB", 1u64 << 30), ("MB", 1 << 20), ("KB", 1 << 10)] {
-            if n != 0 && n % m == 0 {
+            if n != 0 && n.is_multiple_of(m) {
                 return write!(f, "{}{suffix}", n / m);
             }
         }

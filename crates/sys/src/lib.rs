@@ -1,1 +1,32 @@
 #![doc = include_str!("../README.md")]
+
+mod child;
+mod command;
+mod daemon;
+mod errno;
+mod exit;
+mod privileges;
+mod pyrepr;
+mod reaper;
+mod rlimit;
+mod rotate;
+mod signal;
+mod spawn;
+#[cfg(test)]
+mod spawn_tests;
+
+pub use command::{
+    CommandError, DEFAULT_PATH, ResolvedCommand, ShlexError, resolve_command, shlex_split,
+};
+pub use daemon::{DaemonError, DaemonNote, daemonize, hostname, remove_pidfile, write_pidfile};
+pub use errno::errno_name;
+pub use exit::ExitStatus;
+pub use privileges::{PrivilegeError, drop_privileges};
+pub use pyrepr::py_repr;
+pub use reaper::{Orphan, Reaper, ReaperConfig, ReaperError, set_child_subreaper};
+pub use rlimit::{RlimitError, raise_rlimits};
+pub use rotate::RotatingFile;
+pub use signal::kill;
+pub use spawn::{Child, SpawnError, SpawnSpec, SpawnUser, spawn};
+
+pub mod localtime;

@@ -1,0 +1,418 @@
+//! supervisord's command line, byte-compatible with Supervisor 4.3 (options.py
+//! `Options.realize`, `ServerOptions.__init__`, Python's `getopt.getopt`; spec §3.1,
+//! Appendix B). It owns the option definitions, the help and version texts, the exact
+//! error messages and the overrides of `[supervisord]` values. It does not load the
+//! config file, print anything or exit: the binary does that with [`CliAction`] and
+//! [`CliExit`].
+//!
+//! The options are *defined* with clap ([`command`]), but parsed by a thin layer
+//! that reproduces getopt, because clap cannot: Python's getopt stops at the first
+//! positional argument, accepts any unique prefix of a long option (`--conf=x`), takes
+//! `-?`, and Supervisor reports bad values and repeated options with its own texts
+//! (`invalid value for -e 'x': ...`, `conflicting command line option '-e'`) after
+//! getopt has accepted the whole line.
+
+mod getopt;
+mod values;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use clap::{Arg, ArgAction, Command};
+use supervisor_config::{LogFile, SupervisordConfig};
+use supervisor_model::{ByteSize, LogLevel, OctalMode};
+
+use crate::mainlog::python_repr_str as repr;
+use getopt::{Given, getopt, specs};
+use values::{
+    byte_size, clamp_u64, existing_directory, existing_dirpath, logging_level, normalize_path,
+    python_int, resolve_user,
+};
+
+/// What `-v/--version` prints (plus a newline). We print Supervisor's version, not
+/// ours: supervisor-rs is a drop-in, and scripts and config-management tools parse
+/// `supervisord -v` to decide which features exist. supervisorctl compares the
+/// XML-RPC API version (`getAPIVersion`), not this string.
+pub const VERSION: &str = "4.3.0";
+
+/// supervisord.py's module docstring (Supervisor 4.3.0), which `-h` prints with `%s`
+/// replaced by argv[0], followed by the newline options.py `help` appends.
+const SUPERVISORD_DOC: &str = "\
+supervisord -- run a set of applications as daemons.
+
+Usage: %s [options]
+
+Options:
+-c/--configuration FILENAME -- configuration file path (searches if not given)
+-n/--nodaemon -- run in the foreground (same as 'nodaemon=true' in config file)
+-s/--silent -- no logs to stdout (maps to 'silent=true' in config file)
+-h/--help -- print this usage message and exit
+-v/--version -- print supervisord version number and exit
+-u/--user USER -- run supervisord as this user (or numeric uid)
+-m/--umask UMASK -- use this umask for daemon subprocess (default is 022)
+-d/--directory DIRECTORY -- directory to chdir to when daemonized
+-l/--logfile FILENAME -- use FILENAME as logfile path
+-y/--logfile_maxbytes BYTES -- use BYTES to limit the max size of logfile
+-z/--logfile_backups NUM -- number of backups to keep when max bytes reached
+-e/--loglevel LEVEL -- use LEVEL as log level (debug,info,warn,error,critical)
+-j/--pidfile FILENAME -- write a pid file for the daemon process to FILENAME
+-i/--identifier STR -- identifier used for this instance of supervisord
+-q/--childlogdir DIRECTORY -- the log directory for child process logs
+-k/--nocleanup --  prevent the process from performing cleanup (removal of
+                   old automatic child log files) at startup.
+-a/--minfds NUM -- the minimum number of file descriptors for start success
+-t/--strip_ansi -- strip ansi escape codes from process output
+--minprocs NUM  -- the minimum number of processes available for start success
+--profile_options OPTIONS -- run supervisord under profiler and output
+                             results based on OPTIONS, which  is a comma-sep'd
+                             list of 'cumulative', 'calls', and/or 'callers',
+                             e.g. 'cumulative,callers')
+";
+
+/// Our extensions, listed after Supervisor's own options so the first lines and the
+/// option list stay identical to Supervisor's help.
+const EXTENSIONS_DOC: &str = "
+Extensions (supervisor-rs):
+--convert-config FILENAME -- print FILENAME (a supervisord.conf) converted to TOML
+                             and exit
+";
+
+/// Long options that are ours, not Supervisor's: they match only when spelled in
+/// full, so every prefix Supervisor accepts (`--con` = `--configuration`) keeps its
+/// meaning.
+const EXTENSIONS: &[&str] = &["convert-config"];
+
+/// The command-line overrides of `[supervisord]` (`None`/`false` = not given).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cli {
+    /// argv[0], for `For help, use <argv0> -h` in later usage errors.
+    pub progname: String,
+    /// `-c`: the config file; `None` means search the default locations.
+    pub configuration: Option<PathBuf>,
+    pub nodaemon: bool,
+    pub silent: bool,
+    /// `-u`, resolved against passwd by [`Cli::apply`] (Supervisor checks it after
+    /// reading the config, not while parsing the command line).
+    pub user: Option<String>,
+    pub umask: Option<OctalMode>,
+    /// `-d`, `~` expanded and checked to be a directory.
+    pub directory: Option<PathBuf>,
+    /// `-l`: `syslog`, or an absolute normalized path (options.py `normalize_path`).
+    pub logfile: Option<LogFile>,
+    pub logfile_maxbytes: Option<ByteSize>,
+    pub logfile_backups: Option<u32>,
+    pub loglevel: Option<LogLevel>,
+    /// `-j`, absolute and normalized.
+    pub pidfile: Option<PathBuf>,
+    pub identifier: Option<String>,
+    /// `-q`, `~` expanded and checked to be a directory.
+    pub childlogdir: Option<PathBuf>,
+    pub nocleanup: bool,
+    pub minfds: Option<u64>,
+    pub minprocs: Option<u64>,
+    pub strip_ansi: bool,
+    /// `--profile_options`: accepted (old command lines keep working) and ignored.
+    /// Supervisor runs itself under cProfile with it; there is no Python profiler to
+    /// drive here (use `perf`), so the value has no effect.
+    pub profile_options: Option<String>,
+}
+
+/// What the command line asks for.
+// Built once per start: boxing `Run` would only make matching on it clumsier.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CliAction {
+    /// Start supervisord with these overrides.
+    Run(Cli),
+    /// Print this text to stdout (exactly; it ends with a blank line) and exit 0.
+    Help(String),
+    /// Print [`VERSION`] and a newline to stdout and exit 0.
+    Version,
+    /// Extension: print this supervisord.conf converted to TOML and exit.
+    ConvertConfig(PathBuf),
+}
+
+/// A usage error: print `stderr` (exactly) to stderr and exit with `code`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{stderr}")]
+pub struct CliExit {
+    pub stderr: String,
+    pub code: i32,
+}
+
+impl CliExit {
+    /// options.py `usage`: `Error: <msg>` and `For help, use <argv0> -h`, exit 2. The
+    /// binary uses it for config-file errors too, as Supervisor does.
+    pub fn usage(progname: &str, msg: &str) -> Self {
+        CliExit {
+            stderr: format!("Error: {msg}\nFor help, use {progname} -h\n"),
+            code: 2,
+        }
+    }
+}
+
+/// The option definitions (ids are the long names; `-?` is `help-alias`). The help
+/// text printed by `-h` is Supervisor's own, not clap's rendering.
+pub fn command() -> Command {
+    let flag = |id: &'static str, help: &'static str| {
+        Arg::new(id).long(id).action(ArgAction::SetTrue).help(help)
+    };
+    let value = |id: &'static str, name: &'static str, help: &'static str| {
+        Arg::new(id)
+            .long(id)
+            .value_name(name)
+            .action(ArgAction::Set)
+            .help(help)
+    };
+    Command::new("supervisord")
+        .about("run a set of applications as daemons")
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .args([
+            value("configuration", "FILENAME", "configuration file path").short('c'),
+            flag("nodaemon", "run in the foreground").short('n'),
+            flag("silent", "no logs to stdout").short('s'),
+            flag("help", "print this usage message and exit").short('h'),
+            Arg::new("help-alias")
+                .short('?')
+                .action(ArgAction::SetTrue)
+                .help("print this usage message and exit"),
+            flag("version", "print supervisord version number and exit").short('v'),
+            value("user", "USER", "run supervisord as this user").short('u'),
+            value("umask", "UMASK", "umask for the daemon process").short('m'),
+            value("directory", "DIRECTORY", "chdir here when daemonized").short('d'),
+            value("logfile", "FILENAME", "main log file path").short('l'),
+            value("logfile_maxbytes", "BYTES", "main log rotation size").short('y'),
+            value("logfile_backups", "NUM", "main log backups kept").short('z'),
+            value("loglevel", "LEVEL", "main log level").short('e'),
+            value("pidfile", "FILENAME", "pid file path").short('j'),
+            value("identifier", "STR", "identifier of this instance").short('i'),
+            value("childlogdir", "DIRECTORY", "directory of AUTO child logs").short('q'),
+            flag("nocleanup", "keep old AUTO child logs at startup").short('k'),
+            value("minfds", "NUM", "minimum RLIMIT_NOFILE").short('a'),
+            flag("strip_ansi", "strip ANSI escapes from child output").short('t'),
+            value("minprocs", "NUM", "minimum RLIMIT_NPROC"),
+            value("profile_options", "OPTIONS", "accepted and ignored"),
+            value(
+                "convert-config",
+                "FILENAME",
+                "print FILENAME converted to TOML",
+            ),
+        ])
+}
+
+/// Parses `argv` (argv[0] first) as Supervisor does.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<CliAction, CliExit> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    parse_in(args, &cwd)
+}
+
+/// The option a getopt match stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opt {
+    Help,
+    Version,
+    ConvertConfig,
+    Configuration,
+    Nodaemon,
+    Silent,
+    User,
+    Umask,
+    Directory,
+    Logfile,
+    LogfileMaxbytes,
+    LogfileBackups,
+    Loglevel,
+    Pidfile,
+    Identifier,
+    Childlogdir,
+    Nocleanup,
+    Minfds,
+    Minprocs,
+    StripAnsi,
+    ProfileOptions,
+}
+
+impl Opt {
+    fn from_id(id: &str) -> Option<Opt> {
+        Some(match id {
+            "help" | "help-alias" => Opt::Help,
+            "version" => Opt::Version,
+            "convert-config" => Opt::ConvertConfig,
+            "configuration" => Opt::Configuration,
+            "nodaemon" => Opt::Nodaemon,
+            "silent" => Opt::Silent,
+            "user" => Opt::User,
+            "umask" => Opt::Umask,
+            "directory" => Opt::Directory,
+            "logfile" => Opt::Logfile,
+            "logfile_maxbytes" => Opt::LogfileMaxbytes,
+            "logfile_backups" => Opt::LogfileBackups,
+            "loglevel" => Opt::Loglevel,
+            "pidfile" => Opt::Pidfile,
+            "identifier" => Opt::Identifier,
+            "childlogdir" => Opt::Childlogdir,
+            "nocleanup" => Opt::Nocleanup,
+            "minfds" => Opt::Minfds,
+            "minprocs" => Opt::Minprocs,
+            "strip_ansi" => Opt::StripAnsi,
+            "profile_options" => Opt::ProfileOptions,
+            _ => return None,
+        })
+    }
+}
+
+/// [`parse`] with an explicit working directory (relative `-l`/`-j`/`-d`/`-q` values
+/// are checked and made absolute against it).
+fn parse_in(args: impl IntoIterator<Item = OsString>, cwd: &Path) -> Result<CliAction, CliExit> {
+    let mut args: Vec<OsString> = args.into_iter().collect();
+    let progname = if args.is_empty() {
+        "supervisord".to_owned()
+    } else {
+        args.remove(0).to_string_lossy().into_owned()
+    };
+    let usage = |msg: String| CliExit::usage(&progname, &msg);
+    let specs = specs();
+    let (given, positional) = getopt(&specs, &args).map_err(usage)?;
+    if !positional.is_empty() {
+        let items: Vec<String> = positional
+            .iter()
+            .map(|a| repr(&a.to_string_lossy()))
+            .collect();
+        return Err(usage(format!(
+            "positional arguments are not supported: [{}]",
+            items.join(", ")
+        )));
+    }
+    let mut cli = Cli {
+        progname: progname.clone(),
+        ..Cli::default()
+    };
+    // options.py `realize`: each option in order runs its handler (help and version
+    // exit right there), then a second value for the same setting is an error.
+    for g in &given {
+        match g.spec.opt {
+            Opt::Help => return Ok(CliAction::Help(help_text(&progname))),
+            Opt::Version => return Ok(CliAction::Version),
+            Opt::ConvertConfig => return Ok(CliAction::ConvertConfig(PathBuf::from(&g.value))),
+            _ => {}
+        }
+        let conflict = cli.set(g, cwd).map_err(|msg| {
+            usage(format!(
+                "invalid value for {} {}: {msg}",
+                g.spelled,
+                repr(&g.value.to_string_lossy())
+            ))
+        })?;
+        if conflict {
+            return Err(usage(format!(
+                "conflicting command line option {}",
+                repr(&g.spelled)
+            )));
+        }
+    }
+    Ok(CliAction::Run(cli))
+}
+
+/// Stores `slot = Some(value)`; true if it was already set.
+fn store<T>(slot: &mut Option<T>, value: T) -> bool {
+    let was_set = slot.is_some();
+    *slot = Some(value);
+    was_set
+}
+
+fn raise(flag: &mut bool) -> bool {
+    std::mem::replace(flag, true)
+}
+
+impl Cli {
+    /// Runs the option's handler (Supervisor's datatypes.py converter) and stores the
+    /// value. `Err` is the handler's message; `Ok(true)` means the setting was given
+    /// before (a conflict).
+    fn set(&mut self, g: &Given<'_>, cwd: &Path) -> Result<bool, String> {
+        let raw = g.value.as_os_str();
+        let text = raw.to_string_lossy();
+        Ok(match g.spec.opt {
+            Opt::Configuration => store(&mut self.configuration, PathBuf::from(raw)),
+            Opt::Nodaemon => raise(&mut self.nodaemon),
+            Opt::Silent => raise(&mut self.silent),
+            Opt::Nocleanup => raise(&mut self.nocleanup),
+            Opt::StripAnsi => raise(&mut self.strip_ansi),
+            Opt::User => store(&mut self.user, text.into_owned()),
+            Opt::Identifier => store(&mut self.identifier, text.into_owned()),
+            Opt::ProfileOptions => store(&mut self.profile_options, text.into_owned()),
+            Opt::Umask => {
+                let umask = text.parse::<OctalMode>().map_err(|e| e.0)?;
+                store(&mut self.umask, umask)
+            }
+            Opt::Directory => store(&mut self.directory, existing_directory(raw, cwd)?),
+            Opt::Childlogdir => store(&mut self.childlogdir, existing_directory(raw, cwd)?),
+            Opt::Logfile => {
+                let path = existing_dirpath(raw, cwd)?;
+                // options.py `realize`: "syslog" is not a path.
+                let logfile = if path.as_os_str() == "syslog" {
+                    LogFile::Syslog
+                } else {
+                    LogFile::Path(normalize_path(&path, cwd))
+                };
+                store(&mut self.logfile, logfile)
+            }
+            Opt::Pidfile => {
+                let path = existing_dirpath(raw, cwd)?;
+                store(&mut self.pidfile, normalize_path(&path, cwd))
+            }
+            Opt::LogfileMaxbytes => store(&mut self.logfile_maxbytes, byte_size(&text)?),
+            Opt::LogfileBackups => {
+                // A negative count means no backups to Supervisor's rotation.
+                let n = python_int(&text)?.clamp(0, i128::from(u32::MAX));
+                store(&mut self.logfile_backups, n as u32)
+            }
+            Opt::Minfds => store(&mut self.minfds, clamp_u64(python_int(&text)?)),
+            Opt::Minprocs => store(&mut self.minprocs, clamp_u64(python_int(&text)?)),
+            Opt::Loglevel => store(&mut self.loglevel, logging_level(&text)?),
+            Opt::Help | Opt::Version | Opt::ConvertConfig => false,
+        })
+    }
+
+    /// Applies the overrides to the loaded `[supervisord]` section (command line >
+    /// config file > default). `-u` is resolved here, after the config was read, as
+    /// options.py `ServerOptions.realize` does; an unknown user is a usage error.
+    pub fn apply(&self, cfg: &mut SupervisordConfig) -> Result<(), CliExit> {
+        if let Some(name) = &self.user {
+            let user = resolve_user(name).map_err(|msg| CliExit::usage(&self.progname, &msg))?;
+            cfg.user = Some(user);
+        }
+        cfg.nodaemon |= self.nodaemon;
+        cfg.silent |= self.silent;
+        cfg.nocleanup |= self.nocleanup;
+        cfg.strip_ansi |= self.strip_ansi;
+        override_with(&mut cfg.umask, self.umask);
+        if let Some(dir) = &self.directory {
+            cfg.directory = Some(dir.clone());
+        }
+        override_with(&mut cfg.logfile, self.logfile.clone());
+        override_with(&mut cfg.logfile_maxbytes, self.logfile_maxbytes);
+        override_with(&mut cfg.logfile_backups, self.logfile_backups);
+        override_with(&mut cfg.loglevel, self.loglevel);
+        override_with(&mut cfg.pidfile, self.pidfile.clone());
+        override_with(&mut cfg.identifier, self.identifier.clone());
+        override_with(&mut cfg.childlogdir, self.childlogdir.clone());
+        override_with(&mut cfg.minfds, self.minfds);
+        override_with(&mut cfg.minprocs, self.minprocs);
+        Ok(())
+    }
+}
+
+fn override_with<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
+}
+
+/// options.py `help`: the docstring plus a newline, `%s` replaced by argv[0].
+fn help_text(progname: &str) -> String {
+    format!("{SUPERVISORD_DOC}{EXTENSIONS_DOC}\n").replace("%s", progname)
+}
+
+#[cfg(test)]
+mod tests;

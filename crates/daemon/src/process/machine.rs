@@ -1,0 +1,422 @@
+//! Supervisor's per-process state machine (process.py `Subprocess`, spec §5.2) as a
+//! plain struct: every input (start, stop, spawn result, exit, timer) is a method that
+//! changes the state and returns the [`Effect`]s the actor must carry out. Nothing here
+//! does I/O or reads a clock, so each transition is unit-tested without a runtime.
+//!
+//! Supervisor drives these rules from a 1-second polling loop; here they are driven by
+//! events and timers, so a child's exit is acted on at once. Timers carry the spawn
+//! generation they were armed for, and a stale one is ignored.
+
+use std::time::{Duration, Instant};
+
+use supervisor_model::{AutoRestart, ExitCodes, LogLevel, ProcessState, Signal};
+
+/// The options of a `[program:x]` that the state machine obeys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub startsecs: Duration,
+    pub startretries: u32,
+    pub autorestart: AutoRestart,
+    pub exitcodes: ExitCodes,
+    pub stopsignal: Signal,
+    pub stopwaitsecs: Duration,
+    pub stopasgroup: bool,
+    pub killasgroup: bool,
+}
+
+/// Which timer fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// `startsecs` elapsed: STARTING → RUNNING.
+    StartSecs,
+    /// The BACKOFF delay elapsed: retry the spawn.
+    Backoff,
+    /// `stopwaitsecs` elapsed while STOPPING: SIGKILL.
+    StopWait,
+}
+
+/// How a child ended, as the reaper reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    Signal { signal: i32, core_dumped: bool },
+}
+
+impl Exit {
+    /// Supervisor's `exitstatus`: the code, or -1 for a signal death.
+    pub fn status(self) -> i32 {
+        match self {
+            Exit::Code(c) => c,
+            Exit::Signal { .. } => -1,
+        }
+    }
+
+    /// `exit status 1` / `terminated by SIGKILL` / `... (core dumped)`.
+    pub fn describe(self) -> String {
+        match self {
+            Exit::Code(c) => format!("exit status {c}"),
+            Exit::Signal {
+                signal,
+                core_dumped,
+            } => {
+                let core = if core_dumped { " (core dumped)" } else { "" };
+                format!("terminated by {}{core}", Signal::describe(signal))
+            }
+        }
+    }
+}
+
+/// What the actor must do after a transition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Fork/exec the program now, then report `spawned` or `spawn_failed`.
+    Spawn,
+    /// Send `signal` to `pid` (to its process group when `as_group`).
+    Kill {
+        pid: i32,
+        signal: Signal,
+        as_group: bool,
+    },
+    /// Schedule `timer` after `after`, tagged with the current generation.
+    Arm {
+        timer: Timer,
+        after: Duration,
+        generation: u64,
+    },
+    /// A main-log line.
+    Log(LogLevel, String),
+    /// The state changed (PROCESS_STATE_* events, waiters, group strategies).
+    /// `expected` is set on entering EXITED.
+    Changed {
+        from: ProcessState,
+        to: ProcessState,
+        expected: Option<bool>,
+    },
+}
+
+/// Why `start`/`stop`/`signal` was refused; the control plane maps these to faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    AlreadyStarted,
+    NotRunning,
+    /// supervisord is shutting down or restarting.
+    ShuttingDown,
+}
+
+/// One process's lifecycle state, with Supervisor's bookkeeping fields.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    pub name: String,
+    pub policy: Policy,
+    pub state: ProcessState,
+    pub pid: Option<i32>,
+    /// When the current/last spawn happened.
+    pub laststart: Option<Instant>,
+    /// When the last exit happened.
+    pub laststop: Option<Instant>,
+    /// Failed starts in a row (reset on RUNNING, on FATAL and on a normal exit).
+    pub backoff: u32,
+    pub exitstatus: Option<i32>,
+    pub spawnerr: Option<String>,
+    /// A stop was requested for the running child (Supervisor's `killing`).
+    killing: bool,
+    /// Bumped at every spawn; timers armed for an older generation are ignored.
+    pub generation: u64,
+    /// False once supervisord is shutting down: no autorestart, no backoff retry.
+    pub restarts_allowed: bool,
+}
+
+impl Machine {
+    pub fn new(name: impl Into<String>, policy: Policy) -> Machine {
+        Machine {
+            name: name.into(),
+            policy,
+            state: ProcessState::Stopped,
+            pid: None,
+            laststart: None,
+            laststop: None,
+            backoff: 0,
+            exitstatus: None,
+            spawnerr: None,
+            killing: false,
+            generation: 0,
+            restarts_allowed: true,
+        }
+    }
+
+    fn change(&mut self, to: ProcessState, expected: Option<bool>, fx: &mut Vec<Effect>) {
+        let from = self.state;
+        self.state = to;
+        fx.push(Effect::Changed { from, to, expected });
+    }
+
+    /// `startProcess` / autostart / autorestart: STOPPED, EXITED, FATAL or BACKOFF →
+    /// STARTING, and ask for a spawn.
+    pub fn start(&mut self, now: Instant) -> Result<Vec<Effect>, Refusal> {
+        if !self.restarts_allowed {
+            return Err(Refusal::ShuttingDown);
+        }
+        match self.state {
+            ProcessState::Stopped
+            | ProcessState::Exited
+            | ProcessState::Fatal
+            | ProcessState::Backoff => {
+                let mut fx = Vec::new();
+                self.begin_spawn(now, &mut fx);
+                Ok(fx)
+            }
+            _ => Err(Refusal::AlreadyStarted),
+        }
+    }
+
+    fn begin_spawn(&mut self, now: Instant, fx: &mut Vec<Effect>) {
+        self.generation += 1;
+        self.laststart = Some(now);
+        self.spawnerr = None;
+        self.exitstatus = None;
+        self.killing = false;
+        self.change(ProcessState::Starting, None, fx);
+        fx.push(Effect::Spawn);
+    }
+
+    /// The fork succeeded.
+    pub fn spawned(&mut self, pid: i32) -> Vec<Effect> {
+        let mut fx = vec![Effect::Log(
+            LogLevel::Info,
+            format!("spawned: '{}' with pid {pid}", self.name),
+        )];
+        self.pid = Some(pid);
+        if self.policy.startsecs.is_zero() {
+            // Supervisor enters RUNNING on the next loop pass, before reaping, so a
+            // startsecs=0 program always logs `success:` even if it exits at once.
+            self.enter_running(&mut fx);
+        } else {
+            fx.push(Effect::Arm {
+                timer: Timer::StartSecs,
+                after: self.policy.startsecs,
+                generation: self.generation,
+            });
+        }
+        fx
+    }
+
+    /// The spawn failed before a child existed (command lookup, pipes, fork).
+    pub fn spawn_failed(&mut self, message: String) -> Vec<Effect> {
+        let mut fx = vec![Effect::Log(LogLevel::Info, format!("spawnerr: {message}"))];
+        self.spawnerr = Some(message);
+        self.enter_backoff(&mut fx);
+        fx
+    }
+
+    fn enter_running(&mut self, fx: &mut Vec<Effect>) {
+        self.backoff = 0;
+        self.change(ProcessState::Running, None, fx);
+        fx.push(Effect::Log(
+            LogLevel::Info,
+            format!(
+                "success: {} entered RUNNING state, process has stayed up for > than {} seconds (startsecs)",
+                self.name,
+                self.policy.startsecs.as_secs()
+            ),
+        ));
+    }
+
+    /// BACKOFF: retry after `backoff` seconds, or give up once retries are spent.
+    fn enter_backoff(&mut self, fx: &mut Vec<Effect>) {
+        self.backoff += 1;
+        self.change(ProcessState::Backoff, None, fx);
+        if self.backoff > self.policy.startretries {
+            self.give_up(fx);
+            fx.push(Effect::Log(
+                LogLevel::Info,
+                format!(
+                    "gave up: {} entered FATAL state, too many start retries too quickly",
+                    self.name
+                ),
+            ));
+        } else {
+            fx.push(Effect::Arm {
+                timer: Timer::Backoff,
+                after: Duration::from_secs(u64::from(self.backoff)),
+                generation: self.generation,
+            });
+        }
+    }
+
+    fn give_up(&mut self, fx: &mut Vec<Effect>) {
+        self.backoff = 0;
+        self.change(ProcessState::Fatal, None, fx);
+    }
+
+    /// A timer armed for `generation` fired.
+    pub fn timer(&mut self, timer: Timer, generation: u64, now: Instant) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if generation != self.generation {
+            return fx;
+        }
+        match (timer, self.state) {
+            (Timer::StartSecs, ProcessState::Starting) => self.enter_running(&mut fx),
+            (Timer::Backoff, ProcessState::Backoff) if self.restarts_allowed => {
+                self.begin_spawn(now, &mut fx)
+            }
+            (Timer::StopWait, ProcessState::Stopping) => {
+                if let Some(pid) = self.pid {
+                    fx.push(Effect::Log(
+                        LogLevel::Warn,
+                        format!("killing '{}' ({pid}) with SIGKILL", self.name),
+                    ));
+                    self.send_kill(pid, Signal::KILL, &mut fx);
+                }
+            }
+            _ => {}
+        }
+        fx
+    }
+
+    fn send_kill(&mut self, pid: i32, signal: Signal, fx: &mut Vec<Effect>) {
+        let as_group = if signal == Signal::KILL {
+            self.policy.killasgroup
+        } else {
+            self.policy.stopasgroup
+        };
+        let group = if as_group { "process group " } else { "" };
+        fx.push(Effect::Log(
+            LogLevel::Debug,
+            format!(
+                "killing {} (pid {pid}) {group}with signal {}",
+                self.name,
+                signal.name()
+            ),
+        ));
+        self.killing = true;
+        fx.push(Effect::Kill {
+            pid,
+            signal,
+            as_group,
+        });
+        // Supervisor renews the deadline on every kill, so SIGKILL repeats every
+        // stopwaitsecs while the process survives.
+        fx.push(Effect::Arm {
+            timer: Timer::StopWait,
+            after: self.policy.stopwaitsecs,
+            generation: self.generation,
+        });
+    }
+
+    /// `stopProcess`: signal a live child, or settle a BACKOFF without one.
+    pub fn stop(&mut self) -> Result<Vec<Effect>, Refusal> {
+        let mut fx = Vec::new();
+        match (self.state, self.pid) {
+            (ProcessState::Running | ProcessState::Starting, Some(pid)) => {
+                self.change(ProcessState::Stopping, None, &mut fx);
+                self.send_kill(pid, self.policy.stopsignal, &mut fx);
+                Ok(fx)
+            }
+            (ProcessState::Backoff, _) => {
+                fx.push(Effect::Log(
+                    LogLevel::Debug,
+                    format!(
+                        "Attempted to kill {}, which is in BACKOFF state.",
+                        self.name
+                    ),
+                ));
+                self.backoff = 0;
+                self.change(ProcessState::Stopped, None, &mut fx);
+                Ok(fx)
+            }
+            _ => Err(Refusal::NotRunning),
+        }
+    }
+
+    /// supervisord is shutting down or restarting: no more restarts; a BACKOFF
+    /// process gives up (Supervisor's `stop_all`), a live one is stopped.
+    pub fn shutdown(&mut self) -> Vec<Effect> {
+        self.restarts_allowed = false;
+        match self.state {
+            ProcessState::Backoff => {
+                let mut fx = Vec::new();
+                self.give_up(&mut fx);
+                fx
+            }
+            ProcessState::Running | ProcessState::Starting => self.stop().unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The reaper reported the child's exit (Supervisor's `finish`).
+    pub fn exited(&mut self, exit: Exit, now: Instant) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if self.pid.is_none() {
+            return fx;
+        }
+        self.pid = None;
+        self.laststop = Some(now);
+        let status = exit.status();
+        let expected = self.policy.exitcodes.contains(status);
+        let uptime = self.laststart.map(|t| now.saturating_duration_since(t));
+        let too_quickly = uptime.is_some_and(|u| u < self.policy.startsecs);
+        let how = exit.describe();
+        if self.killing {
+            self.killing = false;
+            self.exitstatus = Some(status);
+            let level = if expected {
+                LogLevel::Info
+            } else {
+                LogLevel::Warn
+            };
+            fx.push(Effect::Log(
+                level,
+                format!("stopped: {} ({how})", self.name),
+            ));
+            self.change(ProcessState::Stopped, None, &mut fx);
+        } else if too_quickly && self.state == ProcessState::Starting {
+            self.exitstatus = None;
+            self.spawnerr = Some("Exited too quickly (process log may have details)".into());
+            fx.push(Effect::Log(
+                LogLevel::Warn,
+                format!("exited: {} ({how}; not expected)", self.name),
+            ));
+            self.enter_backoff(&mut fx);
+        } else {
+            self.backoff = 0;
+            self.exitstatus = Some(status);
+            if self.state == ProcessState::Starting {
+                // startsecs elapsed but the timer had not been handled yet: Supervisor
+                // passes through RUNNING without a `success:` line.
+                self.change(ProcessState::Running, None, &mut fx);
+            }
+            let (level, word) = if expected {
+                (LogLevel::Info, "expected")
+            } else {
+                self.spawnerr = Some(format!("Bad exit code {status}"));
+                (LogLevel::Warn, "not expected")
+            };
+            fx.push(Effect::Log(
+                level,
+                format!("exited: {} ({how}; {word})", self.name),
+            ));
+            self.change(ProcessState::Exited, Some(expected), &mut fx);
+            let restart = match self.policy.autorestart {
+                AutoRestart::Always => true,
+                AutoRestart::Unexpected => !expected,
+                AutoRestart::Never => false,
+            };
+            if restart && self.restarts_allowed {
+                self.begin_spawn(now, &mut fx);
+            }
+        }
+        fx
+    }
+
+    /// The stop or kill signal could not be delivered for a reason other than ESRCH.
+    pub fn signal_failed(&mut self, message: String) -> Vec<Effect> {
+        let mut fx = vec![Effect::Log(LogLevel::Critical, message)];
+        self.killing = false;
+        self.change(ProcessState::Unknown, None, &mut fx);
+        fx
+    }
+}
+
+#[cfg(test)]
+#[path = "machine_tests.rs"]
+mod tests;
