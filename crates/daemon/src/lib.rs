@@ -1,4 +1,10 @@
 #![doc = include_str!("../README.md")]
 pub mod cli;
+pub mod context;
+pub mod group;
 pub mod mainlog;
 pub mod process;
+pub mod root;
+pub mod run;
+pub mod snapshot;
+pub mod startup;

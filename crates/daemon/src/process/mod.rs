@@ -1,4 +1,7 @@
-//! One supervised process: its pure state machine ([`machine`]); the actor that carries
-//! out the machine's effects joins it with the supervision-tree work (issue 3).
+//! One supervised process: its pure state machine ([`machine`]) and the actor that
+//! carries out the machine's effects (spawn, kill, timers, logs).
 
+pub mod actor;
 pub mod machine;
+pub mod output;
+pub mod spawn;

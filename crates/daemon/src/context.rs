@@ -1,0 +1,86 @@
+//! The daemon-wide facts every process actor needs to spawn and log, shared read-only
+//! behind an `Arc`: the reaper, the main log, the environment children inherit, and the
+//! `[supervisord]` values that shape a child (minfds, childlogdir, identifier).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use supervisor_config::{Config, ProcessConfig};
+use supervisor_sys::Reaper;
+
+use crate::mainlog::MainLog;
+
+pub struct Context {
+    pub reaper: Reaper,
+    pub log: MainLog,
+    /// supervisord's own environment at startup, with `[supervisord] environment=`
+    /// applied (Supervisor applies it to its own `os.environ`).
+    pub base_env: Vec<(OsString, OsString)>,
+    /// `SUPERVISOR_SERVER_URL` for children whose `serverurl` is AUTO.
+    pub server_url: Option<String>,
+    /// Children's fds 3..minfds are closed.
+    pub minfds: u64,
+    pub childlogdir: PathBuf,
+    pub identifier: String,
+    pub strip_ansi: bool,
+}
+
+impl Context {
+    /// The daemon-wide values taken from a loaded config.
+    pub fn new(config: &Config, reaper: Reaper, log: MainLog) -> Context {
+        let sd = &config.supervisord;
+        let mut base_env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+        for (k, v) in &sd.environment {
+            set_var(&mut base_env, k.into(), v.into());
+        }
+        Context {
+            reaper,
+            log,
+            base_env,
+            server_url: server_url(config),
+            minfds: sd.minfds,
+            childlogdir: sd.childlogdir.clone(),
+            identifier: sd.identifier.clone(),
+            strip_ansi: sd.strip_ansi,
+        }
+    }
+
+    /// A child's complete environment (spec §5.4): ours, then `SUPERVISOR_*`, then
+    /// the program's `environment=`, each layer overriding the one before.
+    pub fn child_env(&self, p: &ProcessConfig) -> Vec<(OsString, OsString)> {
+        let mut env = self.base_env.clone();
+        set_var(&mut env, "SUPERVISOR_ENABLED".into(), "1".into());
+        if let Some(url) = p.serverurl.as_ref().or(self.server_url.as_ref()) {
+            set_var(&mut env, "SUPERVISOR_SERVER_URL".into(), url.into());
+        }
+        set_var(&mut env, "SUPERVISOR_PROCESS_NAME".into(), (&p.name).into());
+        set_var(&mut env, "SUPERVISOR_GROUP_NAME".into(), (&p.group).into());
+        for (k, v) in &p.environment {
+            set_var(&mut env, k.into(), v.into());
+        }
+        env
+    }
+}
+
+fn set_var(env: &mut Vec<(OsString, OsString)>, key: OsString, value: OsString) {
+    match env.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = value,
+        None => env.push((key, value)),
+    }
+}
+
+/// The URL children are told to call back on: the first unix server, else the first
+/// inet server (options.py `serverurl` AUTO).
+fn server_url(config: &Config) -> Option<String> {
+    if let Some(u) = config.unix_http_servers.first() {
+        return Some(format!("unix://{}", u.file.display()));
+    }
+    config.inet_http_servers.first().map(|i| {
+        let host = if i.host.is_empty() {
+            "localhost"
+        } else {
+            &i.host
+        };
+        format!("http://{host}:{}", i.port)
+    })
+}

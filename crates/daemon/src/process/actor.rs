@@ -1,0 +1,320 @@
+//! `ProcessActor`: one supervised OS process. It owns the [`Machine`] and carries out
+//! its effects — fork/exec through the sys crate, signals, timers, log lines — and
+//! publishes a [`Snapshot`] after every change. Exit statuses arrive from the reaper as
+//! messages, so a child's death is handled the moment it is reaped.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use supervisor_config::ProcessConfig;
+use supervisor_model::{LogLevel, Signal};
+use tokio::sync::watch;
+
+use super::machine::{Effect, Exit, Machine, Policy, Refusal, Timer};
+use super::output::{self, Channel, ChannelLog};
+use super::spawn;
+use crate::context::Context;
+use crate::snapshot::{Snapshot, unix_time_of};
+
+pub enum ProcessMsg {
+    /// Start (autostart, `startProcess`); the reply says whether it was accepted.
+    Start(Option<RpcReplyPort<Result<(), Refusal>>>),
+    /// Stop (`stopProcess`).
+    Stop(Option<RpcReplyPort<Result<(), Refusal>>>),
+    /// supervisord is shutting down or restarting: stop, and never restart again.
+    Shutdown,
+    /// `signalProcess`: send a signal without changing state.
+    Signal(Signal, RpcReplyPort<Result<(), Refusal>>),
+    /// The reaper collected `pid`.
+    Exited { pid: i32, exit: Exit },
+    /// A timer armed by the machine fired.
+    Timer { timer: Timer, generation: u64 },
+    /// Reopen the log files (SIGUSR2).
+    ReopenLogs,
+}
+
+pub struct ProcessArgs {
+    pub config: ProcessConfig,
+    pub ctx: Arc<Context>,
+    pub snapshot: watch::Sender<Snapshot>,
+}
+
+pub struct ProcessActorState {
+    machine: Machine,
+    config: ProcessConfig,
+    ctx: Arc<Context>,
+    snapshot: watch::Sender<Snapshot>,
+    name: Arc<str>,
+    stdout: Arc<Mutex<ChannelLog>>,
+    stderr: Arc<Mutex<ChannelLog>>,
+    /// The write end of the child's stdin, held open as Supervisor does (closing it
+    /// would hand the child an EOF); `sendProcessStdin` will write here.
+    stdin: Option<tokio::net::unix::pipe::Sender>,
+}
+
+pub struct ProcessActor;
+
+impl Actor for ProcessActor {
+    type Msg = ProcessMsg;
+    type State = ProcessActorState;
+    type Arguments = ProcessArgs;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<ProcessMsg>,
+        args: ProcessArgs,
+    ) -> Result<ProcessActorState, ActorProcessingErr> {
+        let ProcessArgs {
+            config,
+            ctx,
+            snapshot,
+        } = args;
+        let open = |channel: Channel, cfg| {
+            let path = output::resolve_log_path(
+                cfg,
+                &ctx.childlogdir,
+                &config.name,
+                channel,
+                &ctx.identifier,
+            )
+            .unwrap_or_else(|e| {
+                ctx.log.log(
+                    LogLevel::Error,
+                    &format!(
+                        "cannot create AUTO {} log of '{}' in {}: {e}",
+                        channel.name(),
+                        config.name,
+                        ctx.childlogdir.display()
+                    ),
+                );
+                None
+            });
+            Arc::new(Mutex::new(ChannelLog::new(path, cfg)))
+        };
+        let stdout = open(Channel::Stdout, &config.stdout);
+        let stderr = if config.redirect_stderr {
+            Arc::new(Mutex::new(ChannelLog::new(None, &config.stderr)))
+        } else {
+            open(Channel::Stderr, &config.stderr)
+        };
+        let policy = Policy {
+            startsecs: config.startsecs,
+            startretries: config.startretries,
+            autorestart: config.autorestart,
+            exitcodes: config.exitcodes.clone(),
+            stopsignal: config.stopsignal,
+            stopwaitsecs: config.stopwaitsecs,
+            stopasgroup: config.stopasgroup,
+            killasgroup: config.killasgroup,
+        };
+        let state = ProcessActorState {
+            machine: Machine::new(config.name.clone(), policy),
+            name: Arc::from(config.name.as_str()),
+            config,
+            ctx,
+            snapshot,
+            stdout,
+            stderr,
+            stdin: None,
+        };
+        state.publish();
+        Ok(state)
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<ProcessMsg>,
+        msg: ProcessMsg,
+        st: &mut ProcessActorState,
+    ) -> Result<(), ActorProcessingErr> {
+        let now = Instant::now();
+        match msg {
+            ProcessMsg::Start(reply) => {
+                let result = st.machine.start(now);
+                if let Ok(fx) = &result {
+                    st.apply(&myself, fx.clone());
+                }
+                if let Some(reply) = reply {
+                    let _ = reply.send(result.map(drop));
+                }
+            }
+            ProcessMsg::Stop(reply) => {
+                let result = st.machine.stop();
+                if let Ok(fx) = &result {
+                    st.apply(&myself, fx.clone());
+                }
+                if let Some(reply) = reply {
+                    let _ = reply.send(result.map(drop));
+                }
+            }
+            ProcessMsg::Shutdown => {
+                let fx = st.machine.shutdown();
+                st.apply(&myself, fx);
+            }
+            ProcessMsg::Signal(sig, reply) => {
+                let _ = reply.send(st.signal(sig));
+            }
+            ProcessMsg::Exited { pid, exit } => {
+                if st.machine.pid == Some(pid) {
+                    let fx = st.machine.exited(exit, now);
+                    st.apply(&myself, fx);
+                }
+            }
+            ProcessMsg::Timer { timer, generation } => {
+                let fx = st.machine.timer(timer, generation, now);
+                st.apply(&myself, fx);
+            }
+            ProcessMsg::ReopenLogs => {
+                for sink in [&st.stdout, &st.stderr] {
+                    let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
+                    if let Err(e) = sink.reopen() {
+                        st.ctx.log.log(
+                            LogLevel::Error,
+                            &format!("cannot reopen a log file of '{}': {e}", st.name),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ProcessActorState {
+    /// Carries out effects in order; spawn and kill results feed back into the machine.
+    fn apply(&mut self, myself: &ActorRef<ProcessMsg>, effects: Vec<Effect>) {
+        let mut queue = VecDeque::from(effects);
+        while let Some(effect) = queue.pop_front() {
+            match effect {
+                Effect::Spawn => {
+                    let fx = match self.spawn(myself) {
+                        Ok(pid) => self.machine.spawned(pid),
+                        Err(msg) => self.machine.spawn_failed(msg),
+                    };
+                    queue.extend(fx);
+                }
+                Effect::Kill {
+                    pid,
+                    signal,
+                    as_group,
+                } => {
+                    if let Err(e) = supervisor_sys::kill(pid, signal, as_group) {
+                        if e == nix::errno::Errno::ESRCH {
+                            // Already gone: the reaper will settle the state.
+                            self.ctx.log.log(
+                                LogLevel::Debug,
+                                &format!(
+                                    "unable to signal {} (pid {pid}), it probably just exited on its way out",
+                                    self.name
+                                ),
+                            );
+                        } else {
+                            let msg = format!(
+                                "problem sending {} to {} (pid {pid}): {e}",
+                                signal.name(),
+                                self.name
+                            );
+                            queue.extend(self.machine.signal_failed(msg));
+                        }
+                    }
+                }
+                Effect::Arm {
+                    timer,
+                    after,
+                    generation,
+                } => {
+                    myself.send_after(after, move || ProcessMsg::Timer { timer, generation });
+                }
+                Effect::Log(level, msg) => self.ctx.log.log(level, &msg),
+                Effect::Changed { .. } => {}
+            }
+        }
+        self.publish();
+    }
+
+    /// Fork/exec the child, start its output pumps and the exit watcher.
+    fn spawn(&mut self, myself: &ActorRef<ProcessMsg>) -> Result<i32, String> {
+        let child = spawn::spawn(&self.config, &self.ctx)?;
+        let pid = child.pid;
+        self.stdin = child.stdin;
+        for (rx, channel, sink) in [
+            (child.stdout, Channel::Stdout, &self.stdout),
+            (child.stderr, Channel::Stderr, &self.stderr),
+        ] {
+            if let Some(rx) = rx {
+                tokio::spawn(output::pump(
+                    rx,
+                    channel,
+                    sink.clone(),
+                    self.name.clone(),
+                    self.ctx.log.clone(),
+                ));
+            }
+        }
+        let me = myself.clone();
+        let exit = child.exit;
+        tokio::spawn(async move {
+            if let Ok(status) = exit.await {
+                let _ = me.send_message(ProcessMsg::Exited {
+                    pid,
+                    exit: spawn::to_exit(status),
+                });
+            }
+        });
+        Ok(pid)
+    }
+
+    fn signal(&mut self, sig: Signal) -> Result<(), Refusal> {
+        match self.machine.pid {
+            Some(pid) if self.machine.state.is_signallable() => {
+                self.ctx.log.log(
+                    LogLevel::Debug,
+                    &format!("sending {} (pid {pid}) sig {}", self.name, sig.name()),
+                );
+                match supervisor_sys::kill(pid, sig, false) {
+                    Ok(()) | Err(nix::errno::Errno::ESRCH) => Ok(()),
+                    Err(e) => {
+                        let msg = format!(
+                            "problem sending sig {} to {} (pid {pid}): {e}",
+                            sig.name(),
+                            self.name
+                        );
+                        let fx = self.machine.signal_failed(msg);
+                        for e in fx {
+                            if let Effect::Log(l, m) = e {
+                                self.ctx.log.log(l, &m);
+                            }
+                        }
+                        self.publish();
+                        Ok(())
+                    }
+                }
+            }
+            _ => Err(Refusal::NotRunning),
+        }
+    }
+
+    fn publish(&self) {
+        let m = &self.machine;
+        let path = |s: &Arc<Mutex<ChannelLog>>| {
+            s.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .path()
+                .map(|p| p.to_path_buf())
+        };
+        self.snapshot.send_replace(Snapshot {
+            name: self.config.name.clone(),
+            group: self.config.group.clone(),
+            state: m.state,
+            pid: m.pid,
+            start: m.laststart.map(unix_time_of).unwrap_or(0),
+            stop: m.laststop.map(unix_time_of).unwrap_or(0),
+            exitstatus: m.exitstatus,
+            spawnerr: m.spawnerr.clone(),
+            stdout_logfile: path(&self.stdout),
+            stderr_logfile: path(&self.stderr),
+        });
+    }
+}

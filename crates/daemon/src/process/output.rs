@@ -1,0 +1,244 @@
+//! A child's stdout/stderr: each pipe is read by a small task when it is readable, into
+//! a per-thread scratch buffer (no buffer is held per idle pipe), and every chunk goes
+//! raw to the channel's log file. A log file that cannot be opened or written is
+//! reported once in the main log; the bytes are dropped and counted, and the child
+//! keeps being supervised.
+
+use std::cell::RefCell;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use supervisor_config::{ChannelConfig, LogFile};
+use supervisor_model::LogLevel;
+use supervisor_sys::RotatingFile;
+use tokio::net::unix::pipe::Receiver;
+
+use crate::mainlog::{MainLog, python_repr_bytes, python_repr_str};
+
+/// Supervisor reads child pipes in chunks of up to 128 KiB.
+const CHUNK: usize = 128 * 1024;
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0; CHUNK]);
+}
+
+/// One channel's log sink: a rotating file, or nothing.
+pub struct ChannelLog {
+    path: Option<PathBuf>,
+    maxbytes: u64,
+    backups: u32,
+    file: Option<RotatingFile>,
+    /// The last open/write error was reported; cleared by a successful write.
+    failing: bool,
+    /// Bytes dropped because the file could not be written.
+    pub dropped: u64,
+}
+
+impl ChannelLog {
+    /// `path` is the resolved file (AUTO already turned into a name), `None` for NONE.
+    pub fn new(path: Option<PathBuf>, cfg: &ChannelConfig) -> ChannelLog {
+        ChannelLog {
+            path,
+            maxbytes: cfg.logfile_maxbytes.bytes(),
+            backups: cfg.logfile_backups,
+            file: None,
+            failing: false,
+            dropped: 0,
+        }
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn write(&mut self, bytes: &[u8], name: &str, log: &MainLog) {
+        let Some(path) = &self.path else { return };
+        let result = match &mut self.file {
+            Some(f) => f.write(bytes),
+            None => RotatingFile::open(path, self.maxbytes, self.backups).and_then(|mut f| {
+                let r = f.write(bytes);
+                self.file = Some(f);
+                r
+            }),
+        };
+        match result {
+            Ok(()) => self.failing = false,
+            Err(e) => {
+                self.dropped += bytes.len() as u64;
+                if !self.failing {
+                    self.failing = true;
+                    log.log(
+                        LogLevel::Error,
+                        &format!(
+                            "cannot write log file {} of '{name}': {e}; output is dropped until it can be written",
+                            path.display()
+                        ),
+                    );
+                }
+                // Reopen next time: the disk may have room again, or the file may
+                // have become writable.
+                self.file = None;
+            }
+        }
+    }
+
+    /// SIGUSR2 / external logrotate: write to a fresh file at the same path.
+    pub fn reopen(&mut self) -> io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.reopen(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Which channel a pump reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Stdout,
+    Stderr,
+}
+
+impl Channel {
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Stdout => "stdout",
+            Channel::Stderr => "stderr",
+        }
+    }
+}
+
+/// Copies a pipe into its channel log until EOF.
+pub async fn pump(
+    rx: Receiver,
+    channel: Channel,
+    sink: Arc<Mutex<ChannelLog>>,
+    name: Arc<str>,
+    log: MainLog,
+) {
+    loop {
+        if rx.readable().await.is_err() {
+            return;
+        }
+        let done = SCRATCH.with(|scratch| {
+            let mut buf = scratch.borrow_mut();
+            match rx.try_read(&mut buf[..]) {
+                Ok(0) => true,
+                Ok(n) => {
+                    let chunk = &buf[..n];
+                    if log.enabled(LogLevel::Debug) {
+                        log.log(LogLevel::Debug, &debug_line(&name, channel, chunk));
+                    }
+                    let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
+                    sink.write(chunk, &name, &log);
+                    false
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => false,
+                Err(_) => true,
+            }
+        });
+        if done {
+            return;
+        }
+    }
+}
+
+/// Supervisor's debug line for child output (spec §4.2).
+fn debug_line(name: &str, channel: Channel, chunk: &[u8]) -> String {
+    let text = match std::str::from_utf8(chunk) {
+        Ok(s) => s.to_string(),
+        Err(_) => format!("Undecodable: {}", python_repr_bytes(chunk)),
+    };
+    format!(
+        "{} {} output:\n{text}",
+        python_repr_str(name),
+        channel.name()
+    )
+}
+
+/// The file an AUTO log becomes: `<childlogdir>/<name>-<channel>---<identifier>-<8
+/// random chars>.log`, created exclusively like Python's mkstemp.
+pub fn auto_log_path(
+    dir: &Path,
+    name: &str,
+    channel: Channel,
+    identifier: &str,
+) -> io::Result<PathBuf> {
+    use std::hash::{BuildHasher, Hasher};
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789_";
+    for attempt in 0u64..100 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(attempt);
+        let mut bits = h.finish();
+        let suffix: String = (0..8)
+            .map(|_| {
+                let c = ALPHABET[(bits % ALPHABET.len() as u64) as usize] as char;
+                bits /= ALPHABET.len() as u64;
+                c
+            })
+            .collect();
+        let path = dir.join(format!(
+            "{name}-{}---{identifier}-{suffix}.log",
+            channel.name()
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(_) => return Ok(path),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "no unique AUTO log file name found",
+    ))
+}
+
+/// Resolves a channel's `logfile` option to a path (creating AUTO files now, at group
+/// creation, as Supervisor does).
+pub fn resolve_log_path(
+    cfg: &ChannelConfig,
+    dir: &Path,
+    name: &str,
+    channel: Channel,
+    identifier: &str,
+) -> io::Result<Option<PathBuf>> {
+    match &cfg.logfile {
+        LogFile::None | LogFile::Syslog => Ok(None),
+        LogFile::Path(p) => Ok(Some(p.clone())),
+        LogFile::Auto => auto_log_path(dir, name, channel, identifier).map(Some),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_names_follow_supervisors_scheme_and_are_unique() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = auto_log_path(dir.path(), "web", Channel::Stdout, "supervisor").unwrap();
+        let b = auto_log_path(dir.path(), "web", Channel::Stdout, "supervisor").unwrap();
+        assert_ne!(a, b);
+        let name = a.file_name().unwrap().to_str().unwrap();
+        assert!(name.starts_with("web-stdout---supervisor-"), "{name}");
+        assert!(name.ends_with(".log") && name.len() == "web-stdout---supervisor-".len() + 12);
+        assert!(a.exists());
+    }
+
+    #[test]
+    fn debug_line_formats_like_supervisor() {
+        assert_eq!(
+            debug_line("web", Channel::Stdout, b"hi\n"),
+            "'web' stdout output:\nhi\n"
+        );
+        assert_eq!(
+            debug_line("web", Channel::Stderr, b"\x88\n"),
+            "'web' stderr output:\nUndecodable: b'\\x88\\n'"
+        );
+    }
+}

@@ -1,0 +1,48 @@
+//! The bridge from a `ProcessConfig` to the sys crate's fork/exec: builds the child's
+//! environment, resolves the command on the merged PATH (Supervisor's lookup order),
+//! and turns every failure into Supervisor's `spawnerr` text.
+
+use supervisor_config::ProcessConfig;
+use supervisor_sys::{Child, ExitStatus, SpawnSpec, SpawnUser};
+
+use super::machine::Exit;
+use crate::context::Context;
+
+/// Forks and execs `p`; `Err` is the spawnerr message that sends it to BACKOFF.
+pub fn spawn(p: &ProcessConfig, ctx: &Context) -> Result<Child, String> {
+    let env = ctx.child_env(p);
+    // The PATH searched is the child's own: its `environment=` PATH if set, else ours.
+    let path = env
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.as_os_str());
+    let resolved = supervisor_sys::resolve_command(&p.command, path).map_err(|e| e.to_string())?;
+    let mut spec = SpawnSpec::new(resolved);
+    spec.env = env;
+    spec.directory = p.directory.clone();
+    spec.umask = p.umask.map(|u| u.bits());
+    spec.user = p.user.as_ref().map(|u| SpawnUser {
+        uid: u.uid,
+        gid: u.gid,
+        name: u.name.clone(),
+    });
+    spec.redirect_stderr = p.redirect_stderr;
+    // Supervisor always gives children a stdin pipe (sendProcessStdin writes to it).
+    spec.want_stdin = true;
+    spec.minfds = i32::try_from(ctx.minfds).unwrap_or(i32::MAX);
+    supervisor_sys::spawn(&spec, &ctx.reaper).map_err(|e| e.spawnerr(&p.name))
+}
+
+/// The reaper's status in the state machine's terms.
+pub fn to_exit(status: ExitStatus) -> Exit {
+    match status {
+        ExitStatus::Exited(code) => Exit::Code(code),
+        ExitStatus::Signaled {
+            signal,
+            core_dumped,
+        } => Exit::Signal {
+            signal,
+            core_dumped,
+        },
+    }
+}

@@ -1,0 +1,82 @@
+//! What the outside world may know about a process at any instant: a small value that
+//! each process actor publishes on a `watch` channel after every transition. Readers
+//! (status queries, shutdown ordering, `wait` semantics) never go through a mailbox.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use supervisor_model::ProcessState;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub name: String,
+    pub group: String,
+    pub state: ProcessState,
+    pub pid: Option<i32>,
+    /// Unix time of the last start, 0 if never started.
+    pub start: i64,
+    /// Unix time of the last exit, 0 if never stopped.
+    pub stop: i64,
+    /// Exit status of the last exit (-1 for a signal death).
+    pub exitstatus: Option<i32>,
+    pub spawnerr: Option<String>,
+    pub stdout_logfile: Option<PathBuf>,
+    pub stderr_logfile: Option<PathBuf>,
+}
+
+impl Snapshot {
+    pub fn new(name: &str, group: &str) -> Snapshot {
+        Snapshot {
+            name: name.to_string(),
+            group: group.to_string(),
+            state: ProcessState::Stopped,
+            pid: None,
+            start: 0,
+            stop: 0,
+            exitstatus: None,
+            spawnerr: None,
+            stdout_logfile: None,
+            stderr_logfile: None,
+        }
+    }
+
+    /// Supervisor's namespec: `name` when group and name agree, else `group:name`.
+    pub fn namespec(&self) -> String {
+        if self.group == self.name {
+            self.name.clone()
+        } else {
+            format!("{}:{}", self.group, self.name)
+        }
+    }
+}
+
+/// The Unix time (seconds) at which a monotonic instant happened.
+pub fn unix_time_of(t: Instant) -> i64 {
+    let ago = Instant::now().saturating_duration_since(t);
+    let at = SystemTime::now()
+        .checked_sub(ago)
+        .unwrap_or(UNIX_EPOCH)
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO);
+    i64::try_from(at.as_secs()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespec_follows_supervisor() {
+        assert_eq!(Snapshot::new("web", "web").namespec(), "web");
+        assert_eq!(Snapshot::new("web_00", "pool").namespec(), "pool:web_00");
+    }
+
+    #[test]
+    fn unix_time_of_now_is_now() {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        assert!((unix_time_of(Instant::now()) - now).abs() <= 1);
+    }
+}

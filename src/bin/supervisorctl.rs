@@ -1,2 +1,0 @@
-//! `supervisord`: a thin main; everything lives in the supervisor-daemon crate.
-fn main() {}

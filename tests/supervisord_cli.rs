@@ -1,0 +1,98 @@
+//! End-to-end tests of the `supervisord` and `echo_supervisord_conf` binaries' front
+//! door: Supervisor's help and version, usage errors (exit 2, file and line named),
+//! config validation, and the INI → TOML converter.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(bin: &str, args: &[&str]) -> Output {
+    Command::new(bin).args(args).output().expect("binary runs")
+}
+
+fn supervisord(args: &[&str]) -> Output {
+    run(env!("CARGO_BIN_EXE_supervisord"), args)
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn help_and_version_are_supervisors() {
+    let out = supervisord(&["-h"]);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("supervisord -- run a set of applications as daemons.\n\nUsage: "));
+    assert!(stdout.contains(
+        "-c/--configuration FILENAME -- configuration file path (searches if not given)"
+    ));
+    let out = supervisord(&["-v"]);
+    assert_eq!(text(&out.stdout), "4.3.0\n");
+}
+
+#[test]
+fn bad_option_is_a_usage_error() {
+    let out = supervisord(&["--bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("Error: option --bogus not recognized\nFor help, use "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn invalid_config_exits_2_naming_file_line_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("bad.conf");
+    std::fs::write(
+        &conf,
+        "[supervisord]\nlogfile=/dev/null\n\n[program:x]\ncommand=/bin/true\nstartsecs=abc\n",
+    )
+    .unwrap();
+    let out = supervisord(&["-c", conf.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("Error: "), "{stderr}");
+    for needle in ["startsecs", "abc", "program:x", "bad.conf", "line 6"] {
+        assert!(stderr.contains(needle), "missing {needle:?} in {stderr}");
+    }
+}
+
+#[test]
+fn sample_config_validates() {
+    let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/supervisord.conf");
+    let out = supervisord(&["-c", conf.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("is valid: 3 group(s), 4 process(es)"));
+}
+
+#[test]
+fn convert_config_output_loads_to_the_same_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let ini = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/supervisord.conf");
+    let out = supervisord(&["--convert-config", ini.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // %(here)s in the sample must keep pointing at config/, so convert next to it.
+    let toml = dir.path().join("converted.toml");
+    std::fs::write(&toml, &out.stdout).unwrap();
+    let a = supervisor_config::load(&ini).unwrap();
+    let b = supervisor_config::load(&toml).unwrap();
+    assert_eq!(a.groups, b.groups);
+}
+
+#[test]
+fn echo_supervisord_conf_prints_loadable_samples() {
+    let bin = env!("CARGO_BIN_EXE_echo_supervisord_conf");
+    let dir = tempfile::tempdir().unwrap();
+    for (args, file) in [(&[][..], "s.conf"), (&["--toml"][..], "s.toml")] {
+        let out = run(bin, args);
+        assert!(out.status.success());
+        assert!(!out.stdout.is_empty());
+        let path = dir.path().join(file);
+        std::fs::write(&path, &out.stdout).unwrap();
+        let cfg = supervisor_config::load(&path);
+        assert!(cfg.is_ok(), "{file}: {:?}", cfg.err());
+    }
+    assert_eq!(run(bin, &["--bogus"]).status.code(), Some(2));
+}

@@ -1,0 +1,124 @@
+//! Test harness for end-to-end suites: a temp dir with a config, a supervisord launched
+//! on it, and waits on conditions with a deadline (never a fixed sleep).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Polls `cond` until it holds or the deadline passes; returns whether it held.
+pub fn wait_until(deadline: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + deadline;
+    while Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cond()
+}
+
+pub struct Daemon {
+    pub dir: tempfile::TempDir,
+    pub child: Option<Child>,
+}
+
+impl Daemon {
+    /// Writes `[supervisord]` (logs and pidfile in the temp dir) plus `programs` and
+    /// starts `supervisord -n` on it.
+    pub fn start(programs: &str) -> Daemon {
+        let d = Daemon::configure(programs);
+        d.launch(&["-n"])
+    }
+
+    pub fn configure(programs: &str) -> Daemon {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = format!(
+            "[supervisord]\nlogfile=%(here)s/main.log\npidfile=%(here)s/sd.pid\nchildlogdir=%(here)s\nloglevel=debug\n\n{programs}"
+        );
+        std::fs::write(dir.path().join("sd.conf"), conf).unwrap();
+        Daemon { dir, child: None }
+    }
+
+    pub fn launch(mut self, extra: &[&str]) -> Daemon {
+        let child = Command::new(env!("CARGO_BIN_EXE_supervisord"))
+            .arg("-c")
+            .arg(self.path("sd.conf"))
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        self
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn main_log(&self) -> String {
+        read(&self.path("main.log"))
+    }
+
+    /// Waits for a main-log line containing `needle`.
+    #[track_caller]
+    pub fn expect_log(&self, needle: &str) {
+        assert!(
+            wait_until(DEADLINE, || self.main_log().contains(needle)),
+            "no log line containing {needle:?} in:\n{}",
+            self.main_log()
+        );
+    }
+
+    pub fn count(&self, needle: &str) -> usize {
+        self.main_log().matches(needle).count()
+    }
+
+    pub fn daemon_pid(&self) -> i32 {
+        let mut pid = String::new();
+        assert!(wait_until(DEADLINE, || {
+            pid = read(&self.path("sd.pid"));
+            pid.ends_with('\n')
+        }));
+        pid.trim().parse().unwrap()
+    }
+
+    pub fn signal(&self, sig: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.daemon_pid()), sig).unwrap();
+    }
+
+    /// SIGTERM, then the exit status of the foreground daemon.
+    pub fn terminate(&mut self) -> i32 {
+        self.signal(nix::sys::signal::Signal::SIGTERM);
+        let mut child = self.child.take().unwrap();
+        let mut status = None;
+        assert!(wait_until(DEADLINE, || {
+            status = child.try_wait().unwrap();
+            status.is_some()
+        }));
+        status.unwrap().code().unwrap_or(-1)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+pub fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+/// Whether a process is alive (and not a zombie).
+pub fn alive(pid: i32) -> bool {
+    let stat = read(Path::new(&format!("/proc/{pid}/stat")));
+    !stat.is_empty() && !stat.contains(") Z ")
+}
