@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod support;
+
 fn run(bin: &str, args: &[&str]) -> Output {
     Command::new(bin).args(args).output().expect("binary runs")
 }
@@ -59,12 +61,50 @@ fn invalid_config_exits_2_naming_file_line_and_value() {
     }
 }
 
+/// The README's run command: the sample config really supervises its programs in the
+/// foreground and shuts down cleanly on SIGTERM (log and pidfile redirected to a temp
+/// dir so a running demo is not disturbed).
 #[test]
-fn sample_config_validates() {
+fn sample_config_runs_in_the_foreground() {
+    let dir = tempfile::tempdir().unwrap();
     let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/supervisord.conf");
-    let out = supervisord(&["-c", conf.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("is valid: 3 group(s), 4 process(es)"));
+    let log = dir.path().join("main.log");
+    let pidfile = dir.path().join("sd.pid");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_supervisord"))
+        .args(["-n", "-s", "-c", conf.to_str().unwrap()])
+        .args(["-l", log.to_str().unwrap(), "-j", pidfile.to_str().unwrap()])
+        .args(["-q", dir.path().to_str().unwrap()])
+        .spawn()
+        .unwrap();
+    let read = || std::fs::read_to_string(&log).unwrap_or_default();
+    let ok = support::wait_until(support::DEADLINE, || {
+        let l = read();
+        [
+            "spawned: 'ticker'",
+            "spawned: 'worker_0'",
+            "spawned: 'worker_1'",
+        ]
+        .iter()
+        .all(|s| l.contains(s))
+    });
+    assert!(ok, "{}", read());
+    assert!(
+        !read().contains("spawned: 'manual'"),
+        "autostart=false was started"
+    );
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(read().contains("stopped: ticker"));
 }
 
 #[test]
