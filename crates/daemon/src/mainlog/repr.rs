@@ -42,56 +42,9 @@ pub fn python_repr_bytes(b: &[u8]) -> String {
 /// escaped; other non-printable characters as `\xNN`, `\uNNNN` or `\UNNNNNNNN`;
 /// printable non-ASCII characters are kept (`'test_öäü'`).
 pub fn python_repr_str(s: &str) -> String {
-    let quote = pick_quote(s.contains('\''), s.contains('"'));
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            _ if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ if is_printable(c) => out.push(c),
-            _ => {
-                let n = u32::from(c);
-                let _ = match n {
-                    0..=0xff => write!(out, "\\x{n:02x}"),
-                    0x100..=0xffff => write!(out, "\\u{n:04x}"),
-                    _ => write!(out, "\\U{n:08x}"),
-                };
-            }
-        }
-    }
-    out.push(quote);
-    out
-}
-
-/// Python's `str.isprintable()` for one character: false for the categories Cc, Cf,
-/// Cs, Co, Zl, Zp and Zs (except the space itself), and for unassigned code points.
-/// Without a Unicode database this covers every Cc/Zs/Zl/Zp character, the Cf
-/// characters of the BMP that occur in practice, private use and non-characters;
-/// unassigned code points elsewhere are treated as printable.
-fn is_printable(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || (c.is_whitespace() && c != ' ') {
-        // Cc, and every Zs/Zl/Zp separator (all of which are whitespace).
-        return false;
-    }
-    !matches!(u32::from(c),
-        0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x890..=0x891 | 0x8e2 | 0x180e
-        | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f
-        | 0xfeff | 0xfff9..=0xfffb | 0x110bd | 0x110cd | 0x13430..=0x1343f
-        | 0x1bca0..=0x1bca3 | 0x1d173..=0x1d17a | 0xe0001 | 0xe0020..=0xe007f
-        // private use
-        | 0xe000..=0xf8ff | 0xf0000..=0xffffd | 0x100000..=0x10fffd
-        // non-characters
-        | 0xfdd0..=0xfdef | 0xfffe..=0xffff | 0x1fffe..=0x1ffff | 0x10fffe..=0x10ffff)
+    // One implementation of Python's str repr lives at the OS boundary, where spawn
+    // errors need it too.
+    supervisor_sys::py_repr(s)
 }
 
 #[cfg(test)]
