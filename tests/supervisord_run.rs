@@ -166,3 +166,34 @@ fn sighup_restarts_the_tree_in_place() {
     assert_eq!(d.daemon_pid(), pid, "reload keeps the daemon's pid");
     assert_eq!(d.terminate(), 0);
 }
+
+#[test]
+fn old_auto_logs_are_removed_at_startup_unless_nocleanup() {
+    for (extra, kept) in [("", false), ("-k", true)] {
+        let d = Daemon::configure("[program:p]\ncommand=/bin/sleep 1000\nstartsecs=0\n");
+        let stale = d.path("old-stdout---supervisor-zzzzzzzz.log");
+        let other = d.path("old-stdout---elsewhere-zzzzzzzz.log");
+        std::fs::write(&stale, "x").unwrap();
+        std::fs::write(&other, "x").unwrap();
+        let args: Vec<&str> = ["-n"]
+            .into_iter()
+            .chain((!extra.is_empty()).then_some(extra))
+            .collect();
+        let mut d = d.launch(&args);
+        d.expect_log("success: p entered RUNNING");
+        assert_eq!(stale.exists(), kept, "nocleanup={kept}");
+        assert!(other.exists(), "another identifier's log was removed");
+        // The new AUTO logs of this run exist.
+        let names: Vec<String> = std::fs::read_dir(d.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with("p-stdout---supervisor-")),
+            "{names:?}"
+        );
+        assert_eq!(d.terminate(), 0);
+    }
+}

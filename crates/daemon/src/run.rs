@@ -44,6 +44,11 @@ pub fn run(cli: Cli, config: Config) -> i32 {
     if let Err(e) = log.open(MainLogSetup::for_config(&sd)) {
         return fail(&log, &format!("Error: cannot open the main log: {e}"));
     }
+    if !sd.nocleanup {
+        for problem in crate::process::output::clear_auto_logs(&sd.childlogdir, &sd.identifier) {
+            log.log(LogLevel::Warn, &problem);
+        }
+    }
     if !sd.nodaemon {
         log.log(LogLevel::Info, "daemonizing the supervisord process");
         match supervisor_sys::daemonize(sd.directory.as_deref(), sd.umask.bits()) {
