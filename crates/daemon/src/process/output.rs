@@ -223,13 +223,14 @@ pub fn clear_auto_logs(dir: &Path, identifier: &str) -> Vec<String> {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-        if is_file && is_auto_log_name(name, identifier) {
-            if let Err(e) = std::fs::remove_file(entry.path()) {
-                problems.push(format!(
-                    "Failed to clean up {}: {e}",
-                    entry.path().display()
-                ));
-            }
+        if is_file
+            && is_auto_log_name(name, identifier)
+            && let Err(e) = std::fs::remove_file(entry.path())
+        {
+            problems.push(format!(
+                "Failed to clean up {}: {e}",
+                entry.path().display()
+            ));
         }
     }
     problems
