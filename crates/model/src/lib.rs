@@ -4,6 +4,7 @@ mod bytesize;
 mod fault;
 mod octal;
 mod policy;
+mod pyrepr;
 mod signal;
 mod state;
 
@@ -11,6 +12,7 @@ pub use bytesize::ByteSize;
 pub use fault::Fault;
 pub use octal::OctalMode;
 pub use policy::{AutoRestart, ExitCodes, LogLevel, parse_bool};
+pub use pyrepr::py_repr;
 pub use signal::Signal;
 pub use state::{ProcessState, SupervisorState};
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use nix::unistd::{AccessFlags, access};
 
-use crate::pyrepr::py_repr;
+use supervisor_model::py_repr;
 
 /// Supervisor's PATH when neither the program's environment nor supervisord has one
 /// (`Options.get_path`).

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use nix::errno::Errno;
 
-use crate::pyrepr::py_repr;
+use supervisor_model::py_repr;
 
 /// A line supervisord logs once its logger exists (daemonizing happens before).
 #[derive(Debug, Clone, PartialEq, Eq)]

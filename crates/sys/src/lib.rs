@@ -6,7 +6,6 @@ mod daemon;
 mod errno;
 mod exit;
 mod privileges;
-mod pyrepr;
 mod reaper;
 mod rlimit;
 mod rotate;
@@ -22,11 +21,11 @@ pub use daemon::{DaemonError, DaemonNote, daemonize, hostname, remove_pidfile, w
 pub use errno::errno_name;
 pub use exit::ExitStatus;
 pub use privileges::{PrivilegeError, drop_privileges};
-pub use pyrepr::py_repr;
 pub use reaper::{Orphan, Reaper, ReaperConfig, ReaperError, set_child_subreaper};
 pub use rlimit::{RlimitError, raise_rlimits};
 pub use rotate::RotatingFile;
 pub use signal::kill;
 pub use spawn::{Child, SpawnError, SpawnSpec, SpawnUser, spawn};
+pub use supervisor_model::py_repr;
 
 pub mod localtime;

@@ -42,9 +42,8 @@ pub fn python_repr_bytes(b: &[u8]) -> String {
 /// escaped; other non-printable characters as `\xNN`, `\uNNNN` or `\UNNNNNNNN`;
 /// printable non-ASCII characters are kept (`'test_öäü'`).
 pub fn python_repr_str(s: &str) -> String {
-    // One implementation of Python's str repr lives at the OS boundary, where spawn
-    // errors need it too.
-    supervisor_sys::py_repr(s)
+    // One implementation of Python's str repr, shared with config and sys.
+    supervisor_model::py_repr(s)
 }
 
 #[cfg(test)]
