@@ -141,6 +141,13 @@ pub struct CliExit {
 }
 
 impl CliExit {
+    /// The bare message of a usage error (its first line without `Error: `), as
+    /// Supervisor's `ValueError` text for `reloadConfig`'s CANT_REREAD.
+    pub fn message(&self) -> &str {
+        let first = self.stderr.lines().next().unwrap_or_default();
+        first.strip_prefix("Error: ").unwrap_or(first)
+    }
+
     /// options.py `usage`: `Error: <msg>` and `For help, use <argv0> -h`, exit 2. The
     /// binary uses it for config-file errors too, as Supervisor does.
     pub fn usage(progname: &str, msg: &str) -> Self {

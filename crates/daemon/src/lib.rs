@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 pub mod cli;
 pub mod context;
+pub mod control;
 pub mod group;
 pub mod mainlog;
 pub mod process;
+pub mod registry;
 pub mod root;
 pub mod run;
 pub mod snapshot;

@@ -1,34 +1,46 @@
 //! `RootActor`: the top of the tree. It owns the running config and one `GroupActor`
-//! per group, starts groups in priority order, and turns supervisord's signals into
-//! shutdown, reload (SIGHUP) and log reopen (SIGUSR2). Shutdown runs as a task that
-//! stops groups in descending priority — groups of equal priority in parallel — and
-//! waits on the processes' snapshot channels, so no mailbox is ever blocked.
+//! per active group, starts groups in priority order, turns supervisord's signals and
+//! the control plane's requests into shutdown, reload, log reopen, reread, and group
+//! add/remove, and publishes the [`Registry`] the control plane reads. Shutdown runs
+//! as a task that stops groups in descending priority — groups of equal priority in
+//! parallel — and waits on the processes' snapshot channels, so no mailbox is ever
+//! blocked.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
-use supervisor_config::{Config, GroupConfig};
-use supervisor_model::{LogLevel, SupervisorState};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use supervisor_config::{Config, ConfigDiff, GroupConfig};
+use supervisor_model::{Fault, FaultError, LogLevel, SupervisorState};
 use tokio::sync::watch;
 
 use crate::context::Context;
 use crate::group::{GroupActor, GroupArgs, GroupMsg};
 use crate::mainlog::MainLog;
+use crate::registry::{GroupHandle, Member, Registry};
 use crate::snapshot::Snapshot;
 
-/// How the next config is obtained on reload (the command line is re-applied).
+/// How the next config is obtained on reload and reread (the command line is
+/// re-applied); the error is the bare message.
 pub type Reloader = Box<dyn Fn() -> Result<Config, String> + Send + Sync>;
 
 pub enum RootMsg {
-    /// SIGTERM/SIGINT/SIGQUIT (the signal's name, for the log).
-    Shutdown(&'static str),
-    /// SIGHUP: stop everything, re-read the config, start again in place.
-    Reload,
+    /// SIGTERM/SIGINT/SIGQUIT (the signal's name, for the log), or `None` for the
+    /// `shutdown` call.
+    Shutdown(Option<&'static str>),
+    /// SIGHUP (`signal`) or the `restart` call: stop everything, re-read the config,
+    /// start again in place.
+    Reload { signal: bool },
     /// SIGUSR2.
     ReopenLogs,
     /// Every process is stopped; `reload` says what comes next.
     Stopped { reload: bool },
+    /// `reloadConfig`: read the config again and diff it with the active groups.
+    Reread(RpcReplyPort<Result<ConfigDiff, String>>),
+    /// `addProcessGroup`.
+    AddGroup(String, RpcReplyPort<Result<(), FaultError>>),
+    /// `removeProcessGroup`.
+    RemoveGroup(String, RpcReplyPort<Result<(), FaultError>>),
 }
 
 pub struct RootArgs {
@@ -36,20 +48,19 @@ pub struct RootArgs {
     pub ctx: Arc<Context>,
     pub reloader: Reloader,
     pub state: watch::Sender<SupervisorState>,
-}
-
-struct GroupEntry {
-    priority: i64,
-    actor: ActorRef<GroupMsg>,
-    snapshots: Vec<watch::Receiver<Snapshot>>,
+    pub registry: watch::Sender<Arc<Registry>>,
 }
 
 pub struct RootActorState {
     ctx: Arc<Context>,
-    groups: Vec<GroupEntry>,
+    groups: Vec<Arc<GroupHandle>>,
+    /// The config last read; `running.groups` are the active groups' configs.
+    loaded: Arc<Config>,
+    running: Config,
     pending: Option<Config>,
     reloader: Reloader,
     state: watch::Sender<SupervisorState>,
+    registry: watch::Sender<Arc<Registry>>,
 }
 
 pub struct RootActor;
@@ -64,15 +75,21 @@ impl Actor for RootActor {
         myself: ActorRef<RootMsg>,
         args: RootArgs,
     ) -> Result<RootActorState, ActorProcessingErr> {
-        let groups = start_groups(&myself, &args.config, &args.ctx).await?;
-        args.state.send_replace(SupervisorState::Running);
-        Ok(RootActorState {
+        let groups = spawn_groups(&myself, &args.config, &args.ctx).await?;
+        let st = RootActorState {
             ctx: args.ctx,
             groups,
+            loaded: Arc::new(args.config.clone()),
+            running: args.config,
             pending: None,
             reloader: args.reloader,
             state: args.state,
-        })
+            registry: args.registry,
+        };
+        st.publish();
+        start_autostart(&st.groups).await;
+        st.state.send_replace(SupervisorState::Running);
+        Ok(st)
     }
 
     async fn handle(
@@ -85,21 +102,29 @@ impl Actor for RootActor {
         let running = *st.state.borrow() == SupervisorState::Running;
         match msg {
             RootMsg::Shutdown(signame) => {
-                log.log(
-                    LogLevel::Warn,
-                    &format!("received {signame} indicating exit request"),
-                );
+                if let Some(signame) = signame {
+                    log.log(
+                        LogLevel::Warn,
+                        &format!("received {signame} indicating exit request"),
+                    );
+                }
                 if running {
                     st.state.send_replace(SupervisorState::Shutdown);
                     st.begin_stop(&myself, false);
                 }
             }
-            RootMsg::Reload if !running => log.log(
-                LogLevel::Warn,
-                "ignored SIGHUP indicating restart request (shutdown in progress)",
-            ),
-            RootMsg::Reload => {
-                log.log(LogLevel::Warn, "received SIGHUP indicating restart request");
+            RootMsg::Reload { signal } if !running => {
+                if signal {
+                    log.log(
+                        LogLevel::Warn,
+                        "ignored SIGHUP indicating restart request (shutdown in progress)",
+                    );
+                }
+            }
+            RootMsg::Reload { signal } => {
+                if signal {
+                    log.log(LogLevel::Warn, "received SIGHUP indicating restart request");
+                }
                 // Better than Supervisor: a broken config leaves everything running.
                 match (st.reloader)() {
                     Ok(config) => {
@@ -127,9 +152,8 @@ impl Actor for RootActor {
                 }
             }
             RootMsg::Stopped { reload } => {
-                for g in st.groups.drain(..) {
-                    g.actor.stop_children_and_wait(None, None).await;
-                    g.actor.stop_and_wait(None, None).await?;
+                for g in std::mem::take(&mut st.groups) {
+                    stop_group_actor(&g).await?;
                 }
                 match st.pending.take().filter(|_| reload) {
                     Some(config) => {
@@ -138,12 +162,37 @@ impl Actor for RootActor {
                             st.ctx.reaper.clone(),
                             st.ctx.log.clone(),
                         ));
-                        st.groups = start_groups(&myself, &config, &ctx).await?;
+                        st.groups = spawn_groups(&myself, &config, &ctx).await?;
+                        st.loaded = Arc::new(config.clone());
+                        st.running = config;
                         st.ctx = ctx;
+                        st.publish();
+                        start_autostart(&st.groups).await;
                         st.state.send_replace(SupervisorState::Running);
                     }
-                    None => myself.stop(None),
+                    None => {
+                        st.groups.clear();
+                        st.publish();
+                        myself.stop(None);
+                    }
                 }
+            }
+            RootMsg::Reread(reply) => {
+                let result = (st.reloader)().map(|config| {
+                    let diff = supervisor_config::diff(&st.running, &config);
+                    st.loaded = Arc::new(config);
+                    st.publish();
+                    diff
+                });
+                let _ = reply.send(result);
+            }
+            RootMsg::AddGroup(name, reply) => {
+                let result = st.add_group(&myself, &name).await;
+                let _ = reply.send(result);
+            }
+            RootMsg::RemoveGroup(name, reply) => {
+                let result = st.remove_group(&name).await;
+                let _ = reply.send(result);
             }
         }
         Ok(())
@@ -168,12 +217,15 @@ impl Actor for RootActor {
 }
 
 impl RootActorState {
+    fn publish(&self) {
+        self.registry.send_replace(Arc::new(Registry {
+            groups: self.groups.clone(),
+            loaded: Some(self.loaded.clone()),
+        }));
+    }
+
     fn begin_stop(&self, myself: &ActorRef<RootMsg>, reload: bool) {
-        let plan: Vec<(i64, ActorRef<GroupMsg>, Vec<watch::Receiver<Snapshot>>)> = self
-            .groups
-            .iter()
-            .map(|g| (g.priority, g.actor.clone(), g.snapshots.clone()))
-            .collect();
+        let plan = self.groups.clone();
         let me = myself.clone();
         let log = self.ctx.log.clone();
         tokio::spawn(async move {
@@ -181,30 +233,83 @@ impl RootActorState {
             let _ = me.send_message(RootMsg::Stopped { reload });
         });
     }
+
+    /// `addProcessGroup`: activate a group of the last-read config; its autostart
+    /// processes start in the background, as Supervisor's next loop pass does.
+    async fn add_group(
+        &mut self,
+        myself: &ActorRef<RootMsg>,
+        name: &str,
+    ) -> Result<(), FaultError> {
+        let Some(config) = self.loaded.groups.iter().rev().find(|g| g.name == name) else {
+            return Err(FaultError::new(Fault::BadName, name));
+        };
+        if self.groups.iter().any(|g| g.config.name == name) {
+            return Err(FaultError::new(Fault::AlreadyAdded, name));
+        }
+        let handle = spawn_group(myself, config, &self.ctx)
+            .await
+            .map_err(|e| FaultError::new(Fault::Failed, e.to_string()))?;
+        self.running.groups.push(config.clone());
+        self.groups.push(handle.clone());
+        self.publish();
+        tokio::spawn(async move { start_autostart(&[handle]).await });
+        Ok(())
+    }
+
+    /// `removeProcessGroup`: only when every process of the group is stopped.
+    async fn remove_group(&mut self, name: &str) -> Result<(), FaultError> {
+        let Some(index) = self.groups.iter().position(|g| g.config.name == name) else {
+            return Err(FaultError::new(Fault::BadName, name));
+        };
+        let group = &self.groups[index];
+        if group.members.iter().any(|m| !m.now().state.is_stopped()) {
+            return Err(FaultError::new(Fault::StillRunning, name));
+        }
+        let group = self.groups.remove(index);
+        self.running.groups.retain(|g| g.name != name);
+        self.publish();
+        if let Err(e) = stop_group_actor(&group).await {
+            self.ctx.log.log(
+                LogLevel::Error,
+                &format!("group actor {name} did not stop cleanly: {e}"),
+            );
+        }
+        Ok(())
+    }
 }
 
-/// Spawns one group actor per group (config order is start order) and starts each
-/// group's autostart processes.
-async fn start_groups(
+async fn stop_group_actor(g: &GroupHandle) -> Result<(), ActorProcessingErr> {
+    g.actor.stop_children_and_wait(None, None).await;
+    g.actor.stop_and_wait(None, None).await?;
+    Ok(())
+}
+
+/// Spawns one group actor per group (config order is start order).
+async fn spawn_groups(
     myself: &ActorRef<RootMsg>,
     config: &Config,
     ctx: &Arc<Context>,
-) -> Result<Vec<GroupEntry>, ActorProcessingErr> {
+) -> Result<Vec<Arc<GroupHandle>>, ActorProcessingErr> {
     let mut groups = Vec::with_capacity(config.groups.len());
     for group in &config.groups {
         groups.push(spawn_group(myself, group, ctx).await?);
     }
-    for g in &groups {
-        g.actor.call(GroupMsg::StartAutostart, None).await?;
-    }
     Ok(groups)
+}
+
+/// Starts each group's autostart processes, group after group.
+async fn start_autostart(groups: &[Arc<GroupHandle>]) {
+    for g in groups {
+        let _ = g.actor.call(GroupMsg::StartAutostart, None).await;
+    }
 }
 
 async fn spawn_group(
     myself: &ActorRef<RootMsg>,
     group: &GroupConfig,
     ctx: &Arc<Context>,
-) -> Result<GroupEntry, ActorProcessingErr> {
+) -> Result<Arc<GroupHandle>, ActorProcessingErr> {
     let (senders, receivers): (Vec<_>, Vec<_>) = group
         .processes
         .iter()
@@ -221,41 +326,48 @@ async fn spawn_group(
         myself.get_cell(),
     )
     .await?;
-    Ok(GroupActor::entry(group.priority, actor, receivers))
-}
-
-impl GroupActor {
-    fn entry(
-        priority: i64,
-        actor: ActorRef<GroupMsg>,
-        snapshots: Vec<watch::Receiver<Snapshot>>,
-    ) -> GroupEntry {
-        GroupEntry {
-            priority,
+    let actors = actor.call(GroupMsg::Members, None).await?;
+    let actors = match actors {
+        ractor::rpc::CallResult::Success(a) => a,
+        _ => return Err("group actor did not list its members".into()),
+    };
+    let members = group
+        .processes
+        .iter()
+        .zip(actors)
+        .zip(receivers)
+        .map(|((config, actor), snapshot)| Member {
+            config: config.clone(),
             actor,
-            snapshots,
-        }
-    }
+            snapshot,
+        })
+        .collect();
+    Ok(Arc::new(GroupHandle {
+        config: group.clone(),
+        actor,
+        members,
+    }))
 }
 
 /// Stops every group, highest priority value first; groups sharing a priority stop
 /// together. Logs `waiting for a, b to die` every 3 s, as Supervisor does.
-async fn stop_all(
-    mut plan: Vec<(i64, ActorRef<GroupMsg>, Vec<watch::Receiver<Snapshot>>)>,
-    log: &MainLog,
-) {
-    plan.sort_by_key(|(priority, _, _)| std::cmp::Reverse(*priority));
+async fn stop_all(mut plan: Vec<Arc<GroupHandle>>, log: &MainLog) {
+    plan.sort_by_key(|g| std::cmp::Reverse(g.config.priority));
     let mut rest = plan.as_slice();
-    while let Some((priority, _, _)) = rest.first() {
-        let n = rest.iter().take_while(|(p, _, _)| p == priority).count();
+    while let Some(first) = rest.first() {
+        let priority = first.config.priority;
+        let n = rest
+            .iter()
+            .take_while(|g| g.config.priority == priority)
+            .count();
         let (bucket, tail) = rest.split_at(n);
         rest = tail;
-        for (_, actor, _) in bucket {
-            let _ = actor.send_message(GroupMsg::Shutdown);
+        for g in bucket {
+            let _ = g.actor.send_message(GroupMsg::Shutdown);
         }
         let mut waiting: Vec<watch::Receiver<Snapshot>> = bucket
             .iter()
-            .flat_map(|(_, _, s)| s.iter().cloned())
+            .flat_map(|g| g.members.iter().map(|m| m.snapshot.clone()))
             .collect();
         loop {
             let all = async {

@@ -12,9 +12,13 @@ use supervisor_sys::{DaemonNote, Reaper};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
-use crate::cli::Cli;
+use supervisor_rpc::server::{self, BindError, Bound};
+
+use crate::cli::{Cli, CliExit};
 use crate::context::Context;
+use crate::control::{self, DaemonControl};
 use crate::mainlog::{MainLog, MainLogSetup};
+use crate::registry::Registry;
 use crate::root::{RootActor, RootArgs, RootMsg};
 
 /// Runs supervisord until it is shut down; the exit code.
@@ -49,6 +53,19 @@ pub fn run(cli: Cli, config: Config) -> i32 {
             log.log(LogLevel::Warn, &problem);
         }
     }
+    // Bound before daemonizing, as Supervisor does: a second supervisord on the same
+    // socket is refused here, in the foreground, with exit status 2.
+    let listeners = match bind_listeners(&config) {
+        Ok(l) => l,
+        Err(e) => {
+            return fail(
+                &log,
+                CliExit::usage(&cli.progname, &e.to_string())
+                    .stderr
+                    .trim_end(),
+            );
+        }
+    };
     if !sd.nodaemon {
         log.log(LogLevel::Info, "daemonizing the supervisord process");
         match supervisor_sys::daemonize(sd.directory.as_deref(), sd.umask.bits()) {
@@ -81,7 +98,12 @@ pub fn run(cli: Cli, config: Config) -> i32 {
         Ok(rt) => rt,
         Err(e) => return fail(&log, &format!("Error: cannot start the runtime: {e}")),
     };
-    let code = runtime.block_on(supervise(cli, config, log.clone()));
+    let mut sockets = Vec::new();
+    let code = runtime.block_on(supervise(cli, config, log.clone(), listeners, &mut sockets));
+    drop(runtime);
+    for path in sockets {
+        let _ = std::fs::remove_file(path);
+    }
     let _ = supervisor_sys::remove_pidfile(&sd.pidfile);
     log.close();
     code
@@ -95,7 +117,25 @@ fn fail(log: &MainLog, msg: &str) -> i32 {
     2
 }
 
-async fn supervise(cli: Cli, config: Config, log: MainLog) -> i32 {
+/// Every `[unix_http_server]` and `[inet_http_server]` listener of `config`.
+fn bind_listeners(config: &Config) -> Result<Vec<Bound>, BindError> {
+    let mut out = Vec::new();
+    for u in &config.unix_http_servers {
+        out.push(server::bind_unix(u)?);
+    }
+    for i in &config.inet_http_servers {
+        out.push(server::bind_tcp(i)?);
+    }
+    Ok(out)
+}
+
+async fn supervise(
+    cli: Cli,
+    config: Config,
+    log: MainLog,
+    listeners: Vec<Bound>,
+    sockets: &mut Vec<std::path::PathBuf>,
+) -> i32 {
     let _ = supervisor_sys::set_child_subreaper();
     let reaper = match Reaper::start() {
         Ok(r) => r,
@@ -113,13 +153,18 @@ async fn supervise(cli: Cli, config: Config, log: MainLog) -> i32 {
         });
     }
     let ctx = Arc::new(Context::new(&config, reaper, log.clone()));
-    let (state, _state_rx) = watch::channel(SupervisorState::Running);
-    let reloader = Box::new(move || crate::startup::load(&cli).map_err(|e| e.stderr));
+    let (state, state_rx) = watch::channel(SupervisorState::Running);
+    let (registry, registry_rx) = watch::channel(Arc::new(Registry::default()));
+    let main_log = control::main_log_path(&config.supervisord.logfile);
+    let identifier = config.supervisord.identifier.clone();
+    let reloader =
+        Box::new(move || crate::startup::load(&cli).map_err(|e| e.message().to_string()));
     let args = RootArgs {
         config,
         ctx,
         reloader,
         state,
+        registry,
     };
     let (root, handle) = match Actor::spawn(None, RootActor, args).await {
         Ok(r) => r,
@@ -128,6 +173,27 @@ async fn supervise(cli: Cli, config: Config, log: MainLog) -> i32 {
             return 1;
         }
     };
+    let ctl = Arc::new(DaemonControl {
+        root: root.clone(),
+        registry: registry_rx,
+        state: state_rx,
+        log: log.clone(),
+        main_log,
+        identifier,
+    });
+    let notify_log = log.clone();
+    let notify: supervisor_rpc::auth::Notify =
+        Arc::new(move |msg: String| notify_log.log(LogLevel::Warn, &msg));
+    match server::serve(listeners, server::router(ctl, axum::Router::new()), notify) {
+        Ok(paths) => *sockets = paths,
+        Err(e) => {
+            log.log(
+                LogLevel::Critical,
+                &format!("cannot serve the control sockets: {e}"),
+            );
+            return 1;
+        }
+    }
     if let Err(e) = forward_signals(root) {
         log.log(
             LogLevel::Critical,
@@ -142,10 +208,14 @@ async fn supervise(cli: Cli, config: Config, log: MainLog) -> i32 {
 /// Turns supervisord's signals into messages to the root (spec §3.4).
 fn forward_signals(root: ActorRef<RootMsg>) -> std::io::Result<()> {
     let kinds: [(SignalKind, fn() -> RootMsg); 5] = [
-        (SignalKind::terminate(), || RootMsg::Shutdown("SIGTERM")),
-        (SignalKind::interrupt(), || RootMsg::Shutdown("SIGINT")),
-        (SignalKind::quit(), || RootMsg::Shutdown("SIGQUIT")),
-        (SignalKind::hangup(), || RootMsg::Reload),
+        (SignalKind::terminate(), || {
+            RootMsg::Shutdown(Some("SIGTERM"))
+        }),
+        (SignalKind::interrupt(), || {
+            RootMsg::Shutdown(Some("SIGINT"))
+        }),
+        (SignalKind::quit(), || RootMsg::Shutdown(Some("SIGQUIT"))),
+        (SignalKind::hangup(), || RootMsg::Reload { signal: true }),
         (SignalKind::user_defined2(), || RootMsg::ReopenLogs),
     ];
     for (kind, msg) in kinds {

@@ -112,6 +112,42 @@ impl fmt::Display for Fault {
     }
 }
 
+/// A fault raised by the control layer: Supervisor's `RPCError`, the fault and its
+/// complete fault string (`NAME` or `NAME: detail`), which both APIs send as is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text}")]
+pub struct FaultError {
+    pub fault: Fault,
+    pub text: String,
+}
+
+impl FaultError {
+    /// `NAME: detail`.
+    pub fn new(fault: Fault, detail: impl AsRef<str>) -> FaultError {
+        FaultError {
+            fault,
+            text: fault.fault_string(Some(detail.as_ref())),
+        }
+    }
+
+    /// Just `NAME`.
+    pub fn bare(fault: Fault) -> FaultError {
+        FaultError {
+            fault,
+            text: fault.name().to_string(),
+        }
+    }
+
+    /// A fault received over the wire: the code picks the fault (unknown codes are
+    /// FAILED), the text is kept as sent.
+    pub fn from_wire(code: i32, text: impl Into<String>) -> FaultError {
+        FaultError {
+            fault: Fault::from_code(code).unwrap_or(Fault::Failed),
+            text: text.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

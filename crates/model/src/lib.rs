@@ -9,7 +9,7 @@ mod signal;
 mod state;
 
 pub use bytesize::ByteSize;
-pub use fault::Fault;
+pub use fault::{Fault, FaultError};
 pub use octal::OctalMode;
 pub use policy::{AutoRestart, ExitCodes, LogLevel, parse_bool};
 pub use pyrepr::py_repr;

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use super::machine::{Effect, Exit, Machine, Policy, Refusal, Timer};
 use super::output::{self, Channel, ChannelLog};
 use super::spawn;
+use super::stdin::StdinWriter;
 use crate::context::Context;
 use crate::snapshot::{Snapshot, unix_time_of};
 
@@ -33,6 +34,10 @@ pub enum ProcessMsg {
     Timer { timer: Timer, generation: u64 },
     /// Reopen the log files (SIGUSR2).
     ReopenLogs,
+    /// `clearProcessLogs`: empty both log files.
+    ClearLogs(RpcReplyPort<Result<(), String>>),
+    /// `sendProcessStdin`.
+    Stdin(Vec<u8>, RpcReplyPort<Result<(), Refusal>>),
 }
 
 pub struct ProcessArgs {
@@ -49,9 +54,8 @@ pub struct ProcessActorState {
     name: Arc<str>,
     stdout: Arc<Mutex<ChannelLog>>,
     stderr: Arc<Mutex<ChannelLog>>,
-    /// The write end of the child's stdin, held open as Supervisor does (closing it
-    /// would hand the child an EOF); `sendProcessStdin` will write here.
-    stdin: Option<tokio::net::unix::pipe::Sender>,
+    /// The child's stdin (`sendProcessStdin`), replaced at each spawn.
+    stdin: Option<StdinWriter>,
 }
 
 pub struct ProcessActor;
@@ -166,6 +170,27 @@ impl Actor for ProcessActor {
                 let fx = st.machine.timer(timer, generation, now);
                 st.apply(&myself, fx);
             }
+            ProcessMsg::ClearLogs(reply) => {
+                let mut result = Ok(());
+                for sink in [&st.stdout, &st.stderr] {
+                    let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
+                    if let Err(e) = sink.clear() {
+                        result = Err(e.to_string());
+                    }
+                }
+                let _ = reply.send(result);
+            }
+            ProcessMsg::Stdin(data, reply) => {
+                // Supervisor: no pid, or being killed → NOT_RUNNING; a closed pipe
+                // → NO_FILE.
+                let result = match (&st.stdin, st.machine.pid) {
+                    (_, None) => Err(Refusal::NotRunning),
+                    _ if st.machine.killing => Err(Refusal::NotRunning),
+                    (Some(w), Some(_)) if w.send(data) => Ok(()),
+                    _ => Err(Refusal::NoStdin),
+                };
+                let _ = reply.send(result);
+            }
             ProcessMsg::ReopenLogs => {
                 for sink in [&st.stdout, &st.stderr] {
                     let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
@@ -238,7 +263,7 @@ impl ProcessActorState {
     fn spawn(&mut self, myself: &ActorRef<ProcessMsg>) -> Result<i32, String> {
         let child = spawn::spawn(&self.config, &self.ctx)?;
         let pid = child.pid;
-        self.stdin = child.stdin;
+        self.stdin = child.stdin.map(StdinWriter::new);
         for (rx, channel, sink) in [
             (child.stdout, Channel::Stdout, &self.stdout),
             (child.stderr, Channel::Stderr, &self.stderr),

@@ -101,6 +101,8 @@ pub enum Refusal {
     NotRunning,
     /// supervisord is shutting down or restarting.
     ShuttingDown,
+    /// The child's stdin is closed (sendProcessStdin: NO_FILE).
+    NoStdin,
 }
 
 /// One process's lifecycle state, with Supervisor's bookkeeping fields.
@@ -119,7 +121,7 @@ pub struct Machine {
     pub exitstatus: Option<i32>,
     pub spawnerr: Option<String>,
     /// A stop was requested for the running child (Supervisor's `killing`).
-    killing: bool,
+    pub killing: bool,
     /// Bumped at every spawn; timers armed for an older generation are ignored.
     pub generation: u64,
     /// False once supervisord is shutting down: no autorestart, no backoff retry.

@@ -5,3 +5,4 @@ pub mod actor;
 pub mod machine;
 pub mod output;
 pub mod spawn;
+pub mod stdin;

@@ -83,6 +83,16 @@ impl ChannelLog {
         }
     }
 
+    /// `clearProcessLogs`: remove the file and start an empty one (Supervisor's
+    /// `removelogs`). A file not opened yet is truncated if it exists.
+    pub fn clear(&mut self) -> io::Result<()> {
+        match (&mut self.file, &self.path) {
+            (Some(f), _) => f.clear(),
+            (None, Some(p)) if p.exists() => std::fs::File::create(p).map(drop),
+            _ => Ok(()),
+        }
+    }
+
     /// SIGUSR2 / external logrotate: write to a fresh file at the same path.
     pub fn reopen(&mut self) -> io::Result<()> {
         match &mut self.file {

@@ -1,0 +1,217 @@
+//! The daemon's implementation of [`supervisor_rpc::Control`]: queries read the
+//! published [`Registry`] and snapshots directly; actions message the process
+//! actors ([`act`]); reread, add, remove, reload and shutdown go to the root.
+
+mod act;
+pub mod info;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ractor::ActorRef;
+use ractor::rpc::CallResult;
+use supervisor_config::LogFile;
+use supervisor_model::{Fault, FaultError, LogLevel, SupervisorState};
+use supervisor_rpc::{
+    Action, ConfigInfo, Control, CtlResult, LogSource, ProcessInfo, ProcessResult, Reread, Target,
+};
+use tokio::sync::{mpsc, watch};
+
+use crate::mainlog::MainLog;
+use crate::registry::Registry;
+use crate::root::RootMsg;
+
+pub struct DaemonControl {
+    pub root: ActorRef<RootMsg>,
+    pub registry: watch::Receiver<Arc<Registry>>,
+    pub state: watch::Receiver<SupervisorState>,
+    pub log: MainLog,
+    /// The main log file, when it is a file.
+    pub main_log: Option<PathBuf>,
+    pub identifier: String,
+}
+
+impl DaemonControl {
+    fn reg(&self) -> Arc<Registry> {
+        self.registry.borrow().clone()
+    }
+
+    async fn root_call<T: Send + 'static>(
+        &self,
+        msg: impl FnOnce(ractor::RpcReplyPort<T>) -> RootMsg,
+    ) -> CtlResult<T> {
+        match self.root.call(msg, None).await {
+            Ok(CallResult::Success(v)) => Ok(v),
+            _ => Err(FaultError::bare(Fault::ShutdownState)),
+        }
+    }
+}
+
+/// The main log's path from `[supervisord] logfile`.
+pub fn main_log_path(logfile: &LogFile) -> Option<PathBuf> {
+    match logfile {
+        LogFile::Path(p) => Some(p.clone()),
+        _ => None,
+    }
+}
+
+impl Control for DaemonControl {
+    fn state(&self) -> SupervisorState {
+        *self.state.borrow()
+    }
+
+    fn pid(&self) -> i32 {
+        i32::try_from(std::process::id()).unwrap_or(i32::MAX)
+    }
+
+    fn identification(&self) -> String {
+        self.identifier.clone()
+    }
+
+    fn processes(&self) -> Vec<ProcessInfo> {
+        let reg = self.reg();
+        let now = info::unix_now();
+        reg.lexical()
+            .into_iter()
+            .map(|(_, m)| info::process_info(&m.snapshot.borrow(), now))
+            .collect()
+    }
+
+    fn process(&self, ns: &str) -> CtlResult<ProcessInfo> {
+        let reg = self.reg();
+        let (_, m) = act::find(&reg, ns)?;
+        Ok(info::process_info(&m.snapshot.borrow(), info::unix_now()))
+    }
+
+    async fn act(&self, action: Action, target: Target) -> CtlResult<Vec<ProcessResult>> {
+        let reg = self.reg();
+        act::act(&reg, action, target).await
+    }
+
+    async fn send_stdin(&self, ns: &str, data: Vec<u8>) -> CtlResult<()> {
+        let reg = self.reg();
+        act::stdin(&reg, ns, data).await
+    }
+
+    fn log_path(&self, source: &LogSource) -> CtlResult<Option<PathBuf>> {
+        let (ns, stderr) = match source {
+            LogSource::Main => return Ok(self.main_log.clone()),
+            LogSource::Stdout(ns) => (ns, false),
+            LogSource::Stderr(ns) => (ns, true),
+        };
+        let reg = self.reg();
+        let (_, m) = act::find(&reg, ns)?;
+        let s = m.snapshot.borrow();
+        Ok(if stderr {
+            s.stderr_logfile.clone()
+        } else {
+            s.stdout_logfile.clone()
+        })
+    }
+
+    async fn clear_logs(&self, target: Target) -> CtlResult<Vec<ProcessResult>> {
+        let reg = self.reg();
+        act::clear(&reg, target).await
+    }
+
+    fn clear_main_log(&self) -> CtlResult<()> {
+        match &self.main_log {
+            Some(p) if p.exists() => self
+                .log
+                .clear(p)
+                .map_err(|_| FaultError::bare(Fault::Failed)),
+            _ => Err(FaultError::bare(Fault::NoFile)),
+        }
+    }
+
+    async fn reread(&self) -> CtlResult<Reread> {
+        let diff = self
+            .root_call(RootMsg::Reread)
+            .await?
+            .map_err(|e| FaultError::new(Fault::CantReread, e))?;
+        Ok(Reread {
+            added: diff.added.clone(),
+            changed: diff.changed.iter().map(|c| c.name.clone()).collect(),
+            removed: diff.removed.clone(),
+        })
+    }
+
+    async fn add_group(&self, name: &str) -> CtlResult<()> {
+        let name = name.to_string();
+        self.root_call(|port| RootMsg::AddGroup(name, port)).await?
+    }
+
+    async fn remove_group(&self, name: &str) -> CtlResult<()> {
+        let name = name.to_string();
+        self.root_call(|port| RootMsg::RemoveGroup(name, port))
+            .await?
+    }
+
+    fn config_info(&self) -> Vec<ConfigInfo> {
+        let reg = self.reg();
+        let Some(loaded) = &reg.loaded else {
+            return Vec::new();
+        };
+        let mut out: Vec<ConfigInfo> = loaded
+            .groups
+            .iter()
+            .flat_map(|g| {
+                let inuse = reg.group(&g.name).is_some();
+                g.processes
+                    .iter()
+                    .map(move |p| info::config_info(p, g.priority, inuse))
+            })
+            .collect();
+        // Supervisor sorts by process name only (stable).
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+
+    fn reload(&self) -> CtlResult<()> {
+        self.root
+            .send_message(RootMsg::Reload { signal: false })
+            .map_err(|_| FaultError::bare(Fault::ShutdownState))
+    }
+
+    fn shutdown(&self) -> CtlResult<()> {
+        self.root
+            .send_message(RootMsg::Shutdown(None))
+            .map_err(|_| FaultError::bare(Fault::ShutdownState))
+    }
+
+    fn remote_comm_event(&self, kind: &str, data: &str) -> CtlResult<()> {
+        // The event bus arrives with the events issue; until then the event is
+        // recorded in the main log so a sender can see it was received.
+        self.log.log(
+            LogLevel::Debug,
+            &format!("REMOTE_COMMUNICATION type={kind} ({} bytes)", data.len()),
+        );
+        Ok(())
+    }
+
+    fn watch(&self) -> mpsc::Receiver<ProcessInfo> {
+        let (tx, rx) = mpsc::channel(256);
+        let reg = self.reg();
+        for (_, m) in reg.lexical() {
+            let mut snap = m.snapshot.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                loop {
+                    let s = snap.borrow_and_update().clone();
+                    if tx
+                        .send(info::process_info(&s, info::unix_now()))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    tokio::select! {
+                        r = snap.changed() => if r.is_err() { return },
+                        () = tx.closed() => return,
+                    }
+                }
+            });
+        }
+        rx
+    }
+}

@@ -1,0 +1,231 @@
+//! The one way into a running supervisord: the [`Control`] trait and its vocabulary.
+//! The gRPC service, the XML-RPC `/RPC2` handler, `/logtail` and the web page are
+//! thin translations over it, so behaviour cannot drift between APIs. Semantics are
+//! Supervisor's rpcinterface.py (spec §6.4); the daemon implements the trait.
+
+use std::future::Future;
+use std::path::PathBuf;
+
+use supervisor_model::{FaultError, ProcessState, SupervisorState};
+
+pub type CtlResult<T> = Result<T, FaultError>;
+
+/// `getProcessInfo`, field for field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessInfo {
+    pub name: String,
+    pub group: String,
+    pub description: String,
+    pub start: i64,
+    pub stop: i64,
+    pub now: i64,
+    pub state: ProcessState,
+    /// Empty when none.
+    pub spawnerr: String,
+    pub exitstatus: i32,
+    /// Empty when none.
+    pub stdout_logfile: String,
+    pub stderr_logfile: String,
+    /// 0 when not running.
+    pub pid: i32,
+}
+
+impl ProcessInfo {
+    /// `name`, or `group:name` when they differ.
+    pub fn namespec(&self) -> String {
+        crate::namespec::make(&self.group, &self.name)
+    }
+}
+
+/// One entry of a result array (startProcessGroup, stopAllProcesses, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessResult {
+    pub name: String,
+    pub group: String,
+    /// 80 (SUCCESS) or a fault code.
+    pub status: i32,
+    /// `OK` or the fault string.
+    pub description: String,
+}
+
+impl ProcessResult {
+    pub fn ok(group: &str, name: &str) -> ProcessResult {
+        ProcessResult {
+            name: name.to_string(),
+            group: group.to_string(),
+            status: supervisor_model::Fault::Success.code(),
+            description: "OK".to_string(),
+        }
+    }
+
+    pub fn failed(group: &str, name: &str, e: &FaultError) -> ProcessResult {
+        ProcessResult {
+            name: name.to_string(),
+            group: group.to_string(),
+            status: e.fault.code(),
+            description: e.text.clone(),
+        }
+    }
+
+    /// The fault this result stands for, `None` on success.
+    pub fn fault(&self) -> Option<FaultError> {
+        (self.status != supervisor_model::Fault::Success.code())
+            .then(|| FaultError::from_wire(self.status, self.description.clone()))
+    }
+}
+
+/// What an action applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// One process by namespec (`name` or `group:name`). A namespec naming a whole
+    /// group (`group:*`, `group:`) is turned into [`Target::Group`] by [`Target::parse`].
+    Process(String),
+    Group(String),
+    All,
+}
+
+impl Target {
+    /// Supervisor's `startProcess(name)` dispatch: `g:*` and `g:` mean the group.
+    pub fn parse(namespec: &str) -> Target {
+        match crate::namespec::split(namespec) {
+            (group, None) => Target::Group(group.to_string()),
+            _ => Target::Process(namespec.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// `wait`: reply when RUNNING or failed.
+    Start { wait: bool },
+    /// `wait`: reply when stopped.
+    Stop { wait: bool },
+    /// A signal name or number, validated per process (BAD_SIGNAL).
+    Signal(String),
+}
+
+/// A log file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogSource {
+    Main,
+    Stdout(String),
+    Stderr(String),
+}
+
+/// The outcome of `reloadConfig`: group names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reread {
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+/// One channel's log settings in [`ConfigInfo`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogInfo {
+    /// A path, `auto`, `syslog` or `none`.
+    pub logfile: String,
+    pub maxbytes: u64,
+    pub backups: u32,
+    pub capture_maxbytes: u64,
+    pub events_enabled: bool,
+    pub syslog: bool,
+}
+
+/// `getAllConfigInfo`, one per process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigInfo {
+    pub name: String,
+    pub group: String,
+    pub inuse: bool,
+    pub autostart: bool,
+    /// `false`, `unexpected` or `true`.
+    pub autorestart: String,
+    pub group_prio: i64,
+    pub process_prio: i64,
+    pub command: String,
+    pub directory: Option<String>,
+    pub exitcodes: Vec<i32>,
+    pub killasgroup: bool,
+    pub stopasgroup: bool,
+    pub redirect_stderr: bool,
+    pub serverurl: Option<String>,
+    pub startretries: u32,
+    pub startsecs: i64,
+    pub stopsignal: i32,
+    pub stopwaitsecs: i64,
+    pub user: Option<String>,
+    pub uid: Option<u32>,
+    pub stdout: LogInfo,
+    pub stderr: LogInfo,
+}
+
+/// Everything a client can ask of supervisord. Synchronous methods read published
+/// state and never wait on an actor; the async ones reply when Supervisor would
+/// (deferred `wait` semantics included).
+///
+/// Callers check [`Control::state`] first: while supervisord is not RUNNING every
+/// `supervisor.*` call but `sendRemoteCommEvent` is SHUTDOWN_STATE (see
+/// [`crate::guard::running`]).
+pub trait Control: Send + Sync + 'static {
+    fn state(&self) -> SupervisorState;
+    fn pid(&self) -> i32;
+    fn identification(&self) -> String;
+
+    /// Every process, sorted by group name then process name.
+    fn processes(&self) -> Vec<ProcessInfo>;
+    /// One process; BAD_NAME for unknown names and for `group:*`.
+    fn process(&self, namespec: &str) -> CtlResult<ProcessInfo>;
+
+    /// Start, stop or signal. `Target::Process`: one result, or BAD_NAME (the API
+    /// turns a failed result into a fault). Group and All: BAD_NAME for an unknown
+    /// group, else a result per process the action applies to (not-running ones for
+    /// start, running ones for stop, signallable ones for signal), in completion
+    /// order as Supervisor reports them.
+    fn act(
+        &self,
+        action: Action,
+        target: Target,
+    ) -> impl Future<Output = CtlResult<Vec<ProcessResult>>> + Send;
+
+    /// `sendProcessStdin`.
+    fn send_stdin(
+        &self,
+        namespec: &str,
+        data: Vec<u8>,
+    ) -> impl Future<Output = CtlResult<()>> + Send;
+
+    /// The file behind a log: BAD_NAME for an unknown process; `None` when it has no
+    /// log file (NO_FILE for the readers).
+    fn log_path(&self, source: &LogSource) -> CtlResult<Option<PathBuf>>;
+
+    /// Truncate both logs of the target's processes (`clearProcessLogs`,
+    /// `clearAllProcessLogs`); results as for [`Control::act`].
+    fn clear_logs(
+        &self,
+        target: Target,
+    ) -> impl Future<Output = CtlResult<Vec<ProcessResult>>> + Send;
+
+    /// `clearLog`: truncate the main log.
+    fn clear_main_log(&self) -> CtlResult<()>;
+
+    /// `reloadConfig`: load the config file again and diff it with the running one.
+    fn reread(&self) -> impl Future<Output = CtlResult<Reread>> + Send;
+    /// `addProcessGroup`.
+    fn add_group(&self, name: &str) -> impl Future<Output = CtlResult<()>> + Send;
+    /// `removeProcessGroup`.
+    fn remove_group(&self, name: &str) -> impl Future<Output = CtlResult<()>> + Send;
+    /// `getAllConfigInfo`, sorted by group then process name.
+    fn config_info(&self) -> Vec<ConfigInfo>;
+
+    /// `restart`: begin a reload; returns at once.
+    fn reload(&self) -> CtlResult<()>;
+    /// `shutdown`: begin a shutdown; returns at once.
+    fn shutdown(&self) -> CtlResult<()>;
+    /// `sendRemoteCommEvent`.
+    fn remote_comm_event(&self, kind: &str, data: &str) -> CtlResult<()>;
+
+    /// Live process states: first every process as it is now, then one item per
+    /// transition, until the receiver is dropped.
+    fn watch(&self) -> tokio::sync::mpsc::Receiver<ProcessInfo>;
+}

@@ -1,0 +1,364 @@
+//! The `supervisor.v1.Supervisor` gRPC service over [`Control`]: each call is a
+//! translation of messages, nothing more. Faults become statuses whose details carry
+//! an encoded `v1::Fault`, so clients print Supervisor's exact fault strings.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use prost::Message;
+use supervisor_model::{Fault, FaultError};
+use supervisor_proto::v1;
+use supervisor_proto::v1::supervisor_server::{Supervisor, SupervisorServer};
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::{Stream, StreamExt};
+use tonic::{Code, Request, Response, Status};
+
+use crate::control::{
+    Action, ConfigInfo, Control, LogInfo, LogSource, ProcessInfo, ProcessResult, Target,
+};
+use crate::{follow, guard, logfile};
+
+pub struct GrpcService<C> {
+    ctl: Arc<C>,
+}
+
+/// The tonic server for `ctl`.
+pub fn service<C: Control>(ctl: Arc<C>) -> SupervisorServer<GrpcService<C>> {
+    SupervisorServer::new(GrpcService { ctl })
+}
+
+/// The status for a fault: a gRPC code chosen by the fault, the fault string as the
+/// message, and a `v1::Fault` in the details.
+pub fn status(e: FaultError) -> Status {
+    let code = match e.fault {
+        Fault::BadName => Code::NotFound,
+        Fault::AlreadyStarted | Fault::AlreadyAdded => Code::AlreadyExists,
+        Fault::NotRunning | Fault::StillRunning | Fault::ShutdownState | Fault::NoFile => {
+            Code::FailedPrecondition
+        }
+        Fault::IncorrectParameters | Fault::BadArguments | Fault::BadSignal => {
+            Code::InvalidArgument
+        }
+        Fault::UnknownMethod | Fault::SignatureUnsupported => Code::Unimplemented,
+        Fault::NotExecutable
+        | Fault::Failed
+        | Fault::AbnormalTermination
+        | Fault::SpawnError
+        | Fault::CantReread => Code::Aborted,
+        Fault::Success => Code::Unknown,
+    };
+    let detail = v1::Fault {
+        code: e.fault.code(),
+        text: e.text.clone(),
+    };
+    Status::with_details(code, e.text, detail.encode_to_vec().into())
+}
+
+type Rpc<T> = Result<Response<T>, Status>;
+
+fn target(t: Option<v1::Target>) -> Result<Target, Status> {
+    match t.and_then(|t| t.kind) {
+        Some(v1::target::Kind::Process(p)) => Ok(Target::Process(p)),
+        Some(v1::target::Kind::Group(g)) => Ok(Target::Group(g)),
+        Some(v1::target::Kind::All(_)) => Ok(Target::All),
+        None => Err(status(FaultError::new(
+            Fault::IncorrectParameters,
+            "no target given",
+        ))),
+    }
+}
+
+fn source(s: Option<v1::LogSource>) -> Result<LogSource, Status> {
+    match s.and_then(|s| s.kind) {
+        Some(v1::log_source::Kind::Main(_)) => Ok(LogSource::Main),
+        Some(v1::log_source::Kind::Stdout(n)) => Ok(LogSource::Stdout(n)),
+        Some(v1::log_source::Kind::Stderr(n)) => Ok(LogSource::Stderr(n)),
+        None => Err(status(FaultError::new(
+            Fault::IncorrectParameters,
+            "no log source given",
+        ))),
+    }
+}
+
+/// A single-process action fails as a fault; group and all actions list results.
+fn results(target: &Target, results: Vec<ProcessResult>) -> Rpc<v1::ProcessActionResponse> {
+    if let Target::Process(_) = target {
+        if let Some(fault) = results.first().and_then(ProcessResult::fault) {
+            return Err(status(fault));
+        }
+        return Ok(Response::new(v1::ProcessActionResponse::default()));
+    }
+    Ok(Response::new(v1::ProcessActionResponse {
+        results: results.into_iter().map(result_msg).collect(),
+    }))
+}
+
+fn result_msg(r: ProcessResult) -> v1::ProcessResult {
+    v1::ProcessResult {
+        name: r.name,
+        group: r.group,
+        status: r.status,
+        description: r.description,
+    }
+}
+
+pub fn info_msg(p: ProcessInfo) -> v1::ProcessInfo {
+    v1::ProcessInfo {
+        name: p.name,
+        group: p.group,
+        description: p.description,
+        start: p.start,
+        stop: p.stop,
+        now: p.now,
+        state: p.state.code(),
+        statename: p.state.name().to_string(),
+        spawnerr: p.spawnerr,
+        exitstatus: p.exitstatus,
+        stdout_logfile: p.stdout_logfile,
+        stderr_logfile: p.stderr_logfile,
+        pid: p.pid,
+    }
+}
+
+fn log_msg(l: LogInfo) -> v1::LogConfig {
+    v1::LogConfig {
+        logfile: l.logfile,
+        logfile_maxbytes: l.maxbytes,
+        logfile_backups: l.backups,
+        capture_maxbytes: l.capture_maxbytes,
+        events_enabled: l.events_enabled,
+        syslog: l.syslog,
+    }
+}
+
+fn config_msg(c: ConfigInfo) -> v1::ProcessConfig {
+    v1::ProcessConfig {
+        name: c.name,
+        group: c.group,
+        inuse: c.inuse,
+        autostart: c.autostart,
+        autorestart: c.autorestart,
+        group_prio: c.group_prio,
+        process_prio: c.process_prio,
+        command: c.command,
+        directory: c.directory.unwrap_or_default(),
+        exitcodes: c.exitcodes,
+        killasgroup: c.killasgroup,
+        stopasgroup: c.stopasgroup,
+        redirect_stderr: c.redirect_stderr,
+        serverurl: c.serverurl.unwrap_or_default(),
+        startretries: i32::try_from(c.startretries).unwrap_or(i32::MAX),
+        startsecs: c.startsecs,
+        stopsignal: c.stopsignal,
+        stopwaitsecs: c.stopwaitsecs,
+        user: c.user.unwrap_or_default(),
+        uid: c.uid.map(|u| i32::try_from(u).unwrap_or(-1)),
+        stdout: Some(log_msg(c.stdout)),
+        stderr: Some(log_msg(c.stderr)),
+    }
+}
+
+type ChunkStream = Pin<Box<dyn Stream<Item = Result<v1::LogChunk, Status>> + Send>>;
+type InfoStream = Pin<Box<dyn Stream<Item = Result<v1::ProcessInfo, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl<C: Control> Supervisor for GrpcService<C> {
+    async fn get_state(&self, _: Request<v1::GetStateRequest>) -> Rpc<v1::GetStateResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let state = self.ctl.state();
+        Ok(Response::new(v1::GetStateResponse {
+            code: state.code(),
+            name: state.name().to_string(),
+            pid: self.ctl.pid(),
+            api_version: crate::API_VERSION.to_string(),
+            supervisor_version: crate::SUPERVISOR_VERSION.to_string(),
+            identification: self.ctl.identification(),
+        }))
+    }
+
+    async fn list_processes(
+        &self,
+        _: Request<v1::ListProcessesRequest>,
+    ) -> Rpc<v1::ListProcessesResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        Ok(Response::new(v1::ListProcessesResponse {
+            processes: self.ctl.processes().into_iter().map(info_msg).collect(),
+        }))
+    }
+
+    async fn get_process(&self, req: Request<v1::GetProcessRequest>) -> Rpc<v1::ProcessInfo> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let info = self.ctl.process(&req.into_inner().name).map_err(status)?;
+        Ok(Response::new(info_msg(info)))
+    }
+
+    async fn start_processes(
+        &self,
+        req: Request<v1::ProcessActionRequest>,
+    ) -> Rpc<v1::ProcessActionResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let req = req.into_inner();
+        let t = target(req.target)?;
+        let r = self
+            .ctl
+            .act(Action::Start { wait: req.wait }, t.clone())
+            .await;
+        results(&t, r.map_err(status)?)
+    }
+
+    async fn stop_processes(
+        &self,
+        req: Request<v1::ProcessActionRequest>,
+    ) -> Rpc<v1::ProcessActionResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let req = req.into_inner();
+        let t = target(req.target)?;
+        let r = self
+            .ctl
+            .act(Action::Stop { wait: req.wait }, t.clone())
+            .await;
+        results(&t, r.map_err(status)?)
+    }
+
+    async fn signal_processes(
+        &self,
+        req: Request<v1::SignalRequest>,
+    ) -> Rpc<v1::ProcessActionResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let req = req.into_inner();
+        let t = target(req.target)?;
+        let r = self.ctl.act(Action::Signal(req.signal), t.clone()).await;
+        results(&t, r.map_err(status)?)
+    }
+
+    async fn send_stdin(&self, req: Request<v1::SendStdinRequest>) -> Rpc<v1::SendStdinResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let req = req.into_inner();
+        self.ctl
+            .send_stdin(&req.name, req.data)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(v1::SendStdinResponse {}))
+    }
+
+    async fn read_log(&self, req: Request<v1::ReadLogRequest>) -> Rpc<v1::ReadLogResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let req = req.into_inner();
+        let src = source(req.source)?;
+        let data = logfile::read(&*self.ctl, &src, req.offset, req.length).map_err(status)?;
+        Ok(Response::new(v1::ReadLogResponse { data }))
+    }
+
+    async fn tail_log(&self, req: Request<v1::ReadLogRequest>) -> Rpc<v1::TailLogResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let req = req.into_inner();
+        let src = source(req.source)?;
+        let (data, offset, overflow) =
+            logfile::tail(&*self.ctl, &src, req.offset, req.length).map_err(status)?;
+        Ok(Response::new(v1::TailLogResponse {
+            data,
+            offset,
+            overflow,
+        }))
+    }
+
+    async fn clear_logs(
+        &self,
+        req: Request<v1::ClearLogsRequest>,
+    ) -> Rpc<v1::ProcessActionResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        match req.into_inner().kind {
+            Some(v1::clear_logs_request::Kind::Main(_)) => {
+                self.ctl.clear_main_log().map_err(status)?;
+                Ok(Response::new(v1::ProcessActionResponse::default()))
+            }
+            Some(v1::clear_logs_request::Kind::Target(t)) => {
+                let t = target(Some(t))?;
+                let r = self.ctl.clear_logs(t.clone()).await.map_err(status)?;
+                results(&t, r)
+            }
+            None => Err(status(FaultError::new(
+                Fault::IncorrectParameters,
+                "nothing to clear given",
+            ))),
+        }
+    }
+
+    type FollowLogStream = ChunkStream;
+
+    async fn follow_log(&self, req: Request<v1::FollowLogRequest>) -> Rpc<ChunkStream> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let req = req.into_inner();
+        let src = source(req.source)?;
+        let path = match self.ctl.log_path(&src).map_err(status)? {
+            Some(p) if p.exists() => p,
+            Some(p) => {
+                return Err(status(FaultError::new(
+                    Fault::NoFile,
+                    p.display().to_string(),
+                )));
+            }
+            None => return Err(status(FaultError::bare(Fault::NoFile))),
+        };
+        let backlog = u64::try_from(req.backlog).unwrap_or(0);
+        let stream = ReceiverStream::new(follow::follow(path, backlog))
+            .map(|data| Ok(v1::LogChunk { data }));
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn reread(&self, _: Request<v1::RereadRequest>) -> Rpc<v1::RereadResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let r = self.ctl.reread().await.map_err(status)?;
+        Ok(Response::new(v1::RereadResponse {
+            added: r.added,
+            changed: r.changed,
+            removed: r.removed,
+        }))
+    }
+
+    async fn add_group(&self, req: Request<v1::GroupRequest>) -> Rpc<v1::GroupResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        self.ctl
+            .add_group(&req.into_inner().name)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(v1::GroupResponse {}))
+    }
+
+    async fn remove_group(&self, req: Request<v1::GroupRequest>) -> Rpc<v1::GroupResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        self.ctl
+            .remove_group(&req.into_inner().name)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(v1::GroupResponse {}))
+    }
+
+    async fn list_config(&self, _: Request<v1::ListConfigRequest>) -> Rpc<v1::ListConfigResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        Ok(Response::new(v1::ListConfigResponse {
+            processes: self.ctl.config_info().into_iter().map(config_msg).collect(),
+        }))
+    }
+
+    async fn reload(&self, _: Request<v1::ReloadRequest>) -> Rpc<v1::ReloadResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        self.ctl.reload().map_err(status)?;
+        Ok(Response::new(v1::ReloadResponse {}))
+    }
+
+    async fn shutdown(&self, _: Request<v1::ShutdownRequest>) -> Rpc<v1::ShutdownResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        self.ctl.shutdown().map_err(status)?;
+        Ok(Response::new(v1::ShutdownResponse {}))
+    }
+
+    type WatchProcessesStream = InfoStream;
+
+    async fn watch_processes(&self, _: Request<v1::WatchProcessesRequest>) -> Rpc<InfoStream> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let rx = self.ctl.watch();
+        let stream = ReceiverStream::new(rx).map(|p| Ok(info_msg(p)));
+        Ok(Response::new(Box::pin(stream)))
+    }
+}

@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+
+pub mod auth;
+pub mod control;
+pub mod follow;
+pub mod grpc;
+pub mod guard;
+pub mod logfile;
+pub mod logtail;
+pub mod namespec;
+pub mod server;
+
+pub use control::{
+    Action, ConfigInfo, Control, CtlResult, LogInfo, LogSource, ProcessInfo, ProcessResult, Reread,
+    Target,
+};
+
+/// `supervisor.getAPIVersion`: the XML-RPC API generation clients check.
+pub const API_VERSION: &str = "3.0";
+/// `supervisor.getSupervisorVersion`: the Supervisor release this server behaves as.
+pub const SUPERVISOR_VERSION: &str = "4.3.0";

@@ -1,0 +1,255 @@
+//! The listeners: `[unix_http_server]` sockets and `[inet_http_server]` ports, bound
+//! before supervisord daemonizes (so a second instance is refused at once, with
+//! Supervisor's message and exit status), then served by one axum router each:
+//! gRPC, `/RPC2`, `/logtail`, pages — behind the basic-auth layer when the section
+//! has a username.
+//!
+//! A unix socket is bound under a temporary name (`<file>.<pid>`), chmod'ed, then
+//! hard-linked to its real name, so it never exists with the wrong mode. A link that
+//! fails because the name is taken is probed: a live server means "another program is
+//! already listening"; a dead one is a stale socket, unlinked and retried.
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use supervisor_config::{Credentials, InetHttpServerConfig, UnixHttpServerConfig};
+
+use crate::auth::{self, Notify};
+use crate::control::Control;
+use crate::{grpc, logtail};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    /// Supervisor's wording for EADDRINUSE (options.py `openhttpservers`).
+    #[error(
+        "Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord."
+    )]
+    InUse,
+    #[error("Cannot open an HTTP server: socket.error reported errno.{name} ({code})")]
+    Socket { name: String, code: i32 },
+    #[error(
+        "Not permitted to chown {path} to uid/gid ({uid}, {gid}); adjust \"sockchown\" value in config file or on command line to values that the current user ({user}) can successfully chown"
+    )]
+    Chown {
+        path: String,
+        uid: i64,
+        gid: i64,
+        user: String,
+    },
+}
+
+impl BindError {
+    fn from_io(e: &std::io::Error) -> BindError {
+        match e.raw_os_error() {
+            Some(code) if code == nix::libc::EADDRINUSE => BindError::InUse,
+            Some(code) => BindError::Socket {
+                name: supervisor_errno_name(code),
+                code,
+            },
+            None => BindError::Socket {
+                name: "EIO".to_string(),
+                code: nix::libc::EIO,
+            },
+        }
+    }
+}
+
+fn supervisor_errno_name(code: i32) -> String {
+    format!("{:?}", nix::errno::Errno::from_raw(code))
+}
+
+/// A bound listener, not yet served.
+pub enum Bound {
+    Unix {
+        listener: UnixListener,
+        path: PathBuf,
+        auth: Option<Credentials>,
+    },
+    Tcp {
+        listener: std::net::TcpListener,
+        auth: Option<Credentials>,
+    },
+}
+
+/// Binds a `[unix_http_server]` socket (see the module doc).
+pub fn bind_unix(cfg: &UnixHttpServerConfig) -> Result<Bound, BindError> {
+    let path = cfg.file.clone();
+    let temp = PathBuf::from(format!("{}.{}", path.display(), std::process::id()));
+    loop {
+        let _ = std::fs::remove_file(&temp);
+        let listener = UnixListener::bind(&temp).map_err(|e| BindError::from_io(&e))?;
+        let linked =
+            std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(cfg.chmod.bits()))
+                .and_then(|()| std::fs::hard_link(&temp, &path));
+        let _ = std::fs::remove_file(&temp);
+        match linked {
+            Ok(()) => {
+                chown(&path, cfg.chown)?;
+                return Ok(Bound::Unix {
+                    listener,
+                    path,
+                    auth: cfg.auth.clone(),
+                });
+            }
+            Err(_) if in_use(&path) => return Err(BindError::InUse),
+            Err(_) => {
+                // Supervisor says so on stderr, then retries after 0.3 s.
+                eprintln!("Unlinking stale socket {}", path.display());
+                let _ = std::fs::remove_file(&path);
+                drop(listener);
+                std::thread::sleep(Duration::from_millis(300));
+            }
+        }
+    }
+}
+
+/// Is a server answering on `path`? (connect, send a request, read one byte)
+fn in_use(path: &Path) -> bool {
+    let Ok(mut s) = UnixStream::connect(path) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut one = [0u8; 1];
+    s.write_all(b"GET / HTTP/1.0\r\n\r\n").is_ok() && matches!(s.read(&mut one), Ok(1))
+}
+
+fn chown(path: &Path, owner: Option<(u32, u32)>) -> Result<(), BindError> {
+    let Some((uid, gid)) = owner else {
+        return Ok(());
+    };
+    let to_id = |v: u32| (v != u32::MAX).then_some(v);
+    match nix::unistd::chown(
+        path,
+        to_id(uid).map(nix::unistd::Uid::from_raw),
+        to_id(gid).map(nix::unistd::Gid::from_raw),
+    ) {
+        Ok(()) => Ok(()),
+        Err(nix::errno::Errno::EPERM) => {
+            let me = nix::unistd::User::from_uid(nix::unistd::geteuid())
+                .ok()
+                .flatten()
+                .map(|u| u.name)
+                .unwrap_or_default();
+            let signed = |v: u32| if v == u32::MAX { -1 } else { i64::from(v) };
+            Err(BindError::Chown {
+                path: path.display().to_string(),
+                uid: signed(uid),
+                gid: signed(gid),
+                user: me,
+            })
+        }
+        Err(e) => Err(BindError::from_io(&std::io::Error::from(e))),
+    }
+}
+
+/// Binds an `[inet_http_server]` port (SO_REUSEADDR, as std does on Unix). An empty
+/// host means every interface.
+pub fn bind_tcp(cfg: &InetHttpServerConfig) -> Result<Bound, BindError> {
+    let host = if cfg.host.is_empty() {
+        "0.0.0.0"
+    } else {
+        cfg.host.as_str()
+    };
+    let listener =
+        std::net::TcpListener::bind((host, cfg.port)).map_err(|e| BindError::from_io(&e))?;
+    Ok(Bound::Tcp {
+        listener,
+        auth: cfg.auth.clone(),
+    })
+}
+
+/// Every route on one router: gRPC, `/RPC2`, `/logtail`, `/mainlogtail`, and
+/// `extra` (the web page).
+pub fn router<C: Control>(ctl: Arc<C>, extra: Router<Arc<C>>) -> Router {
+    let grpc = tonic::service::Routes::new(grpc::service(ctl.clone())).into_axum_router();
+    Router::new()
+        // XMLRPC-INTEGRATE .merge(crate::xmlrpc::routes::<C>())
+        .merge(logtail::routes::<C>())
+        .merge(extra)
+        .with_state(ctl)
+        .merge(grpc)
+}
+
+/// Serves `router` on each bound listener until the runtime ends. Returns the unix
+/// socket paths, for removal at exit.
+pub fn serve(bound: Vec<Bound>, router: Router, notify: Notify) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for b in bound {
+        let (auth, app) = match &b {
+            Bound::Unix { auth, .. } | Bound::Tcp { auth, .. } => (auth.clone(), router.clone()),
+        };
+        let app = match auth {
+            Some(creds) => {
+                let creds = Arc::new(creds);
+                let notify = notify.clone();
+                app.layer(axum::middleware::from_fn(move |req, next| {
+                    auth::require(creds.clone(), notify.clone(), req, next)
+                }))
+            }
+            None => app,
+        };
+        match b {
+            Bound::Unix { listener, path, .. } => {
+                listener.set_nonblocking(true)?;
+                let listener = tokio::net::UnixListener::from_std(listener)?;
+                paths.push(path);
+                tokio::spawn(async move {
+                    let _ = axum::serve(listener, app).await;
+                });
+            }
+            Bound::Tcp { listener, .. } => {
+                listener.set_nonblocking(true)?;
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                tokio::spawn(async move {
+                    let _ = axum::serve(listener, app).await;
+                });
+            }
+        }
+    }
+    Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use supervisor_model::OctalMode;
+
+    fn cfg(path: &Path) -> UnixHttpServerConfig {
+        UnixHttpServerConfig {
+            section: "unix_http_server".into(),
+            file: path.to_path_buf(),
+            chmod: OctalMode(0o700),
+            chown: None,
+            auth: None,
+        }
+    }
+
+    #[test]
+    fn unix_socket_mode_stale_and_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sock");
+        // A stale socket file (nobody listening) is replaced.
+        drop(UnixListener::bind(&path).unwrap());
+        let b = bind_unix(&cfg(&path)).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        // A live one is refused: answer the probe from a thread.
+        let Bound::Unix { listener, .. } = b else {
+            panic!("unix")
+        };
+        let t = std::thread::spawn(move || {
+            let (mut c, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 18];
+            c.read_exact(&mut buf).unwrap();
+            c.write_all(b"H").unwrap();
+        });
+        assert!(matches!(bind_unix(&cfg(&path)), Err(BindError::InUse)));
+        t.join().unwrap();
+        assert!(!PathBuf::from(format!("{}.{}", path.display(), std::process::id())).exists());
+    }
+}
