@@ -107,10 +107,54 @@ impl Daemon {
 impl Drop for Daemon {
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
+            // SIGTERM first so supervisord stops its children; SIGKILL would orphan
+            // them.
+            let pid = nix::unistd::Pid::from_raw(c.id() as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+            if !wait_until(DEADLINE, || matches!(c.try_wait(), Ok(Some(_)))) {
+                let _ = c.kill();
+            }
             let _ = c.wait();
         }
     }
+}
+
+/// A control socket in the daemon's directory, with the sections Python's
+/// supervisorctl needs to find and use it.
+pub const SOCKET: &str = "[unix_http_server]\nfile=%(here)s/sv.sock\n\n\
+     [rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n\
+     [supervisorctl]\nserverurl=unix://%(here)s/sv.sock\n\n";
+
+impl Daemon {
+    /// Waits until the control socket accepts connections.
+    #[track_caller]
+    pub fn wait_for_socket(&self) {
+        let sock = self.path("sv.sock");
+        assert!(
+            wait_until(DEADLINE, || std::os::unix::net::UnixStream::connect(&sock)
+                .is_ok()),
+            "the control socket never came up; main log:\n{}",
+            self.main_log()
+        );
+    }
+
+    /// `unix:///…/sv.sock`.
+    pub fn server_url(&self) -> String {
+        format!("unix://{}", self.path("sv.sock").display())
+    }
+}
+
+/// The oracle venv's python (Supervisor 4.3.0 plus `extra` pip requirements).
+pub fn oracle_python(extra: &[&str]) -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/ensure-venv.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .args(extra)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run ensure-venv.sh");
+    assert!(out.status.success(), "ensure-venv.sh failed");
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
 
 pub fn read(p: &Path) -> String {

@@ -1,0 +1,57 @@
+//! The `[unix_http_server]` socket's life: created with its `chmod`, a second
+//! supervisord on it refused with Supervisor's message and exit status 2, a stale
+//! socket file from a killed daemon replaced, and the file removed at exit.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+use support::{Daemon, SOCKET};
+
+#[test]
+fn second_instance_is_refused_and_socket_is_removed_at_exit() {
+    let mut d = Daemon::start(&format!(
+        "{}[program:sleeper]\ncommand=/bin/sleep 1000\n",
+        SOCKET.replace(
+            "file=%(here)s/sv.sock\n",
+            "file=%(here)s/sv.sock\nchmod=0700\n"
+        )
+    ));
+    d.wait_for_socket();
+    let mode = std::fs::metadata(d.path("sv.sock"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700);
+
+    let second = Command::new(env!("CARGO_BIN_EXE_supervisord"))
+        .arg("-n")
+        .arg("-c")
+        .arg(d.path("sd.conf"))
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains(
+            "Error: Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord.\nFor help, use "
+        ),
+        "{stderr}"
+    );
+    // The first one is untouched.
+    assert!(std::os::unix::net::UnixStream::connect(d.path("sv.sock")).is_ok());
+    assert_eq!(d.terminate(), 0);
+    assert!(!d.path("sv.sock").exists());
+}
+
+#[test]
+fn a_stale_socket_file_is_replaced() {
+    let d = Daemon::configure(&format!(
+        "{SOCKET}[program:sleeper]\ncommand=/bin/sleep 1000\n"
+    ));
+    // A socket file nobody listens on, as a killed supervisord leaves behind.
+    drop(std::os::unix::net::UnixListener::bind(d.path("sv.sock")).unwrap());
+    let d = d.launch(&["-n"]);
+    d.wait_for_socket();
+}

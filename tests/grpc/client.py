@@ -1,0 +1,75 @@
+"""A gRPC client generated from proto/supervisor/v1/supervisor.proto by grpcio-tools,
+used by tests/grpc_api.rs to prove the API stands on its own: it knows nothing of
+supervisor-rs but the proto file.
+
+    client.py <generated-dir> <socket-path> <scenario> [user password]
+
+Prints one JSON object with what it saw.
+"""
+import base64
+import json
+import sys
+
+sys.path.insert(0, sys.argv[1])
+import grpc  # noqa: E402
+import supervisor_pb2 as pb  # noqa: E402
+import supervisor_pb2_grpc as rpc  # noqa: E402
+
+sock, scenario = sys.argv[2], sys.argv[3]
+# grpc-core derives the :authority of a unix target from its path ("tmp%2F..."),
+# which HTTP/2 servers may reject; any plain name will do.
+channel = grpc.insecure_channel(
+    "unix://" + sock, options=[("grpc.default_authority", "localhost")]
+)
+stub = rpc.SupervisorStub(channel)
+metadata = []
+if len(sys.argv) > 5:
+    token = base64.b64encode(f"{sys.argv[4]}:{sys.argv[5]}".encode()).decode()
+    metadata = [("authorization", "Basic " + token)]
+
+
+def fault(err):
+    """The Fault carried in the status details (trailer grpc-status-details-bin)."""
+    for key, value in err.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            f = pb.Fault.FromString(value)
+            return {"code": f.code, "text": f.text}
+    return None
+
+
+out = {}
+if scenario == "lifecycle":
+    procs = stub.ListProcesses(pb.ListProcessesRequest(), metadata=metadata).processes
+    out["before"] = [[p.name, p.group, p.statename, p.description] for p in procs]
+    stub.StartProcesses(
+        pb.ProcessActionRequest(target=pb.Target(process="manual"), wait=True),
+        metadata=metadata,
+    )
+    p = stub.GetProcess(pb.GetProcessRequest(name="manual"), metadata=metadata)
+    out["manual"] = [p.statename, p.pid > 0, p.description.startswith("pid ")]
+    try:
+        stub.StartProcesses(
+            pb.ProcessActionRequest(target=pb.Target(process="missing"), wait=True),
+            metadata=metadata,
+        )
+        out["missing"] = "no error"
+    except grpc.RpcError as err:
+        out["missing"] = [err.code().name, fault(err)]
+    try:
+        stub.GetProcess(pb.GetProcessRequest(name="nosuch"), metadata=metadata)
+    except grpc.RpcError as err:
+        out["nosuch"] = [err.code().name, fault(err)]
+    res = stub.StopProcesses(
+        pb.ProcessActionRequest(target=pb.Target(all=True), wait=True),
+        metadata=metadata,
+    )
+    out["stopall"] = sorted([r.name, r.status, r.description] for r in res.results)
+    state = stub.GetState(pb.GetStateRequest(), metadata=metadata)
+    out["state"] = [state.code, state.name, state.api_version, state.supervisor_version]
+elif scenario == "auth":
+    try:
+        stub.GetState(pb.GetStateRequest(), metadata=metadata)
+        out["state"] = "ok"
+    except grpc.RpcError as err:
+        out["state"] = err.code().name
+print(json.dumps(out))

@@ -1,0 +1,115 @@
+//! The gRPC API from outside: a Python client generated from the proto file alone
+//! (grpcio-tools, provisioned in the oracle venv) drives a live supervisord over its
+//! unix socket; authentication is enforced on gRPC calls too.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+use support::{Daemon, SOCKET, oracle_python};
+
+const GRPC_TOOLS: &str = "grpcio-tools==1.76.0";
+
+/// Generates the Python stubs for the proto into `dir`.
+fn generate(python: &Path, dir: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new(python)
+        .args(["-m", "grpc_tools.protoc"])
+        // The stubs are imported as `supervisor_pb2`: a `supervisor` package would
+        // collide with Python's Supervisor, installed in the same venv.
+        .arg(format!("-I{}", root.join("proto/supervisor/v1").display()))
+        .arg(format!("--python_out={}", dir.display()))
+        .arg(format!("--grpc_python_out={}", dir.display()))
+        .arg("supervisor.proto")
+        .status()
+        .unwrap();
+    assert!(status.success(), "grpc_tools.protoc failed");
+}
+
+fn client(d: &Daemon, scenario: &str, creds: Option<(&str, &str)>) -> Value {
+    let python = oracle_python(&[GRPC_TOOLS]);
+    let gen_dir: PathBuf = d.path("gen");
+    std::fs::create_dir_all(&gen_dir).unwrap();
+    generate(&python, &gen_dir);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/grpc/client.py");
+    let mut cmd = Command::new(&python);
+    cmd.arg(script)
+        .arg(&gen_dir)
+        .arg(d.path("sv.sock"))
+        .arg(scenario);
+    if let Some((u, p)) = creds {
+        cmd.args([u, p]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "client failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_client_generated_from_the_proto_lists_starts_and_stops() {
+    let d = Daemon::start(&format!(
+        "{SOCKET}[program:sleeper]\ncommand=/bin/sleep 1000\n\n\
+         [program:manual]\ncommand=/bin/sleep 1000\nautostart=false\nstartsecs=0\n\n\
+         [program:missing]\ncommand=/nonexistent/cmd\nautostart=false\n"
+    ));
+    d.wait_for_socket();
+    d.expect_log("success: sleeper entered RUNNING state");
+    let seen = client(&d, "lifecycle", None);
+    let before = seen["before"].as_array().unwrap();
+    assert_eq!(
+        before[0],
+        json!(["manual", "manual", "STOPPED", "Not started"])
+    );
+    assert_eq!(
+        before[1],
+        json!(["missing", "missing", "STOPPED", "Not started"])
+    );
+    assert_eq!(before[2][2], "RUNNING");
+    assert_eq!(seen["manual"], json!(["RUNNING", true, true]));
+    assert_eq!(
+        seen["missing"],
+        json!([
+            "FAILED_PRECONDITION",
+            {"code": 20, "text": "NO_FILE: can't find command '/nonexistent/cmd'"}
+        ])
+    );
+    assert_eq!(
+        seen["nosuch"],
+        json!(["NOT_FOUND", {"code": 10, "text": "BAD_NAME: nosuch"}])
+    );
+    assert_eq!(
+        seen["stopall"],
+        json!([["manual", 80, "OK"], ["sleeper", 80, "OK"]])
+    );
+    assert_eq!(seen["state"], json!([1, "RUNNING", "3.0", "4.3.0"]));
+}
+
+#[test]
+fn grpc_calls_need_the_configured_credentials() {
+    let d = Daemon::start(&format!(
+        "{}[program:sleeper]\ncommand=/bin/sleep 1000\n",
+        SOCKET.replace(
+            "file=%(here)s/sv.sock\n",
+            "file=%(here)s/sv.sock\nusername=chris\npassword={SHA}82ab876d1387bfafe46cc1c8a2ef074eae50cb1d\n"
+        )
+    ));
+    d.wait_for_socket();
+    assert_eq!(client(&d, "auth", None)["state"], "UNAUTHENTICATED");
+    assert_eq!(
+        client(&d, "auth", Some(("chris", "wrong-secret")))["state"],
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        client(&d, "auth", Some(("chris", "thepassword")))["state"],
+        "ok"
+    );
+    d.expect_log("authentication failed (user 'chris')");
+    let log = d.main_log();
+    assert!(!log.contains("wrong-secret") && !log.contains("thepassword"));
+}
