@@ -9,6 +9,7 @@ pub mod logfile;
 pub mod logtail;
 pub mod namespec;
 pub mod server;
+pub mod xmlrpc;
 
 pub use control::{
     Action, ConfigInfo, Control, CtlResult, LogInfo, LogSource, ProcessInfo, ProcessResult, Reread,

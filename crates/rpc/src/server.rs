@@ -168,7 +168,7 @@ pub fn bind_tcp(cfg: &InetHttpServerConfig) -> Result<Bound, BindError> {
 pub fn router<C: Control>(ctl: Arc<C>, extra: Router<Arc<C>>) -> Router {
     let grpc = tonic::service::Routes::new(grpc::service(ctl.clone())).into_axum_router();
     Router::new()
-        // XMLRPC-INTEGRATE .merge(crate::xmlrpc::routes::<C>())
+        .merge(crate::xmlrpc::routes::<C>())
         .merge(logtail::routes::<C>())
         .merge(extra)
         .with_state(ctl)

@@ -73,9 +73,7 @@ impl Value {
             Value::String(s) => s.clone(),
             Value::Base64(b) => String::from_utf8_lossy(b).into_owned(),
             Value::DateTime(d) => datetime_parts(d)
-                .map(|[y, mo, d, h, mi, s]| {
-                    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
-                })
+                .map(|[y, mo, d, h, mi, s]| format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}"))
                 .unwrap_or_else(|| d.clone()),
             other => other.py_repr(),
         }
@@ -141,12 +139,8 @@ pub(crate) fn datetime_parts(text: &str) -> Option<[u32; 6]> {
     ];
     let [y, mo, d, h, mi, s] = parts;
     // strptime's ranges; seconds allow 60 and 61 (leap seconds).
-    let ok = y >= 1
-        && (1..=12).contains(&mo)
-        && (1..=31).contains(&d)
-        && h <= 23
-        && mi <= 59
-        && s <= 61;
+    let ok =
+        y >= 1 && (1..=12).contains(&mo) && (1..=31).contains(&d) && h <= 23 && mi <= 59 && s <= 61;
     ok.then_some(parts)
 }
 
@@ -187,7 +181,12 @@ pub fn py_float_repr(f: f64) -> String {
             out.push('.');
             out.push_str(&digits[1..]);
         }
-        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs());
+        let _ = write!(
+            out,
+            "e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.unsigned_abs()
+        );
     } else if exp < 0 {
         out.push_str("0.");
         out.extend(std::iter::repeat_n('0', exp.unsigned_abs() as usize - 1));

@@ -56,7 +56,8 @@ pub fn fault_struct(code: i32, text: &str) -> Value {
 }
 
 /// A `methodCall` (as `xmlrpc.client.dumps(params, methodname)`); used by tests, the
-/// fuzz target and any Rust client of `/RPC2`.
+/// fuzz target and any Rust client of `/RPC2`. Unlike Python we escape the method
+/// name too, so that the document is always well-formed.
 pub fn method_call(method: &str, params: &[Value]) -> String {
     let mut out = String::from(HEADER);
     out.push_str("<methodCall>\n<methodName>");
@@ -116,8 +117,8 @@ fn write_value(out: &mut String, value: &Value) {
             }
             out.push_str("</struct></value>\n");
         }
-        // Python only writes this with allow_none=True; the shape is the same.
-        Value::Nil => out.push_str("<value><nil/></value>\n"),
+        // Python writes this only with allow_none=True, and without the newline.
+        Value::Nil => out.push_str("<value><nil/></value>"),
     }
 }
 
@@ -152,4 +153,4 @@ fn is_xml10_char(c: char) -> bool {
 
 #[cfg(test)]
 #[path = "write_tests.rs"]
-mod tests;
+pub(crate) mod tests;
