@@ -25,12 +25,19 @@ use crate::snapshot::Snapshot;
 pub type Reloader = Box<dyn Fn() -> Result<Config, String> + Send + Sync>;
 
 pub enum RootMsg {
-    /// SIGTERM/SIGINT/SIGQUIT (the signal's name, for the log), or `None` for the
-    /// `shutdown` call.
-    Shutdown(Option<&'static str>),
-    /// SIGHUP (`signal`) or the `restart` call: stop everything, re-read the config,
-    /// start again in place.
-    Reload { signal: bool },
+    /// SIGTERM/SIGINT/SIGQUIT (the signal's name, for the log), or the `shutdown`
+    /// call (`reply` once the state is SHUTDOWN).
+    Shutdown {
+        signal: Option<&'static str>,
+        reply: Option<RpcReplyPort<Result<(), FaultError>>>,
+    },
+    /// SIGHUP (`signal`) or the `restart` call (`reply` once the state is
+    /// RESTARTING, or CANT_REREAD when the new config cannot be loaded): stop
+    /// everything, re-read the config, start again in place.
+    Reload {
+        signal: bool,
+        reply: Option<RpcReplyPort<Result<(), FaultError>>>,
+    },
     /// SIGUSR2.
     ReopenLogs,
     /// Every process is stopped; `reload` says what comes next.
@@ -101,41 +108,57 @@ impl Actor for RootActor {
         let log = st.ctx.log.clone();
         let running = *st.state.borrow() == SupervisorState::Running;
         match msg {
-            RootMsg::Shutdown(signame) => {
-                if let Some(signame) = signame {
+            RootMsg::Shutdown { signal, reply } => {
+                if let Some(signame) = signal {
                     log.log(
                         LogLevel::Warn,
                         &format!("received {signame} indicating exit request"),
                     );
                 }
-                if running {
+                let result = if running {
                     st.state.send_replace(SupervisorState::Shutdown);
                     st.begin_stop(&myself, false);
+                    Ok(())
+                } else {
+                    Err(FaultError::bare(Fault::ShutdownState))
+                };
+                if let Some(reply) = reply {
+                    let _ = reply.send(result);
                 }
             }
-            RootMsg::Reload { signal } if !running => {
+            RootMsg::Reload { signal, reply } if !running => {
                 if signal {
                     log.log(
                         LogLevel::Warn,
                         "ignored SIGHUP indicating restart request (shutdown in progress)",
                     );
                 }
+                if let Some(reply) = reply {
+                    let _ = reply.send(Err(FaultError::bare(Fault::ShutdownState)));
+                }
             }
-            RootMsg::Reload { signal } => {
+            RootMsg::Reload { signal, reply } => {
                 if signal {
                     log.log(LogLevel::Warn, "received SIGHUP indicating restart request");
                 }
                 // Better than Supervisor: a broken config leaves everything running.
-                match (st.reloader)() {
+                let result = match (st.reloader)() {
                     Ok(config) => {
                         st.pending = Some(config);
                         st.state.send_replace(SupervisorState::Restarting);
                         st.begin_stop(&myself, true);
+                        Ok(())
                     }
-                    Err(e) => log.log(
-                        LogLevel::Error,
-                        &format!("not restarting: the config cannot be loaded: {e}"),
-                    ),
+                    Err(e) => {
+                        log.log(
+                            LogLevel::Error,
+                            &format!("not restarting: the config cannot be loaded: {e}"),
+                        );
+                        Err(FaultError::new(Fault::CantReread, e))
+                    }
+                };
+                if let Some(reply) = reply {
+                    let _ = reply.send(result);
                 }
             }
             RootMsg::ReopenLogs => {

@@ -208,14 +208,13 @@ async fn supervise(
 /// Turns supervisord's signals into messages to the root (spec §3.4).
 fn forward_signals(root: ActorRef<RootMsg>) -> std::io::Result<()> {
     let kinds: [(SignalKind, fn() -> RootMsg); 5] = [
-        (SignalKind::terminate(), || {
-            RootMsg::Shutdown(Some("SIGTERM"))
+        (SignalKind::terminate(), || shutdown("SIGTERM")),
+        (SignalKind::interrupt(), || shutdown("SIGINT")),
+        (SignalKind::quit(), || shutdown("SIGQUIT")),
+        (SignalKind::hangup(), || RootMsg::Reload {
+            signal: true,
+            reply: None,
         }),
-        (SignalKind::interrupt(), || {
-            RootMsg::Shutdown(Some("SIGINT"))
-        }),
-        (SignalKind::quit(), || RootMsg::Shutdown(Some("SIGQUIT"))),
-        (SignalKind::hangup(), || RootMsg::Reload { signal: true }),
         (SignalKind::user_defined2(), || RootMsg::ReopenLogs),
     ];
     for (kind, msg) in kinds {
@@ -230,4 +229,11 @@ fn forward_signals(root: ActorRef<RootMsg>) -> std::io::Result<()> {
         });
     }
     Ok(())
+}
+
+fn shutdown(signame: &'static str) -> RootMsg {
+    RootMsg::Shutdown {
+        signal: Some(signame),
+        reply: None,
+    }
 }

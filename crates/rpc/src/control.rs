@@ -218,10 +218,11 @@ pub trait Control: Send + Sync + 'static {
     /// `getAllConfigInfo`, sorted by group then process name.
     fn config_info(&self) -> Vec<ConfigInfo>;
 
-    /// `restart`: begin a reload; returns at once.
-    fn reload(&self) -> CtlResult<()>;
-    /// `shutdown`: begin a shutdown; returns at once.
-    fn shutdown(&self) -> CtlResult<()>;
+    /// `restart`: begin a reload. Returns once supervisord is RESTARTING (so the
+    /// very next call sees SHUTDOWN_STATE), not when the reload is done.
+    fn reload(&self) -> impl Future<Output = CtlResult<()>> + Send;
+    /// `shutdown`: begin a shutdown. Returns once supervisord is SHUTDOWN.
+    fn shutdown(&self) -> impl Future<Output = CtlResult<()>> + Send;
     /// `sendRemoteCommEvent`.
     fn remote_comm_event(&self, kind: &str, data: &str) -> CtlResult<()>;
 

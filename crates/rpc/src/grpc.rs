@@ -343,13 +343,13 @@ impl<C: Control> Supervisor for GrpcService<C> {
 
     async fn reload(&self, _: Request<v1::ReloadRequest>) -> Rpc<v1::ReloadResponse> {
         guard::running(&*self.ctl).map_err(status)?;
-        self.ctl.reload().map_err(status)?;
+        self.ctl.reload().await.map_err(status)?;
         Ok(Response::new(v1::ReloadResponse {}))
     }
 
     async fn shutdown(&self, _: Request<v1::ShutdownRequest>) -> Rpc<v1::ShutdownResponse> {
         guard::running(&*self.ctl).map_err(status)?;
-        self.ctl.shutdown().map_err(status)?;
+        self.ctl.shutdown().await.map_err(status)?;
         Ok(Response::new(v1::ShutdownResponse {}))
     }
 

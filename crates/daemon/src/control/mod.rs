@@ -167,16 +167,20 @@ impl Control for DaemonControl {
         out
     }
 
-    fn reload(&self) -> CtlResult<()> {
-        self.root
-            .send_message(RootMsg::Reload { signal: false })
-            .map_err(|_| FaultError::bare(Fault::ShutdownState))
+    async fn reload(&self) -> CtlResult<()> {
+        self.root_call(|port| RootMsg::Reload {
+            signal: false,
+            reply: Some(port),
+        })
+        .await?
     }
 
-    fn shutdown(&self) -> CtlResult<()> {
-        self.root
-            .send_message(RootMsg::Shutdown(None))
-            .map_err(|_| FaultError::bare(Fault::ShutdownState))
+    async fn shutdown(&self) -> CtlResult<()> {
+        self.root_call(|port| RootMsg::Shutdown {
+            signal: None,
+            reply: Some(port),
+        })
+        .await?
     }
 
     fn remote_comm_event(&self, kind: &str, data: &str) -> CtlResult<()> {

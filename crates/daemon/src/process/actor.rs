@@ -172,6 +172,9 @@ impl Actor for ProcessActor {
             }
             ProcessMsg::ClearLogs(reply) => {
                 let mut result = Ok(());
+                // Better than Supervisor, which only clears the logs of a process
+                // with a live child and quietly does nothing for the others: `clear`
+                // empties the logs whatever the state.
                 for sink in [&st.stdout, &st.stderr] {
                     let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
                     if let Err(e) = sink.clear() {
@@ -268,6 +271,9 @@ impl ProcessActorState {
             (child.stdout, Channel::Stdout, &self.stdout),
             (child.stderr, Channel::Stderr, &self.stderr),
         ] {
+            sink.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .open_now(&self.name, &self.ctx.log);
             if let Some(rx) = rx {
                 tokio::spawn(output::pump(
                     rx,

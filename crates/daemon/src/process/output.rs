@@ -83,6 +83,14 @@ impl ChannelLog {
         }
     }
 
+    /// Opens the file if it is not open yet: Supervisor creates a child's log files
+    /// when it spawns it, so a quiet program still has (empty) logs to read and tail.
+    pub fn open_now(&mut self, name: &str, log: &MainLog) {
+        if self.file.is_none() {
+            self.write(&[], name, log);
+        }
+    }
+
     /// `clearProcessLogs`: remove the file and start an empty one (Supervisor's
     /// `removelogs`). A file not opened yet is truncated if it exists.
     pub fn clear(&mut self) -> io::Result<()> {

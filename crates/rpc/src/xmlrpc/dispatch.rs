@@ -130,8 +130,8 @@ async fn supervisor<C: Control>(ctl: &C, name: &str, mut args: Args) -> Result<V
         "getPID" => Ok(Value::Int(ctl.pid())),
         "readLog" | "readMainLog" => read_log(ctl, LogSource::Main, &mut args),
         "clearLog" => ctl.clear_main_log().map(|()| Value::Bool(true)),
-        "shutdown" => ctl.shutdown().map(|()| Value::Bool(true)),
-        "restart" => ctl.reload().map(|()| Value::Bool(true)),
+        "shutdown" => ctl.shutdown().await.map(|()| Value::Bool(true)),
+        "restart" => ctl.reload().await.map(|()| Value::Bool(true)),
         "reloadConfig" => ctl.reread().await.map(encode::reread),
         "addProcessGroup" => {
             let group = args.string()?;

@@ -247,12 +247,12 @@ impl Control for Fake {
         vec![info("g", "b"), info("g", "a")]
     }
 
-    fn reload(&self) -> CtlResult<()> {
+    async fn reload(&self) -> CtlResult<()> {
         self.set_state(SupervisorState::Restarting);
         Ok(())
     }
 
-    fn shutdown(&self) -> CtlResult<()> {
+    async fn shutdown(&self) -> CtlResult<()> {
         self.set_state(SupervisorState::Shutdown);
         Ok(())
     }
