@@ -158,6 +158,20 @@ fn config_msg(c: ConfigInfo) -> v1::ProcessConfig {
     }
 }
 
+impl<C: Control> GrpcService<C> {
+    async fn start_or_stop(
+        &self,
+        req: Request<v1::ProcessActionRequest>,
+        action: fn(bool) -> Action,
+    ) -> Rpc<v1::ProcessActionResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let req = req.into_inner();
+        let t = target(req.target)?;
+        let r = self.ctl.act(action(req.wait), t.clone()).await;
+        results(&t, r.map_err(status)?)
+    }
+}
+
 type ChunkStream = Pin<Box<dyn Stream<Item = Result<v1::LogChunk, Status>> + Send>>;
 type InfoStream = Pin<Box<dyn Stream<Item = Result<v1::ProcessInfo, Status>> + Send>>;
 
@@ -196,28 +210,14 @@ impl<C: Control> Supervisor for GrpcService<C> {
         &self,
         req: Request<v1::ProcessActionRequest>,
     ) -> Rpc<v1::ProcessActionResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
-        let req = req.into_inner();
-        let t = target(req.target)?;
-        let r = self
-            .ctl
-            .act(Action::Start { wait: req.wait }, t.clone())
-            .await;
-        results(&t, r.map_err(status)?)
+        self.start_or_stop(req, |wait| Action::Start { wait }).await
     }
 
     async fn stop_processes(
         &self,
         req: Request<v1::ProcessActionRequest>,
     ) -> Rpc<v1::ProcessActionResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
-        let req = req.into_inner();
-        let t = target(req.target)?;
-        let r = self
-            .ctl
-            .act(Action::Stop { wait: req.wait }, t.clone())
-            .await;
-        results(&t, r.map_err(status)?)
+        self.start_or_stop(req, |wait| Action::Stop { wait }).await
     }
 
     async fn signal_processes(

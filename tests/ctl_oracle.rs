@@ -1,0 +1,253 @@
+//! supervisorctl, differentially: one scenario (Supervisor's own transcript of spec
+//! Appendix A, plus every other command) is played three times: Python
+//! supervisorctl 4.3 against Python supervisord 4.3 (the oracle), our supervisorctl
+//! (gRPC) against our supervisord, and Python supervisorctl (XML-RPC) against our
+//! supervisord. The transcripts (stdout, stderr and exit status of each command)
+//! must be identical once the values that differ between any two runs are masked:
+//! pids, uptimes, stop times and the temp dir.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use support::{DEADLINE, oracle_python, wait_until};
+
+const CONF: &str = "[unix_http_server]\nfile=%(here)s/sv.sock\n\n\
+[supervisord]\nlogfile=%(here)s/main.log\npidfile=%(here)s/sd.pid\nchildlogdir=%(here)s\n\n\
+[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n\
+[supervisorctl]\nserverurl=unix://%(here)s/sv.sock\n\n\
+[program:sleeper]\ncommand=/bin/sleep 1000\nstdout_logfile=%(here)s/sleeper.out\n\n\
+[group:grp]\nprograms=multi\npriority=500\n\n\
+[program:multi]\ncommand=/bin/sleep 1000\nprocess_name=%(program_name)s_%(process_num)02d\nnumprocs=2\nautostart=false\n\n\
+[program:failer]\ncommand=/bin/false\nstartretries=1\nautorestart=false\n\n\
+[program:quick]\ncommand=/bin/sh -c 'echo quick-out'\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/quick.out\n\n\
+[program:missing]\ncommand=/nonexistent/cmd\nautostart=false\n";
+
+/// The commands, in order. Each runs as `supervisorctl -c <conf> <words…>`.
+const SCENARIO: &[&str] = &[
+    "status",
+    "status sleeper",
+    "status nosuch",
+    "status nosuch:*",
+    "status grp:*",
+    "status sleeper nosuch",
+    "start sleeper",
+    "start nosuch",
+    "start missing",
+    "start nosuch:*",
+    "start",
+    "start grp:*",
+    "status",
+    "stop grp:multi_00",
+    "stop quick",
+    "stop nosuch",
+    "stop",
+    "avail",
+    "pid quick",
+    "pid nosuch",
+    "pid grp:multi_00",
+    "signal BOGUS sleeper",
+    "signal HUP grp:multi_01",
+    "signal HUP quick",
+    "signal",
+    "tail nosuch",
+    "tail quick",
+    "tail -5 quick",
+    "tail quick stderr",
+    "tail quick bogus",
+    "clear quick",
+    "tail quick",
+    "add sleeper",
+    "add nosuch",
+    "remove sleeper",
+    "remove nosuch",
+    "reread",
+    "update",
+    "bogus",
+    "restart sleeper",
+    "restart",
+    "version",
+    "help",
+    "help status",
+    "help tail",
+    "stop grp:*",
+    "shutdown",
+    "status",
+    "shutdown",
+];
+
+struct Run {
+    dir: tempfile::TempDir,
+    daemon: Option<Child>,
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.daemon.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn conf(dir: &Path) -> PathBuf {
+    dir.join("sd.conf")
+}
+
+fn start(daemon: &Path) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(conf(dir.path()), CONF).unwrap();
+    let child = Command::new(daemon)
+        .arg("-n")
+        .arg("-c")
+        .arg(conf(dir.path()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Run {
+        dir,
+        daemon: Some(child),
+    }
+}
+
+fn ctl(ctl: &Path, dir: &Path, words: &str) -> (String, String, i32) {
+    let out = Command::new(ctl)
+        .arg("-c")
+        .arg(conf(dir))
+        .args(words.split_whitespace())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// Masks what legitimately differs between runs.
+fn mask(text: &str, dir: &Path) -> String {
+    let mut out = text.replace(&dir.display().to_string(), "<DIR>");
+    let mut masked = String::new();
+    for line in out.lines() {
+        let mut words: Vec<String> = line.split(' ').map(str::to_string).collect();
+        for i in 0..words.len() {
+            if i > 0 && words[i - 1] == "pid" {
+                words[i] = "<PID>".into();
+            }
+            if words[i].ends_with("AM") || words[i].ends_with("PM") {
+                // `Nov 24 08:27 AM`
+                if i >= 3 {
+                    words[i - 3] = "<TIME>".into();
+                    words[i - 2] = String::new();
+                    words[i - 1] = String::new();
+                    words[i] = String::new();
+                }
+            }
+            if i > 0 && words[i - 1] == "uptime" {
+                words[i] = "<UPTIME>".into();
+            }
+        }
+        let line = words.join(" ");
+        // `pid <name>` prints a bare number.
+        if !line.is_empty() && line.chars().all(|c| c.is_ascii_digit()) && line != "0" {
+            masked.push_str("<NUMBER>");
+        } else {
+            masked.push_str(&line);
+        }
+        masked.push('\n');
+    }
+    out = masked;
+    out
+}
+
+/// Waits for the scenario's starting point: sleeper RUNNING, failer FATAL, quick
+/// EXITED.
+fn settle(ctl_bin: &Path, dir: &Path) {
+    let mut last = String::new();
+    let ok = wait_until(DEADLINE, || {
+        last = ctl(ctl_bin, dir, "status").0;
+        last.contains("sleeper                          RUNNING")
+            && last.contains("failer                           FATAL")
+            && last.contains("quick                            EXITED")
+    });
+    assert!(ok, "never settled: {last}");
+}
+
+fn transcript(daemon: &Path, ctl_bin: &Path) -> Vec<String> {
+    let run = start(daemon);
+    settle(ctl_bin, run.dir.path());
+    let mut out = Vec::new();
+    for words in SCENARIO {
+        let (stdout, stderr, code) = ctl(ctl_bin, run.dir.path(), words);
+        // `stop grp:*` and friends report in completion order; sort those.
+        let mut stdout = mask(&stdout, run.dir.path());
+        if words.starts_with("stop grp") || words.starts_with("start grp") {
+            let mut lines: Vec<&str> = stdout.lines().collect();
+            lines.sort();
+            stdout = lines.join("\n") + "\n";
+        }
+        out.push(format!(
+            "$ supervisorctl {words}\n{stdout}[stderr]\n{}[exit={code}]\n",
+            mask(&stderr, run.dir.path())
+        ));
+        if *words == "shutdown" && code == 0 {
+            // Wait until the daemon is gone so the next command sees no socket.
+            let sock = run.dir.path().join("sv.sock");
+            assert!(wait_until(DEADLINE, || !sock.exists()));
+        }
+    }
+    out
+}
+
+/// The one deliberate difference: after `clear quick` (quick has exited), Python
+/// leaves the log alone — it only clears the logs of a process with a live child —
+/// while we empty it, as `clear` promises.
+fn deliberate(expected: &str, actual: &str) -> bool {
+    const AFTER_CLEAR: &str = "$ supervisorctl tail quick\n\n[stderr]\n[exit=0]\n";
+    expected == "$ supervisorctl tail quick\nquick-out\n\n[stderr]\n[exit=0]\n"
+        && actual == AFTER_CLEAR
+}
+
+fn compare(expected: &[String], actual: &[String], what: &str) {
+    let mut diffs = Vec::new();
+    assert_eq!(expected.len(), actual.len());
+    let mut cleared = false;
+    for (e, a) in expected.iter().zip(actual) {
+        let after_clear = cleared && e.starts_with("$ supervisorctl tail quick\n");
+        cleared = e.starts_with("$ supervisorctl clear quick\n") || (cleared && !after_clear);
+        if after_clear && deliberate(e, a) {
+            continue;
+        }
+        if e != a {
+            diffs.push(format!("--- Python\n{e}+++ {what}\n{a}"));
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
+
+#[test]
+fn supervisorctl_transcripts_match_python_supervisor() {
+    let python = oracle_python(&[]);
+    let venv = python.parent().unwrap();
+    let expected = transcript(&venv.join("supervisord"), &venv.join("supervisorctl"));
+    let ours = Path::new(env!("CARGO_BIN_EXE_supervisord"));
+    let ours_ctl = Path::new(env!("CARGO_BIN_EXE_supervisorctl"));
+    compare(
+        &expected,
+        &transcript(ours, ours_ctl),
+        "our supervisorctl → our supervisord",
+    );
+    compare(
+        &expected,
+        &transcript(ours, &venv.join("supervisorctl")),
+        "Python supervisorctl → our supervisord",
+    );
+}
