@@ -55,3 +55,47 @@ fn a_stale_socket_file_is_replaced() {
     let d = d.launch(&["-n"]);
     d.wait_for_socket();
 }
+
+#[test]
+fn a_socket_this_user_may_not_use_is_refused_with_a_clear_message() {
+    let root = nix::unistd::geteuid().is_root();
+    // As root, the socket is root's with mode 0700 and the client runs as nobody;
+    // as anyone else, the owner's own client meets mode 0000.
+    let mode = if root { "0700" } else { "0000" };
+    let d = Daemon::start(&format!(
+        "{}[program:sleeper]\ncommand=/bin/sleep 1000\n",
+        SOCKET.replace(
+            "file=%(here)s/sv.sock\n",
+            &format!("file=%(here)s/sv.sock\nchmod={mode}\n")
+        )
+    ));
+    // Only the socket's own mode may stand in the way.
+    std::fs::set_permissions(d.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(support::wait_until(support::DEADLINE, || d
+        .path("sv.sock")
+        .exists()));
+    // A copy nobody can run whatever the checkout's permissions are.
+    let ctl = d.path("supervisorctl");
+    std::fs::copy(env!("CARGO_BIN_EXE_supervisorctl"), &ctl).unwrap();
+    let ctl = ctl.to_str().unwrap();
+    let url = d.server_url();
+    let out = if root {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", ctl])
+            .args(["-s", &url, "status"])
+            .output()
+            .unwrap()
+    } else {
+        Command::new(ctl)
+            .args(["-s", &url, "status"])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with(&format!("error: {url}: permission denied: this user (uid ")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("chown= and chmod= in [unix_http_server]"));
+}

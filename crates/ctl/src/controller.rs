@@ -220,7 +220,15 @@ impl<A: Api, C: Console> Controller<A, C> {
 
     /// The catch-all of `onecmd`.
     fn unhandled(&mut self, e: &CallError) {
-        self.output(&e.python_line());
+        match e {
+            // Better than Supervisor, which prints a bare `PermissionError` line
+            // naming socket.py: say which socket and why.
+            CallError::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
+                let msg = permission_denied(&self.server.serverurl);
+                self.output(&msg);
+            }
+            _ => self.output(&e.python_line()),
+        }
         self.exit = exit::GENERIC;
     }
 
@@ -323,4 +331,12 @@ mod tests {
         h.ctl.set_exit_from_fault(Fault::BadName.code(), None);
         assert_eq!(h.ctl.exit, 1);
     }
+}
+
+/// The message for a socket this user may not connect to (EACCES).
+fn permission_denied(serverurl: &str) -> String {
+    let uid = nix::unistd::getuid();
+    format!(
+        "error: {serverurl}: permission denied: this user (uid {uid}) may not connect to the socket; its owner and mode come from chown= and chmod= in [unix_http_server]"
+    )
 }
