@@ -256,6 +256,14 @@ impl<A: Api, C: Console> Controller<A, C> {
     }
 }
 
+/// The message for a socket this user may not connect to (EACCES).
+fn permission_denied(serverurl: &str) -> String {
+    let uid = nix::unistd::getuid();
+    format!(
+        "error: {serverurl}: permission denied: this user (uid {uid}) may not connect to the socket; its owner and mode come from chown= and chmod= in [unix_http_server]"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,12 +339,4 @@ mod tests {
         h.ctl.set_exit_from_fault(Fault::BadName.code(), None);
         assert_eq!(h.ctl.exit, 1);
     }
-}
-
-/// The message for a socket this user may not connect to (EACCES).
-fn permission_denied(serverurl: &str) -> String {
-    let uid = nix::unistd::getuid();
-    format!(
-        "error: {serverurl}: permission denied: this user (uid {uid}) may not connect to the socket; its owner and mode come from chown= and chmod= in [unix_http_server]"
-    )
 }
