@@ -71,6 +71,10 @@ const SCENARIO: &[&str] = &[
     "help",
     "help status",
     "help tail",
+    "open ftp://nowhere",
+    "open {url}",
+    "reload",
+    "status",
     "stop grp:*",
     "shutdown",
     "status",
@@ -180,8 +184,10 @@ fn transcript(daemon: &Path, ctl_bin: &Path) -> Vec<String> {
     let run = start(daemon);
     settle(ctl_bin, run.dir.path());
     let mut out = Vec::new();
+    let url = format!("unix://{}", run.dir.path().join("sv.sock").display());
     for words in SCENARIO {
-        let (stdout, stderr, code) = ctl(ctl_bin, run.dir.path(), words);
+        let line = words.replace("{url}", &url);
+        let (stdout, stderr, code) = ctl(ctl_bin, run.dir.path(), &line);
         // `stop grp:*` and friends report in completion order; sort those.
         let mut stdout = mask(&stdout, run.dir.path());
         if words.starts_with("stop grp") || words.starts_with("start grp") {
@@ -193,6 +199,10 @@ fn transcript(daemon: &Path, ctl_bin: &Path) -> Vec<String> {
             "$ supervisorctl {words}\n{stdout}[stderr]\n{}[exit={code}]\n",
             mask(&stderr, run.dir.path())
         ));
+        if *words == "reload" {
+            // The daemon restarts in place: wait for the same starting point.
+            settle(ctl_bin, run.dir.path());
+        }
         if *words == "shutdown" && code == 0 {
             // Wait until the daemon is gone so the next command sees no socket.
             let sock = run.dir.path().join("sv.sock");
@@ -249,5 +259,112 @@ fn supervisorctl_transcripts_match_python_supervisor() {
         &expected,
         &transcript(ours, &venv.join("supervisorctl")),
         "Python supervisorctl → our supervisord",
+    );
+}
+
+const TICKER: &str = "[unix_http_server]\nfile=%(here)s/sv.sock\n\n\
+[supervisord]\nlogfile=%(here)s/main.log\npidfile=%(here)s/sd.pid\nchildlogdir=%(here)s\n\n\
+[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n\
+[supervisorctl]\nserverurl=unix://%(here)s/sv.sock\n\n\
+[program:ticker]\ncommand=/bin/sh -c 'i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.1; done'\n\
+stdout_logfile=%(here)s/ticker.out\n";
+
+/// Runs `supervisorctl <args>` until its output holds `want` lines with `needle`,
+/// then presses Ctrl-C (SIGINT); the first output line and the exit status.
+fn follow_then_interrupt(
+    ctl_bin: &Path,
+    dir: &Path,
+    args: &str,
+    needle: &str,
+    want: usize,
+) -> (String, i32) {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    let mut child = Command::new(ctl_bin)
+        .arg("-c")
+        .arg(conf(dir))
+        .args(args.split_whitespace())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let sink = seen.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let text = || String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    let ok = wait_until(DEADLINE, || text().matches(needle).count() >= want);
+    assert!(ok, "{args}: did not stream: {:?}", text());
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let mut status = None;
+    assert!(wait_until(DEADLINE, || {
+        status = child.try_wait().unwrap();
+        status.is_some()
+    }));
+    reader.join().unwrap();
+    let first = text().lines().next().unwrap_or_default().to_string();
+    (first, status.unwrap().code().unwrap_or(-1))
+}
+
+fn follow_transcript(daemon: &Path, ctl_bin: &Path) -> Vec<(String, i32)> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(conf(dir.path()), TICKER).unwrap();
+    let mut child = Command::new(daemon)
+        .arg("-n")
+        .arg("-c")
+        .arg(conf(dir.path()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let sock = dir.path().join("sv.sock");
+    assert!(wait_until(DEADLINE, || {
+        std::os::unix::net::UnixStream::connect(&sock).is_ok()
+            && ctl(ctl_bin, dir.path(), "status ticker")
+                .0
+                .contains("RUNNING")
+    }));
+    let out = vec![
+        // The ticker writes ten lines a second and is about a second old when the
+        // tail starts: 30 lines prove the output is followed, not read once.
+        follow_then_interrupt(ctl_bin, dir.path(), "tail -f ticker", "tick", 30),
+        // The main log is quiet: its backlog (spawned, success) must arrive.
+        follow_then_interrupt(ctl_bin, dir.path(), "maintail -f", "success: ticker", 1),
+    ];
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    let _ = child.wait();
+    out
+}
+
+#[test]
+fn tail_f_and_maintail_f_stream_until_ctrl_c_like_python() {
+    let python = oracle_python(&[]);
+    let venv = python.parent().unwrap();
+    let expected = follow_transcript(&venv.join("supervisord"), &venv.join("supervisorctl"));
+    assert_eq!(expected[0].0, "==> Press Ctrl-C to exit <==");
+    let ours = Path::new(env!("CARGO_BIN_EXE_supervisord"));
+    let ours_ctl = Path::new(env!("CARGO_BIN_EXE_supervisorctl"));
+    assert_eq!(
+        follow_transcript(ours, ours_ctl),
+        expected,
+        "our supervisorctl"
+    );
+    assert_eq!(
+        follow_transcript(ours, &venv.join("supervisorctl")),
+        expected,
+        "Python supervisorctl against our supervisord"
     );
 }
