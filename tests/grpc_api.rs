@@ -91,6 +91,22 @@ fn a_client_generated_from_the_proto_lists_starts_and_stops() {
 }
 
 #[test]
+fn watch_processes_streams_current_states_then_transitions() {
+    let d = Daemon::start(&format!(
+        "{SOCKET}[program:sleeper]\ncommand=/bin/sleep 1000\n\n\
+         [program:manual]\ncommand=/bin/sleep 1000\nautostart=false\n\n\
+         [program:missing]\ncommand=/nonexistent/cmd\nautostart=false\n"
+    ));
+    d.wait_for_socket();
+    // Quiet first, so the first three items are the three current states.
+    d.expect_log("success: sleeper entered RUNNING state");
+    let seen = client(&d, "watch", None);
+    assert_eq!(seen["initial"], json!(["manual", "missing", "sleeper"]));
+    // STOPPED was the initial state; then the start, then startsecs later RUNNING.
+    assert_eq!(seen["manual"], json!(["STARTING", "RUNNING"]));
+}
+
+#[test]
 fn grpc_calls_need_the_configured_credentials() {
     let d = Daemon::start(&format!(
         "{}[program:sleeper]\ncommand=/bin/sleep 1000\n",

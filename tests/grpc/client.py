@@ -66,6 +66,22 @@ if scenario == "lifecycle":
     out["stopall"] = sorted([r.name, r.status, r.description] for r in res.results)
     state = stub.GetState(pb.GetStateRequest(), metadata=metadata)
     out["state"] = [state.code, state.name, state.api_version, state.supervisor_version]
+elif scenario == "watch":
+    stream = stub.WatchProcesses(pb.WatchProcessesRequest(), metadata=metadata)
+    initial = sorted((next(stream).name) for _ in range(3))
+    out["initial"] = initial
+    stub.StartProcesses(
+        pb.ProcessActionRequest(target=pb.Target(process="manual"), wait=False),
+        metadata=metadata,
+    )
+    seen = []
+    for info in stream:
+        if info.name == "manual":
+            seen.append(info.statename)
+            if info.statename == "RUNNING":
+                break
+    out["manual"] = seen
+    stream.cancel()
 elif scenario == "auth":
     try:
         stub.GetState(pb.GetStateRequest(), metadata=metadata)
