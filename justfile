@@ -40,3 +40,14 @@ fuzz secs="60":
         echo "cargo-fuzz on nightly not found: running the fuzz body as proptests instead" >&2
         PROPTEST_CASES=200000 cargo test -p supervisor-rpc --release --lib fuzz_
     fi
+
+# control-plane benchmark (BENCHMARKS.md): `supervisorctl status` with 500 programs and
+# single-call round trips, ours and Python's side by side
+bench-ctl n="500" reps="30":
+    cargo build --release --bin supervisord --bin supervisorctl
+    mkdir -p target/bench/grpc-py
+    V="$(bash tests/oracle/ensure-venv.sh grpcio-tools==1.76.0 | xargs dirname)"; \
+    "$V/python" -m grpc_tools.protoc -Iproto/supervisor/v1 --python_out=target/bench/grpc-py --grpc_python_out=target/bench/grpc-py supervisor.proto && \
+    python3 tests/bench/ctl_bench.py --label ours --n {{n}} --reps {{reps}} --daemon "$PWD/target/release/supervisord -n -c {conf}" --ctl "$PWD/target/release/supervisorctl -c {conf}" --grpc-python "$V/python" --proto-dir target/bench/grpc-py && \
+    python3 tests/bench/ctl_bench.py --label python-ctl-ours --n {{n}} --reps {{reps}} --daemon "$PWD/target/release/supervisord -n -c {conf}" --ctl "$V/supervisorctl -c {conf}" && \
+    python3 tests/bench/ctl_bench.py --label python --n {{n}} --reps {{reps}} --daemon "$V/supervisord -n -c {conf}" --ctl "$V/supervisorctl -c {conf}"
