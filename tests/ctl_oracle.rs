@@ -456,3 +456,84 @@ fn tail_f_maintail_f_and_fg_stream_until_ctrl_c_like_python() {
         "Python supervisorctl against our supervisord"
     );
 }
+
+/// The shell, with a server that wants credentials the config does not give: both
+/// supervisorctls ask for them on the terminal (here: stdin, without a tty, as
+/// getpass's fallback does), retry, and run the command.
+#[test]
+fn the_shell_asks_for_credentials_like_python() {
+    let python = oracle_python(&[]);
+    let venv = python.parent().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let text = CONF.replace(
+        "file=%(here)s/sv.sock\n",
+        "file=%(here)s/sv.sock\nusername=chris\npassword=thepassword\n",
+    );
+    std::fs::write(conf(dir.path()), text).unwrap();
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_supervisord"))
+        .arg("-n")
+        .arg("-c")
+        .arg(conf(dir.path()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let sock = dir.path().join("sv.sock");
+    assert!(wait_until(DEADLINE, || {
+        std::os::unix::net::UnixStream::connect(&sock).is_ok()
+    }));
+    let session = |ctl_bin: &Path, input: &str| {
+        use std::io::Write;
+        // setsid: no controlling terminal, so the password is read from stdin.
+        let mut child = Command::new("setsid")
+            .arg(ctl_bin)
+            .arg("-c")
+            .arg(conf(dir.path()))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr: String = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            // Python's warnings module adds its own report of getpass's fallback.
+            .filter(|l| !l.contains("GetPassWarning") && !l.contains("fallback_getpass"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        // Python names its installed file; ours names it relative to site-packages.
+        let stdout = mask(&String::from_utf8_lossy(&out.stdout), dir.path());
+        let stdout = match (stdout.find("file: /"), stdout.find("site-packages/")) {
+            (Some(a), Some(b)) if a < b => {
+                format!(
+                    "{}file: {}",
+                    &stdout[..a],
+                    &stdout[b + "site-packages/".len()..]
+                )
+            }
+            _ => stdout,
+        };
+        (stdout, stderr, out.status.code())
+    };
+    for input in ["chris\nthepassword\nstatus sleeper\n", "chris\nwrong\n"] {
+        let expected = session(&venv.join("supervisorctl"), input);
+        assert!(
+            expected
+                .0
+                .starts_with("Server requires authentication\nUsername:")
+        );
+        let ours = session(Path::new(env!("CARGO_BIN_EXE_supervisorctl")), input);
+        assert_eq!(ours, expected, "input {input:?}");
+    }
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(daemon.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    let _ = daemon.wait();
+}

@@ -68,7 +68,10 @@ impl Console for TermConsole {
             let mut err = std::io::stderr();
             let _ = write!(err, "Warning: Password input may be echoed.\n{prompt}");
             let _ = err.flush();
-            return self.read_line().await;
+            let line = self.read_line().await;
+            // getpass ends every prompt with a newline, echo or not.
+            let _ = err.write_all(b"\n");
+            return line;
         };
         let mut writer = &tty;
         let _ = writer.write_all(prompt.as_bytes());
