@@ -204,6 +204,14 @@ impl<A: Api, C: Console> Controller<A, C> {
                     match self.login().await {
                         Ok(()) => continue,
                         Err(CallError::Interrupted) => return Flow::Interrupted,
+                        Err(CallError::Eof) => {
+                            // Python reports the EOF where its shell asks for the
+                            // username (supervisorctl.py line 212), not 1027.
+                            let line = CallError::Eof.python_line();
+                            self.output(&line.replace("line: 1027", "line: 212"));
+                            self.exit = exit::GENERIC;
+                            return Flow::Continue;
+                        }
                         Err(e) => {
                             self.unhandled(&e);
                             return Flow::Continue;

@@ -112,7 +112,7 @@ impl CallError {
                 "EOFError".to_string(),
                 "EOF when reading a line".to_string(),
                 "supervisor/supervisorctl.py",
-                212,
+                1027,
             ),
             CallError::UnknownResult { .. } => (
                 "ValueError".to_string(),
