@@ -99,3 +99,26 @@ fn a_socket_this_user_may_not_use_is_refused_with_a_clear_message() {
     );
     assert!(stdout.contains("chown= and chmod= in [unix_http_server]"));
 }
+
+#[test]
+fn chown_gives_the_socket_its_owner() {
+    use std::os::unix::fs::MetadataExt;
+    // As root the socket can be given away; anyone else can only name themselves.
+    let (spec, uid) = if nix::unistd::geteuid().is_root() {
+        ("nobody:nogroup".to_string(), 65534)
+    } else {
+        let me = nix::unistd::User::from_uid(nix::unistd::geteuid())
+            .unwrap()
+            .unwrap();
+        (me.name, me.uid.as_raw())
+    };
+    let d = Daemon::start(&format!(
+        "{}[program:sleeper]\ncommand=/bin/sleep 1000\n",
+        SOCKET.replace(
+            "file=%(here)s/sv.sock\n",
+            &format!("file=%(here)s/sv.sock\nchown={spec}\n")
+        )
+    ));
+    d.wait_for_socket();
+    assert_eq!(std::fs::metadata(d.path("sv.sock")).unwrap().uid(), uid);
+}

@@ -537,3 +537,28 @@ fn the_shell_asks_for_credentials_like_python() {
     );
     let _ = daemon.wait();
 }
+
+/// `maintail` shows the end of supervisord's own log, through either client. The
+/// log's text differs between daemons, so this checks ours against its own file.
+#[test]
+fn maintail_shows_the_end_of_the_main_log() {
+    let python = oracle_python(&[]);
+    let venv = python.parent().unwrap();
+    let run = start(Path::new(env!("CARGO_BIN_EXE_supervisord")));
+    let ours_ctl = Path::new(env!("CARGO_BIN_EXE_supervisorctl"));
+    settle(ours_ctl, run.dir.path());
+    let log = std::fs::read(run.dir.path().join("main.log")).unwrap();
+    let tail = String::from_utf8_lossy(&log[log.len().saturating_sub(300)..]).into_owned();
+    for ctl_bin in [ours_ctl, &venv.join("supervisorctl")] {
+        let (stdout, stderr, code) = ctl(ctl_bin, run.dir.path(), "maintail -300");
+        assert_eq!(
+            (stdout, stderr, code),
+            (format!("{tail}\n"), String::new(), 0)
+        );
+    }
+    let (stdout, _, code) = ctl(ours_ctl, run.dir.path(), "maintail");
+    assert_eq!(code, 0);
+    let text = String::from_utf8_lossy(&log).into_owned();
+    assert!(stdout.contains("supervisord started with pid"), "{stdout}");
+    assert!(text.ends_with(stdout.strip_suffix('\n').unwrap()));
+}
