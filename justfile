@@ -28,12 +28,15 @@ bench reps="3":
     SUPERVISORD="$PWD/target/release/supervisord -n -c {conf}" python3 ../shared/bench/supbench.py --label supervisor-rs --reps {{reps}} all --md target/bench/rust.md --json-out target/bench/rust.json
     SUPERVISORD="$(bash tests/oracle/ensure-venv.sh | xargs dirname)/supervisord -n -c {conf}" python3 ../shared/bench/supbench.py --label python-supervisord --reps {{reps}} all --skip limit --md target/bench/python.md --json-out target/bench/python.json
 
-# fuzz the XML-RPC request parser for `secs` seconds with cargo-fuzz (nightly + cargo-fuzz,
-# `cargo install cargo-fuzz`). Without them it falls back to the same fuzz body
+# fuzz the XML-RPC request parser for `secs` seconds with cargo-fuzz (nightly; cargo-fuzz is
+# installed on first use). Without a nightly toolchain it falls back to the same fuzz body
 # (supervisor_rpc::xmlrpc::parse::fuzz_one) run as proptests: the `fuzz_*` tests, many cases.
 fuzz secs="60":
     #!/usr/bin/env bash
     set -euo pipefail
+    if cargo +nightly --version >/dev/null 2>&1 && ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+        cargo install --locked cargo-fuzz   # about 2 minutes, once
+    fi
     if cargo +nightly fuzz --version >/dev/null 2>&1; then
         cargo +nightly fuzz run xmlrpc_parse -- -max_total_time={{secs}}
     else
