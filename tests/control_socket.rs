@@ -122,3 +122,38 @@ fn chown_gives_the_socket_its_owner() {
     d.wait_for_socket();
     assert_eq!(std::fs::metadata(d.path("sv.sock")).unwrap().uid(), uid);
 }
+
+#[test]
+fn slow_and_stalled_clients_do_not_stall_the_daemon() {
+    use std::io::Write;
+    let d = Daemon::start(&format!(
+        "{SOCKET}[program:sleeper]\ncommand=/bin/sleep 1000\n"
+    ));
+    d.wait_for_socket();
+    d.expect_log("success: sleeper entered RUNNING state");
+    let sock = d.path("sv.sock");
+    // Half-sent requests, a huge declared body never sent, and a log follower that
+    // never reads: each holds a connection open.
+    let mut held = Vec::new();
+    for i in 0..100 {
+        let mut s = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+        let partial: &[u8] = match i % 3 {
+            0 => b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Le",
+            1 => b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\n<?xml",
+            _ => b"GET /mainlogtail HTTP/1.1\r\nHost: x\r\n\r\n",
+        };
+        s.write_all(partial).unwrap();
+        held.push(s);
+    }
+    let ctl = env!("CARGO_BIN_EXE_supervisorctl");
+    let out = Command::new(ctl)
+        .args(["-s", &d.server_url(), "status", "sleeper"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .starts_with("sleeper                          RUNNING"),
+        "{out:?}"
+    );
+    drop(held);
+}
