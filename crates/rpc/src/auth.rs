@@ -16,6 +16,9 @@ use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 use supervisor_config::Credentials;
 
+/// The most of a refused request's body that is read before answering.
+const DRAIN_LIMIT: usize = 1 << 20;
+
 /// Something to tell the main log (a refused login).
 pub type Notify = Arc<dyn Fn(String) + Send + Sync>;
 
@@ -86,7 +89,12 @@ pub async fn require(
         req.method(),
         req.uri().path()
     ));
-    if is_grpc(req.headers()) {
+    let grpc = is_grpc(req.headers());
+    // Read (and drop) the request body before answering, as medusa does: closing
+    // the connection while a client is still sending would hand it EPIPE instead
+    // of our 401.
+    let _ = axum::body::to_bytes(req.into_body(), DRAIN_LIMIT).await;
+    if grpc {
         return Response::builder()
             .status(StatusCode::OK)
             .header(header::CONTENT_TYPE, "application/grpc")
