@@ -107,6 +107,39 @@ fn watch_processes_streams_current_states_then_transitions() {
 }
 
 #[test]
+fn watch_events_streams_supervisor_events_as_listeners_would_see_them() {
+    let d = Daemon::start(&format!(
+        "{SOCKET}[program:manual]\ncommand=/bin/sleep 1000\nautostart=false\n"
+    ));
+    d.wait_for_socket();
+    let seen = client(&d, "events", None);
+    assert_eq!(
+        seen["bad"],
+        json!([
+            "INVALID_ARGUMENT",
+            {"code": 2, "text": "INCORRECT_PARAMETERS: unknown event type NO_SUCH_EVENT"}
+        ])
+    );
+    assert_eq!(
+        seen["events"],
+        json!([
+            [
+                "PROCESS_STATE_STARTING",
+                "processname:manual groupname:manual from_state:STOPPED tries:0",
+                0
+            ],
+            [
+                "PROCESS_STATE_RUNNING",
+                "processname:manual groupname:manual from_state:STARTING pid:N",
+                0
+            ],
+            ["REMOTE_COMMUNICATION", "type:hello\nworld", 0]
+        ])
+    );
+    assert_eq!(seen["increasing"], true);
+}
+
+#[test]
 fn grpc_calls_need_the_configured_credentials() {
     let d = Daemon::start(&format!(
         "{}[program:sleeper]\ncommand=/bin/sleep 1000\n",

@@ -82,6 +82,43 @@ elif scenario == "watch":
                 break
     out["manual"] = seen
     stream.cancel()
+elif scenario == "events":
+    import re
+    import xmlrpc.client
+
+    from supervisor.xmlrpc import SupervisorTransport
+
+    rpc2 = xmlrpc.client.ServerProxy(
+        "http://127.0.0.1", transport=SupervisorTransport(None, None, "unix://" + sock)
+    )
+    try:
+        stub.WatchEvents(pb.WatchEventsRequest(names=["NO_SUCH_EVENT"])).next()
+    except grpc.RpcError as err:
+        out["bad"] = [err.code().name, fault(err)]
+    stream = stub.WatchEvents(
+        pb.WatchEventsRequest(names=["PROCESS_STATE", "REMOTE_COMMUNICATION"]),
+        metadata=metadata,
+    )
+    # The subscription is live once our own marker comes back through it.
+    rpc2.supervisor.sendRemoteCommEvent("sync", "")
+    for ev in stream:
+        if ev.name == "REMOTE_COMMUNICATION":
+            break
+    stub.StartProcesses(
+        pb.ProcessActionRequest(target=pb.Target(process="manual"), wait=True),
+        metadata=metadata,
+    )
+    rpc2.supervisor.sendRemoteCommEvent("hello", "world")
+    seen = []
+    serials = []
+    for ev in stream:
+        seen.append([ev.name, re.sub(r"pid:\d+", "pid:N", ev.payload), ev.dropped])
+        serials.append(ev.serial)
+        if ev.name == "REMOTE_COMMUNICATION":
+            break
+    out["events"] = seen
+    out["increasing"] = serials == sorted(serials)
+    stream.cancel()
 elif scenario == "auth":
     try:
         stub.GetState(pb.GetStateRequest(), metadata=metadata)

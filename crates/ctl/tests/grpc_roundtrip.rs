@@ -228,6 +228,14 @@ impl Supervisor for Fake {
     }
 
     type WatchProcessesStream = ReceiverStream<Result<v1::ProcessInfo, Status>>;
+    type WatchEventsStream = ReceiverStream<Result<v1::Event, Status>>;
+
+    async fn watch_events(
+        &self,
+        _: Request<v1::WatchEventsRequest>,
+    ) -> Reply<Self::WatchEventsStream> {
+        unimplemented()
+    }
 
     async fn watch_processes(
         &self,

@@ -8,11 +8,14 @@ use std::path::PathBuf;
 use supervisor_config::{Config, ProcessConfig};
 use supervisor_sys::Reaper;
 
+use crate::events::EventBus;
 use crate::mainlog::MainLog;
 
 pub struct Context {
     pub reaper: Reaper,
     pub log: MainLog,
+    /// The daemon's one event bus (it outlives reloads).
+    pub events: EventBus,
     /// supervisord's own environment at startup, with `[supervisord] environment=`
     /// applied (Supervisor applies it to its own `os.environ`).
     pub base_env: Vec<(OsString, OsString)>,
@@ -27,7 +30,7 @@ pub struct Context {
 
 impl Context {
     /// The daemon-wide values taken from a loaded config.
-    pub fn new(config: &Config, reaper: Reaper, log: MainLog) -> Context {
+    pub fn new(config: &Config, reaper: Reaper, log: MainLog, events: EventBus) -> Context {
         let sd = &config.supervisord;
         let mut base_env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
         for (k, v) in &sd.environment {
@@ -36,6 +39,7 @@ impl Context {
         Context {
             reaper,
             log,
+            events,
             base_env,
             server_url: server_url(config),
             minfds: sd.minfds,

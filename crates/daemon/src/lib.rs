@@ -2,6 +2,7 @@
 pub mod cli;
 pub mod context;
 pub mod control;
+pub mod events;
 pub mod group;
 pub mod mainlog;
 pub mod process;

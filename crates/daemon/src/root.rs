@@ -94,8 +94,11 @@ impl Actor for RootActor {
             registry: args.registry,
         };
         st.publish();
-        start_autostart(&st.groups).await;
         st.state.send_replace(SupervisorState::Running);
+        st.ctx
+            .events
+            .publish("SUPERVISOR_STATE_CHANGE_RUNNING", String::new());
+        start_autostart(&st.groups).await;
         Ok(st)
     }
 
@@ -184,14 +187,18 @@ impl Actor for RootActor {
                             &config,
                             st.ctx.reaper.clone(),
                             st.ctx.log.clone(),
+                            st.ctx.events.clone(),
                         ));
                         st.groups = spawn_groups(&myself, &config, &ctx).await?;
                         st.loaded = Arc::new(config.clone());
                         st.running = config;
                         st.ctx = ctx;
                         st.publish();
-                        start_autostart(&st.groups).await;
                         st.state.send_replace(SupervisorState::Running);
+                        st.ctx
+                            .events
+                            .publish("SUPERVISOR_STATE_CHANGE_RUNNING", String::new());
+                        start_autostart(&st.groups).await;
                     }
                     None => {
                         st.groups.clear();
@@ -248,6 +255,9 @@ impl RootActorState {
     }
 
     fn begin_stop(&self, myself: &ActorRef<RootMsg>, reload: bool) {
+        self.ctx
+            .events
+            .publish("SUPERVISOR_STATE_CHANGE_STOPPING", String::new());
         let plan = self.groups.clone();
         let me = myself.clone();
         let log = self.ctx.log.clone();
@@ -292,6 +302,9 @@ impl RootActorState {
         let group = self.groups.remove(index);
         self.running.groups.retain(|g| g.name != name);
         self.publish();
+        self.ctx
+            .events
+            .publish("PROCESS_GROUP_REMOVED", format!("groupname:{name}\n"));
         if let Err(e) = stop_group_actor(&group).await {
             self.ctx.log.log(
                 LogLevel::Error,
@@ -349,6 +362,8 @@ async fn spawn_group(
         myself.get_cell(),
     )
     .await?;
+    ctx.events
+        .publish("PROCESS_GROUP_ADDED", format!("groupname:{}\n", group.name));
     let actors = actor.call(GroupMsg::Members, None).await?;
     let actors = match actors {
         ractor::rpc::CallResult::Success(a) => a,

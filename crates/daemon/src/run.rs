@@ -17,6 +17,7 @@ use supervisor_rpc::server::{self, BindError, Bound};
 use crate::cli::{Cli, CliExit};
 use crate::context::Context;
 use crate::control::{self, DaemonControl};
+use crate::events::EventBus;
 use crate::mainlog::{MainLog, MainLogSetup};
 use crate::registry::Registry;
 use crate::root::{RootActor, RootArgs, RootMsg};
@@ -152,7 +153,8 @@ async fn supervise(
             }
         });
     }
-    let ctx = Arc::new(Context::new(&config, reaper, log.clone()));
+    let events = EventBus::new();
+    let ctx = Arc::new(Context::new(&config, reaper, log.clone(), events.clone()));
     let (state, state_rx) = watch::channel(SupervisorState::Running);
     let (registry, registry_rx) = watch::channel(Arc::new(Registry::default()));
     let main_log = control::main_log_path(&config.supervisord.logfile);
@@ -180,6 +182,7 @@ async fn supervise(
         log: log.clone(),
         main_log,
         identifier,
+        events,
     });
     let notify_log = log.clone();
     let notify: supervisor_rpc::auth::Notify =

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod bytesize;
+mod event;
 mod fault;
 mod octal;
 mod policy;
@@ -9,6 +10,7 @@ mod signal;
 mod state;
 
 pub use bytesize::ByteSize;
+pub use event::{Event, subscribes};
 pub use fault::{Fault, FaultError};
 pub use octal::OctalMode;
 pub use policy::{AutoRestart, ExitCodes, LogLevel, parse_bool};

@@ -229,4 +229,15 @@ pub trait Control: Send + Sync + 'static {
     /// Live process states: first every process as it is now, then one item per
     /// transition, until the receiver is dropped.
     fn watch(&self) -> tokio::sync::mpsc::Receiver<ProcessInfo>;
+
+    /// Every event emitted from now on, until the receiver is dropped.
+    fn events(&self) -> tokio::sync::mpsc::Receiver<WatchedEvent>;
+}
+
+/// An event as a watcher receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchedEvent {
+    pub event: supervisor_model::Event,
+    /// Events lost just before this one because the watcher lagged.
+    pub dropped: u64,
 }

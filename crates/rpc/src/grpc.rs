@@ -173,6 +173,7 @@ impl<C: Control> GrpcService<C> {
 }
 
 type ChunkStream = Pin<Box<dyn Stream<Item = Result<v1::LogChunk, Status>> + Send>>;
+type EventStream = Pin<Box<dyn Stream<Item = Result<v1::Event, Status>> + Send>>;
 type InfoStream = Pin<Box<dyn Stream<Item = Result<v1::ProcessInfo, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -351,6 +352,40 @@ impl<C: Control> Supervisor for GrpcService<C> {
         guard::running(&*self.ctl).map_err(status)?;
         self.ctl.shutdown().await.map_err(status)?;
         Ok(Response::new(v1::ShutdownResponse {}))
+    }
+
+    type WatchEventsStream = EventStream;
+
+    async fn watch_events(&self, req: Request<v1::WatchEventsRequest>) -> Rpc<EventStream> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let mut names = req.into_inner().names;
+        if let Some(bad) = names
+            .iter()
+            .find(|n| !supervisor_config::EVENT_TYPES.contains(&n.as_str()))
+        {
+            return Err(status(FaultError::new(
+                Fault::IncorrectParameters,
+                format!("unknown event type {bad}"),
+            )));
+        }
+        if names.is_empty() {
+            names.push("EVENT".to_string());
+        }
+        let stream = ReceiverStream::new(self.ctl.events())
+            .filter(move |w| {
+                names
+                    .iter()
+                    .any(|n| supervisor_model::subscribes(n, &w.event.name))
+            })
+            .map(|w| {
+                Ok(v1::Event {
+                    serial: w.event.serial,
+                    name: w.event.name,
+                    payload: w.event.payload,
+                    dropped: w.dropped,
+                })
+            });
+        Ok(Response::new(Box::pin(stream)))
     }
 
     type WatchProcessesStream = InfoStream;

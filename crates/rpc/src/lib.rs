@@ -13,7 +13,7 @@ pub mod xmlrpc;
 
 pub use control::{
     Action, ConfigInfo, Control, CtlResult, LogInfo, LogSource, ProcessInfo, ProcessResult, Reread,
-    Target,
+    Target, WatchedEvent,
 };
 
 /// `supervisor.getAPIVersion`: the XML-RPC API generation clients check.

@@ -11,12 +11,14 @@ use std::sync::Arc;
 use ractor::ActorRef;
 use ractor::rpc::CallResult;
 use supervisor_config::LogFile;
-use supervisor_model::{Fault, FaultError, LogLevel, SupervisorState};
+use supervisor_model::{Fault, FaultError, SupervisorState};
 use supervisor_rpc::{
     Action, ConfigInfo, Control, CtlResult, LogSource, ProcessInfo, ProcessResult, Reread, Target,
+    WatchedEvent,
 };
 use tokio::sync::{mpsc, watch};
 
+use crate::events::EventBus;
 use crate::mainlog::MainLog;
 use crate::registry::Registry;
 use crate::root::RootMsg;
@@ -29,6 +31,7 @@ pub struct DaemonControl {
     /// The main log file, when it is a file.
     pub main_log: Option<PathBuf>,
     pub identifier: String,
+    pub events: EventBus,
 }
 
 impl DaemonControl {
@@ -184,13 +187,37 @@ impl Control for DaemonControl {
     }
 
     fn remote_comm_event(&self, kind: &str, data: &str) -> CtlResult<()> {
-        // The event bus arrives with the events issue; until then the event is
-        // recorded in the main log so a sender can see it was received.
-        self.log.log(
-            LogLevel::Debug,
-            &format!("REMOTE_COMMUNICATION type={kind} ({} bytes)", data.len()),
-        );
+        self.events
+            .publish("REMOTE_COMMUNICATION", format!("type:{kind}\n{data}"));
         Ok(())
+    }
+
+    fn events(&self) -> mpsc::Receiver<WatchedEvent> {
+        let (tx, rx) = mpsc::channel(256);
+        let mut bus = self.events.subscribe();
+        tokio::spawn(async move {
+            let mut dropped = 0;
+            loop {
+                let event = tokio::select! {
+                    r = bus.recv() => r,
+                    () = tx.closed() => return,
+                };
+                match event {
+                    Ok(e) => {
+                        let w = WatchedEvent {
+                            event: (*e).clone(),
+                            dropped: std::mem::take(&mut dropped),
+                        };
+                        if tx.send(w).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => dropped += n,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+        rx
     }
 
     fn watch(&self) -> mpsc::Receiver<ProcessInfo> {

@@ -17,6 +17,7 @@ use super::output::{self, Channel, ChannelLog};
 use super::spawn;
 use super::stdin::StdinWriter;
 use crate::context::Context;
+use crate::events;
 use crate::snapshot::{Snapshot, unix_time_of};
 
 pub enum ProcessMsg {
@@ -256,7 +257,24 @@ impl ProcessActorState {
                     myself.send_after(after, move || ProcessMsg::Timer { timer, generation });
                 }
                 Effect::Log(level, msg) => self.ctx.log.log(level, &msg),
-                Effect::Changed { .. } => {}
+                Effect::Changed {
+                    from,
+                    to,
+                    expected,
+                    pid,
+                    tries,
+                } => {
+                    let (name, payload) = events::process_state(&events::StateChange {
+                        name: &self.config.name,
+                        group: &self.config.group,
+                        from,
+                        to,
+                        expected,
+                        pid,
+                        tries,
+                    });
+                    self.ctx.events.publish(&name, payload);
+                }
             }
         }
         self.publish();

@@ -91,6 +91,10 @@ pub enum Effect {
         from: ProcessState,
         to: ProcessState,
         expected: Option<bool>,
+        /// The pid at the change (the reaped one for EXITED/STOPPED after an exit).
+        pid: Option<i32>,
+        /// Failed starts in a row at the change (`tries:` of STARTING/BACKOFF).
+        tries: u32,
     },
 }
 
@@ -149,7 +153,13 @@ impl Machine {
     fn change(&mut self, to: ProcessState, expected: Option<bool>, fx: &mut Vec<Effect>) {
         let from = self.state;
         self.state = to;
-        fx.push(Effect::Changed { from, to, expected });
+        fx.push(Effect::Changed {
+            from,
+            to,
+            expected,
+            pid: self.pid,
+            tries: self.backoff,
+        });
     }
 
     /// `startProcess` / autostart / autorestart: STOPPED, EXITED, FATAL or BACKOFF →
@@ -351,7 +361,7 @@ impl Machine {
         if self.pid.is_none() {
             return fx;
         }
-        self.pid = None;
+        let reaped = self.pid.take();
         self.laststop = Some(now);
         let status = exit.status();
         let expected = self.policy.exitcodes.contains(status);
@@ -405,6 +415,12 @@ impl Machine {
             };
             if restart && self.restarts_allowed {
                 self.begin_spawn(now, &mut fx);
+            }
+        }
+        // Supervisor renders the events of an exit while the pid is still set.
+        for e in &mut fx {
+            if let Effect::Changed { pid, .. } = e {
+                *pid = pid.or(reaped);
             }
         }
         fx

@@ -263,6 +263,11 @@ impl Control for Fake {
     }
 
     /// The current states, then nothing: XML-RPC never watches.
+    fn events(&self) -> tokio::sync::mpsc::Receiver<crate::WatchedEvent> {
+        // Events are not part of what the XML-RPC dispatcher is tested for.
+        tokio::sync::mpsc::channel(1).1
+    }
+
     fn watch(&self) -> tokio::sync::mpsc::Receiver<ProcessInfo> {
         let (tx, rx) = tokio::sync::mpsc::channel(self.procs.len().max(1));
         for p in &self.procs {
