@@ -162,3 +162,39 @@ fn grpc_calls_need_the_configured_credentials() {
     let log = d.main_log();
     assert!(!log.contains("wrong-secret") && !log.contains("thepassword"));
 }
+
+#[test]
+fn supervisorctl_status_json_is_a_parseable_listing() {
+    let d = Daemon::start(&format!(
+        "{SOCKET}[program:sleeper]\ncommand=/bin/sleep 1000\n\n\
+         [program:manual]\ncommand=/bin/sleep 1000\nautostart=false\n"
+    ));
+    d.wait_for_socket();
+    d.expect_log("success: sleeper entered RUNNING state");
+    let out = Command::new(env!("CARGO_BIN_EXE_supervisorctl"))
+        .args(["-s", &d.server_url(), "status", "--json"])
+        .output()
+        .unwrap();
+    // Same exit status as the plain listing: something is not running.
+    assert_eq!(out.status.code(), Some(3));
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let brief: Vec<(String, String)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["namespec"].as_str().unwrap().to_string(),
+                p["statename"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        brief,
+        [
+            ("manual".to_string(), "STOPPED".to_string()),
+            ("sleeper".to_string(), "RUNNING".to_string())
+        ]
+    );
+    assert!(list[1]["pid"].as_i64().unwrap() > 0);
+}
