@@ -615,8 +615,8 @@ fn status_requests() -> Vec<(&'static str, Vec<u8>)> {
             "GET /logtail/quick/bogus",
             get("/logtail/quick/bogus", None),
         ),
-        // Not compared: other paths (`/nosuch` is 404 in Python; ours has no web UI
-        // yet and answers from the gRPC fallback, 200 application/grpc).
+        ("GET /nosuch", get("/nosuch", None)),
+        // (`GET /logtail` is not compared: Python crashes into a 500; ours is 404.)
     ]
 }
 

@@ -173,6 +173,35 @@ pub fn router<C: Control>(ctl: Arc<C>, extra: Router<Arc<C>>) -> Router {
         .merge(extra)
         .with_state(ctl)
         .merge(grpc)
+        .fallback(not_found)
+}
+
+/// Anything no route serves: gRPC's UNIMPLEMENTED for a gRPC call, else the 404
+/// page medusa answers.
+async fn not_found(req: axum::extract::Request) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    let grpc = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/grpc"));
+    if grpc {
+        return (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/grpc"),
+                (header::HeaderName::from_static("grpc-status"), "12"),
+            ],
+        )
+            .into_response();
+    }
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/html")],
+        "<html><head><title>Error response</title></head><body><h1>Error response</h1><p>Error code 404.</p><p>Message: Not Found.</p></body></html>",
+    )
+        .into_response()
 }
 
 /// Serves `router` on each bound listener until the runtime ends. Returns the unix
