@@ -94,6 +94,11 @@ impl Daemon {
     /// SIGTERM, then the exit status of the foreground daemon.
     pub fn terminate(&mut self) -> i32 {
         self.signal(nix::sys::signal::Signal::SIGTERM);
+        self.wait_exit()
+    }
+
+    /// The exit status of the foreground daemon, once it exits by itself.
+    pub fn wait_exit(&mut self) -> i32 {
         let mut child = self.child.take().unwrap();
         let mut status = None;
         assert!(wait_until(DEADLINE, || {
