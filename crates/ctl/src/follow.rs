@@ -2,13 +2,15 @@
 //! get from supervisord's `/logtail` and `/mainlogtail` over HTTP in Python): open the
 //! stream with a 1024-byte backlog, print chunks as they arrive, stop on Ctrl-C.
 //! A refused stream is reported as the HTTP tail client did (`<url><path> Cannot
-//! read, status code 404` on stderr), so scripts see the same text.
+//! read, status code 404` on stderr), so scripts see the same text. Also the plain
+//! read of a log's last bytes that both tail commands make without `-f`.
 
 use supervisor_model::Fault;
 
 use crate::api::{Api, Console, LogSource, LogStream};
 use crate::controller::Controller;
 use crate::error::CallError;
+use crate::format::exit;
 
 /// Bytes of existing log sent first (supervisord's logtail handler sends 1024).
 pub(crate) const BACKLOG: i64 = 1024;
@@ -99,4 +101,36 @@ pub(crate) async fn tailf<A: Api, C: Console>(
             return Ok(());
         }
     }
+}
+
+/// Prints the last `bytes` bytes of a log plus a newline (`tail` / `maintail` without
+/// `-f`); a fault Python knows is `<label>: ERROR (<why>)`, exit 1. `-0` reads the
+/// whole log, as in Python.
+pub(crate) async fn print_last<A: Api, C: Console>(
+    ctl: &mut Controller<A, C>,
+    source: LogSource,
+    bytes: i64,
+    label: &str,
+) -> Result<(), CallError> {
+    // Only `do_tail` words BAD_NAME; `do_maintail` re-raises it.
+    let names_process = !matches!(source, LogSource::Main);
+    let offset = bytes.checked_neg().unwrap_or(i64::MAX);
+    match ctl.api.read_log(source, offset, 0).await {
+        Ok(mut data) => {
+            data.push(b'\n');
+            ctl.write_raw(&data);
+        }
+        Err(CallError::Fault(f)) => {
+            ctl.exit = exit::GENERIC;
+            let why = match f.fault {
+                Fault::NoFile => "no log file",
+                Fault::Failed => "unknown error reading log",
+                Fault::BadName if names_process => "no such process name",
+                _ => return Err(CallError::Fault(f)),
+            };
+            ctl.output(&format!("{label}: ERROR ({why})"));
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(())
 }

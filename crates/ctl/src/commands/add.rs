@@ -3,10 +3,10 @@
 
 use supervisor_model::Fault;
 
+use super::targets::{GroupRpc, each_group};
 use crate::api::{Api, Console};
 use crate::controller::Controller;
 use crate::error::CallError;
-use crate::format::{exit, py_split};
 
 pub(super) const HELP: &str =
     "add <name> [...]\tActivates any updates in config for process/group\n";
@@ -15,25 +15,17 @@ pub(super) async fn run<A: Api, C: Console>(
     ctl: &mut Controller<A, C>,
     arg: &str,
 ) -> Result<(), CallError> {
-    for name in py_split(arg) {
-        match ctl.api.add_group(name).await {
-            Ok(()) => ctl.output(&format!("{name}: added process group")),
-            Err(CallError::Fault(f)) => match f.fault {
-                Fault::ShutdownState => {
-                    ctl.output("ERROR: shutting down");
-                    ctl.exit = exit::GENERIC;
-                }
-                Fault::AlreadyAdded => ctl.output("ERROR: process group already active"),
-                Fault::BadName => {
-                    ctl.output(&format!("ERROR: no such process/group: {name}"));
-                    ctl.exit = exit::GENERIC;
-                }
-                _ => return Err(CallError::Fault(f)),
-            },
-            Err(e) => return Err(e),
-        }
+    each_group(ctl, arg, GroupRpc::Add, "added process group", fault_line).await
+}
+
+/// A fault's line and whether it fails the command; `None` for one Python re-raises.
+fn fault_line(fault: Fault, name: &str) -> Option<(String, bool)> {
+    match fault {
+        Fault::ShutdownState => Some(("ERROR: shutting down".into(), true)),
+        Fault::AlreadyAdded => Some(("ERROR: process group already active".into(), false)),
+        Fault::BadName => Some((format!("ERROR: no such process/group: {name}"), true)),
+        _ => None,
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -4,11 +4,11 @@
 
 use supervisor_model::Fault;
 
-use super::print_help;
+use super::targets::{Action, Rpc, report, report_one, required};
 use crate::api::{Api, Console, Target};
 use crate::controller::Controller;
 use crate::error::CallError;
-use crate::format::{error_namespec, exit, make_namespec, py_split, split_namespec};
+use crate::format::{error_namespec, exit, split_namespec};
 
 pub(super) const HELP: &str = "clear <name>\t\tClear a process' log files.\n\
 clear <name> <name>\tClear multiple process' log files\n\
@@ -31,35 +31,28 @@ pub(super) async fn run<A: Api, C: Console>(
     ctl: &mut Controller<A, C>,
     arg: &str,
 ) -> Result<(), CallError> {
-    if !ctl.upcheck().await? {
+    let Some(names) = required(ctl, arg, "clear", exit::GENERIC, HELP).await? else {
         return Ok(());
-    }
-    let names = py_split(arg);
-    if names.is_empty() {
-        ctl.output("Error: clear requires a process name");
-        ctl.exit = exit::GENERIC;
-        print_help(ctl, HELP);
-        return Ok(());
-    }
+    };
+    // Clear never addresses a group (Python sends `grp:*` as a process name), so
+    // the group fields are moot.
+    let action = Action {
+        rpc: Rpc::Clear,
+        line: |name, code, _| result_line(name, code),
+        ignored: None,
+        no_group: exit::GENERIC,
+        group_error_fails: false,
+    };
     if names.contains(&"all") {
-        for r in ctl.api.clear_logs(Target::All).await? {
-            ctl.output(&result_line(&make_namespec(&r.group, &r.name), r.status)?);
-            ctl.set_exit_from_fault(r.status, None);
-        }
-        return Ok(());
+        let results = action.rpc.on(&mut ctl.api, Target::All).await?;
+        return report(ctl, &results, &action);
     }
     for name in names {
         let (group, process) = split_namespec(name);
         let ns = error_namespec(&group, process.as_deref());
-        match ctl.api.clear_logs(Target::Process(name.to_string())).await {
-            Ok(_) => ctl.output(&format!("{ns}: cleared")),
-            Err(CallError::Fault(f)) => {
-                let code = f.fault.code();
-                ctl.output(&result_line(&ns, code)?);
-                ctl.set_exit_from_fault(code, None);
-            }
-            Err(e) => return Err(e),
-        }
+        let target = Target::Process(name.to_string());
+        let outcome = action.rpc.on(&mut ctl.api, target).await;
+        report_one(ctl, &ns, outcome, &action)?;
     }
     Ok(())
 }

@@ -6,11 +6,12 @@
 use supervisor_model::{Fault, ProcessState};
 
 use super::print_help;
+use super::targets::upchecked;
 use crate::api::{Api, Console, LogSource, LogStream};
 use crate::controller::Controller;
 use crate::error::{CallError, fault_repr};
 use crate::follow::{deliver, open};
-use crate::format::{exit, py_split};
+use crate::format::exit;
 
 pub(super) const HELP: &str = "fg <process>\tConnect to a process in foreground mode\n\
 \t\tCtrl-C to exit\n";
@@ -27,10 +28,9 @@ pub(super) async fn run<A: Api, C: Console>(
     ctl: &mut Controller<A, C>,
     arg: &str,
 ) -> Result<(), CallError> {
-    if !ctl.upcheck().await? {
+    let Some(names) = upchecked(ctl, arg).await? else {
         return Ok(());
-    }
-    let names = py_split(arg);
+    };
     let name = match names[..] {
         [] => {
             ctl.output("ERROR: no process name supplied");

@@ -1,13 +1,11 @@
 //! `maintail [-f|-N]` (supervisorctl.py `do_maintail`): the last 1600 (or N) bytes of
 //! supervisord's main log plus a newline, or `-f` to follow it.
 
-use supervisor_model::Fault;
-
 use super::print_help;
 use crate::api::{Api, Console, LogSource};
 use crate::controller::Controller;
 use crate::error::CallError;
-use crate::follow::tailf;
+use crate::follow::{print_last, tailf};
 use crate::format::{exit, py_split, python_int};
 
 pub(super) const HELP: &str = "maintail -f \tContinuous tail of supervisor main log file (Ctrl-C to exit)\n\
@@ -50,30 +48,14 @@ pub(super) async fn run<A: Api, C: Console>(
             return Ok(());
         }
     };
-    let offset = bytes.checked_neg().unwrap_or(i64::MAX);
-    match ctl.api.read_log(LogSource::Main, offset, 0).await {
-        Ok(mut data) => {
-            data.push(b'\n');
-            ctl.write_raw(&data);
-        }
-        Err(CallError::Fault(f)) => {
-            ctl.exit = exit::GENERIC;
-            let why = match f.fault {
-                Fault::NoFile => "no log file",
-                Fault::Failed => "unknown error reading log",
-                _ => return Err(CallError::Fault(f)),
-            };
-            ctl.output(&format!("supervisord: ERROR ({why})"));
-        }
-        Err(e) => return Err(e),
-    }
-    Ok(())
+    print_last(ctl, LogSource::Main, bytes, "supervisord").await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::{Call, Harness, Reply, fault};
+    use supervisor_model::Fault;
 
     #[test]
     fn arguments() {

@@ -23,6 +23,7 @@ mod start;
 mod status;
 mod stop;
 mod tail;
+mod targets;
 mod update;
 mod version;
 
@@ -127,6 +128,21 @@ pub(crate) fn reject_arguments<A: Api, C: Console>(
     ctl.exit = crate::format::exit::GENERIC;
     print_help(ctl, help);
     true
+}
+
+/// `reload` / `shutdown`'s preamble: [`reject_arguments`], then in the interactive
+/// shell a yes to `question`; true when the action should go ahead.
+pub(crate) async fn confirmed<A: Api, C: Console>(
+    ctl: &mut Controller<A, C>,
+    action: &str,
+    arg: &str,
+    help: &str,
+    question: &str,
+) -> Result<bool, CallError> {
+    if reject_arguments(ctl, action, arg, help) {
+        return Ok(false);
+    }
+    Ok(!ctl.interactive || ctl.confirm(question).await?)
 }
 
 #[cfg(test)]

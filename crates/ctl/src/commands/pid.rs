@@ -3,10 +3,11 @@
 
 use supervisor_model::Fault;
 
+use super::targets::upchecked;
 use crate::api::{Api, Console};
 use crate::controller::Controller;
 use crate::error::CallError;
-use crate::format::{exit, py_split};
+use crate::format::exit;
 
 pub(super) const HELP: &str = "pid\t\t\tGet the PID of supervisord.\n\
 pid <name>\t\tGet the PID of a single child process by name.\n\
@@ -16,10 +17,9 @@ pub(super) async fn run<A: Api, C: Console>(
     ctl: &mut Controller<A, C>,
     arg: &str,
 ) -> Result<(), CallError> {
-    if !ctl.upcheck().await? {
+    let Some(names) = upchecked(ctl, arg).await? else {
         return Ok(());
-    }
-    let names = py_split(arg);
+    };
     if names.is_empty() {
         let state = ctl.api.get_state().await?;
         ctl.output(&state.pid.to_string());

@@ -3,7 +3,7 @@
 
 use supervisor_model::Fault;
 
-use super::reject_arguments;
+use super::confirmed;
 use crate::api::{Api, Console};
 use crate::controller::Controller;
 use crate::error::CallError;
@@ -15,14 +15,8 @@ pub(super) async fn run<A: Api, C: Console>(
     ctl: &mut Controller<A, C>,
     arg: &str,
 ) -> Result<(), CallError> {
-    if reject_arguments(ctl, "reload", arg, HELP) {
-        return Ok(());
-    }
-    if ctl.interactive
-        && !ctl
-            .confirm("Really restart the remote supervisord process y/N? ")
-            .await?
-    {
+    let question = "Really restart the remote supervisord process y/N? ";
+    if !confirmed(ctl, "reload", arg, HELP, question).await? {
         return Ok(());
     }
     match ctl.api.reload().await {

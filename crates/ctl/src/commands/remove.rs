@@ -2,10 +2,10 @@
 
 use supervisor_model::Fault;
 
+use super::targets::{GroupRpc, each_group};
 use crate::api::{Api, Console};
 use crate::controller::Controller;
 use crate::error::CallError;
-use crate::format::{exit, py_split};
 
 pub(super) const HELP: &str = "remove <name> [...]\tRemoves process/group from active config\n";
 
@@ -13,23 +13,24 @@ pub(super) async fn run<A: Api, C: Console>(
     ctl: &mut Controller<A, C>,
     arg: &str,
 ) -> Result<(), CallError> {
-    for name in py_split(arg) {
-        match ctl.api.remove_group(name).await {
-            Ok(()) => ctl.output(&format!("{name}: removed process group")),
-            Err(CallError::Fault(f)) => {
-                ctl.exit = exit::GENERIC;
-                match f.fault {
-                    Fault::StillRunning => {
-                        ctl.output(&format!("ERROR: process/group still running: {name}"));
-                    }
-                    Fault::BadName => ctl.output(&format!("ERROR: no such process/group: {name}")),
-                    _ => return Err(CallError::Fault(f)),
-                }
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
+    each_group(
+        ctl,
+        arg,
+        GroupRpc::Remove,
+        "removed process group",
+        fault_line,
+    )
+    .await
+}
+
+/// A fault's line (each fails the command); `None` for one Python re-raises.
+fn fault_line(fault: Fault, name: &str) -> Option<(String, bool)> {
+    let line = match fault {
+        Fault::StillRunning => format!("ERROR: process/group still running: {name}"),
+        Fault::BadName => format!("ERROR: no such process/group: {name}"),
+        _ => return None,
+    };
+    Some((line, true))
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! `restart <name|group:*|all>...` (supervisorctl.py `do_restart`): `stop` then
 //! `start` with the same arguments, both outputs, each with its own upcheck.
 
-use super::{print_help, start, stop};
+use super::targets::required;
+use super::{start, stop};
 use crate::api::{Api, Console};
 use crate::controller::Controller;
 use crate::error::CallError;
-use crate::format::{exit, py_split};
+use crate::format::exit;
 
 pub(super) const HELP: &str = "restart <name>\t\tRestart a process\n\
 restart <gname>:*\tRestart all processes in a group\n\
@@ -17,13 +18,10 @@ pub(super) async fn run<A: Api, C: Console>(
     ctl: &mut Controller<A, C>,
     arg: &str,
 ) -> Result<(), CallError> {
-    if !ctl.upcheck().await? {
-        return Ok(());
-    }
-    if py_split(arg).is_empty() {
-        ctl.output("Error: restart requires a process name");
-        ctl.exit = exit::GENERIC;
-        print_help(ctl, HELP);
+    if required(ctl, arg, "restart", exit::GENERIC, HELP)
+        .await?
+        .is_none()
+    {
         return Ok(());
     }
     stop::run(ctl, arg).await?;

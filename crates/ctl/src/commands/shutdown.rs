@@ -4,7 +4,7 @@
 
 use supervisor_model::Fault;
 
-use super::reject_arguments;
+use super::confirmed;
 use crate::api::{Api, Console};
 use crate::controller::Controller;
 use crate::error::CallError;
@@ -16,14 +16,8 @@ pub(super) async fn run<A: Api, C: Console>(
     ctl: &mut Controller<A, C>,
     arg: &str,
 ) -> Result<(), CallError> {
-    if reject_arguments(ctl, "shutdown", arg, HELP) {
-        return Ok(());
-    }
-    if ctl.interactive
-        && !ctl
-            .confirm("Really shut the remote supervisord process down y/N? ")
-            .await?
-    {
+    let question = "Really shut the remote supervisord process down y/N? ";
+    if !confirmed(ctl, "shutdown", arg, HELP, question).await? {
         return Ok(());
     }
     let url = ctl.server.serverurl.clone();

@@ -3,13 +3,13 @@
 //! sets the exit status (7 for NOT_RUNNING, else 1).
 
 use supervisor_model::Fault;
-use supervisor_proto::v1::ProcessResult;
 
 use super::print_help;
-use crate::api::{Api, Console, Target};
+use super::targets::{Action, Rpc, each, upchecked};
+use crate::api::{Api, Console};
 use crate::controller::Controller;
 use crate::error::CallError;
-use crate::format::{exit, make_namespec, py_split, split_namespec};
+use crate::format::exit;
 
 pub(super) const HELP: &str = "signal <signal name> <name>\t\tSignal a process\n\
 signal <signal name> <gname>:*\t\tSignal all processes in a group\n\
@@ -40,71 +40,33 @@ pub(crate) fn result_line(
     Ok(format!("{name}: ERROR ({why})"))
 }
 
-/// Prints group/all results with `success` as the word for success.
-pub(crate) fn report<A: Api, C: Console>(
-    ctl: &mut Controller<A, C>,
-    results: &[ProcessResult],
-    success: &str,
-    ignored: Option<Fault>,
-) -> Result<(), CallError> {
-    for r in results {
-        let name = make_namespec(&r.group, &r.name);
-        ctl.output(&result_line(&name, r.status, &r.description, success)?);
-        ctl.set_exit_from_fault(r.status, ignored);
-    }
-    Ok(())
-}
-
 pub(super) async fn run<A: Api, C: Console>(
     ctl: &mut Controller<A, C>,
     arg: &str,
 ) -> Result<(), CallError> {
-    if !ctl.upcheck().await? {
+    let Some(args) = upchecked(ctl, arg).await? else {
         return Ok(());
-    }
-    let args = py_split(arg);
+    };
     if args.len() < 2 {
         ctl.output("Error: signal requires a signal name and a process name");
         print_help(ctl, HELP);
         ctl.exit = exit::GENERIC;
         return Ok(());
     }
-    let (sig, names) = (args[0], &args[1..]);
-    if names.contains(&"all") {
-        let results = ctl.api.signal(Target::All, sig).await?;
-        return report(ctl, &results, "signalled", None);
-    }
-    for name in names {
-        let (group, process) = split_namespec(name);
-        match process {
-            None => match ctl.api.signal(Target::Group(group.clone()), sig).await {
-                Ok(results) => report(ctl, &results, "signalled", None)?,
-                Err(e) if e.is(Fault::BadName) => {
-                    ctl.output(&format!("{group}: ERROR (no such group)"));
-                    ctl.exit = exit::GENERIC;
-                }
-                Err(e) => return Err(e),
-            },
-            Some(process) => {
-                let ns = make_namespec(&group, &process);
-                match ctl.api.signal(Target::Process(name.to_string()), sig).await {
-                    Ok(_) => ctl.output(&format!("{ns}: signalled")),
-                    Err(CallError::Fault(f)) => {
-                        let code = f.fault.code();
-                        ctl.output(&result_line(&ns, code, &f.text, "signalled")?);
-                        ctl.set_exit_from_fault(code, None);
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-    }
-    Ok(())
+    let action = Action {
+        rpc: Rpc::Signal(args[0]),
+        line: |name, code, text| result_line(name, code, text, "signalled"),
+        ignored: None,
+        no_group: exit::GENERIC,
+        group_error_fails: false,
+    };
+    each(ctl, &args[1..], &action).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Target;
     use crate::testing::{Call, Harness, Reply, fault, result};
 
     #[test]

@@ -5,13 +5,12 @@
 //! group gives 2.
 
 use supervisor_model::Fault;
-use supervisor_proto::v1::ProcessResult;
 
-use super::print_help;
-use crate::api::{Api, Console, Target};
+use super::targets::{Action, Rpc, each, required};
+use crate::api::{Api, Console};
 use crate::controller::Controller;
 use crate::error::CallError;
-use crate::format::{exit, make_namespec, py_split, split_namespec};
+use crate::format::exit;
 
 pub(super) const HELP: &str = "start <name>\t\tStart a process\n\
 start <gname>:*\t\tStart all processes in a group\n\
@@ -38,64 +37,27 @@ pub(crate) fn result_line(name: &str, code: i32) -> Result<String, CallError> {
     Ok(format!("{name}: ERROR ({why})"))
 }
 
-/// Prints group/all results, setting the exit status as Python does.
-fn report<A: Api, C: Console>(
-    ctl: &mut Controller<A, C>,
-    results: &[ProcessResult],
-) -> Result<(), CallError> {
-    for r in results {
-        ctl.output(&result_line(&make_namespec(&r.group, &r.name), r.status)?);
-        ctl.set_exit_from_fault(r.status, Some(Fault::AlreadyStarted));
-    }
-    Ok(())
-}
-
 pub(super) async fn run<A: Api, C: Console>(
     ctl: &mut Controller<A, C>,
     arg: &str,
 ) -> Result<(), CallError> {
-    if !ctl.upcheck().await? {
+    let Some(names) = required(ctl, arg, "start", exit::INVALID_ARGS, HELP).await? else {
         return Ok(());
-    }
-    let names = py_split(arg);
-    if names.is_empty() {
-        ctl.output("Error: start requires a process name");
-        ctl.exit = exit::INVALID_ARGS;
-        print_help(ctl, HELP);
-        return Ok(());
-    }
-    if names.contains(&"all") {
-        let results = ctl.api.start(Target::All).await?;
-        return report(ctl, &results);
-    }
-    for name in names {
-        let (group, process) = split_namespec(name);
-        match process {
-            None => match ctl.api.start(Target::Group(group.clone())).await {
-                Ok(results) => report(ctl, &results)?,
-                Err(e) if e.is(Fault::BadName) => {
-                    ctl.output(&format!("{group}: ERROR (no such group)"));
-                    ctl.exit = exit::INVALID_ARGS;
-                }
-                Err(e) => return Err(e),
-            },
-            Some(process) => match ctl.api.start(Target::Process(name.to_string())).await {
-                Ok(_) => ctl.output(&format!("{}: started", make_namespec(&group, &process))),
-                Err(CallError::Fault(f)) => {
-                    let code = f.fault.code();
-                    ctl.output(&result_line(&make_namespec(&group, &process), code)?);
-                    ctl.set_exit_from_fault(code, Some(Fault::AlreadyStarted));
-                }
-                Err(e) => return Err(e),
-            },
-        }
-    }
-    Ok(())
+    };
+    let action = Action {
+        rpc: Rpc::Start,
+        line: |name, code, _| result_line(name, code),
+        ignored: Some(Fault::AlreadyStarted),
+        no_group: exit::INVALID_ARGS,
+        group_error_fails: false,
+    };
+    each(ctl, &names, &action).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Target;
     use crate::testing::{Call, Harness, Reply, fault, result};
 
     #[test]

@@ -4,71 +4,39 @@
 
 use supervisor_model::Fault;
 
-use super::print_help;
-use super::signal::{report, result_line};
-use crate::api::{Api, Console, Target};
+use super::signal::result_line;
+use super::targets::{Action, Rpc, each, required};
+use crate::api::{Api, Console};
 use crate::controller::Controller;
 use crate::error::CallError;
-use crate::format::{exit, make_namespec, py_split, split_namespec};
+use crate::format::exit;
 
 pub(super) const HELP: &str = "stop <name>\t\tStop a process\n\
 stop <gname>:*\t\tStop all processes in a group\n\
 stop <name> <name>\tStop multiple processes or groups\n\
 stop all\t\tStop all processes\n";
 
-const IGNORED: Option<Fault> = Some(Fault::NotRunning);
-
 pub(super) async fn run<A: Api, C: Console>(
     ctl: &mut Controller<A, C>,
     arg: &str,
 ) -> Result<(), CallError> {
-    if !ctl.upcheck().await? {
+    let Some(names) = required(ctl, arg, "stop", exit::GENERIC, HELP).await? else {
         return Ok(());
-    }
-    let names = py_split(arg);
-    if names.is_empty() {
-        ctl.output("Error: stop requires a process name");
-        ctl.exit = exit::GENERIC;
-        print_help(ctl, HELP);
-        return Ok(());
-    }
-    if names.contains(&"all") {
-        let results = ctl.api.stop(Target::All).await?;
-        return report(ctl, &results, "stopped", IGNORED);
-    }
-    for name in names {
-        let (group, process) = split_namespec(name);
-        match process {
-            None => match ctl.api.stop(Target::Group(group.clone())).await {
-                Ok(results) => report(ctl, &results, "stopped", IGNORED)?,
-                Err(e) => {
-                    ctl.exit = exit::GENERIC;
-                    if !e.is(Fault::BadName) {
-                        return Err(e);
-                    }
-                    ctl.output(&format!("{group}: ERROR (no such group)"));
-                }
-            },
-            Some(process) => {
-                let ns = make_namespec(&group, &process);
-                match ctl.api.stop(Target::Process(name.to_string())).await {
-                    Ok(_) => ctl.output(&format!("{ns}: stopped")),
-                    Err(CallError::Fault(f)) => {
-                        let code = f.fault.code();
-                        ctl.output(&result_line(&ns, code, &f.text, "stopped")?);
-                        ctl.set_exit_from_fault(code, IGNORED);
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-    }
-    Ok(())
+    };
+    let action = Action {
+        rpc: Rpc::Stop,
+        line: |name, code, text| result_line(name, code, text, "stopped"),
+        ignored: Some(Fault::NotRunning),
+        no_group: exit::GENERIC,
+        group_error_fails: true,
+    };
+    each(ctl, &names, &action).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Target;
     use crate::testing::{Call, Harness, Reply, fault, result};
 
     #[test]

@@ -3,13 +3,13 @@
 //! handling is Python's, quirks included: with three words the middle one is ignored,
 //! `-0` reads the whole file, and `--5` reads from offset 5.
 
-use supervisor_model::{Fault, py_repr};
+use supervisor_model::py_repr;
 
 use super::print_help;
 use crate::api::{Api, Console, LogSource};
 use crate::controller::Controller;
 use crate::error::CallError;
-use crate::follow::tailf;
+use crate::follow::{print_last, tailf};
 use crate::format::{exit, py_split, python_int};
 
 pub(super) const HELP: &str = "tail [-f] <name> [stdout|stderr] (default stdout)\n\
@@ -106,31 +106,14 @@ pub(super) async fn run<A: Api, C: Console>(
             bytes,
         } => (name, channel, bytes),
     };
-    let offset = bytes.checked_neg().unwrap_or(i64::MAX);
-    match ctl.api.read_log(source(&name, &channel), offset, 0).await {
-        Ok(mut data) => {
-            data.push(b'\n');
-            ctl.write_raw(&data);
-        }
-        Err(CallError::Fault(f)) => {
-            ctl.exit = exit::GENERIC;
-            let why = match f.fault {
-                Fault::NoFile => "no log file",
-                Fault::Failed => "unknown error reading log",
-                Fault::BadName => "no such process name",
-                _ => return Err(CallError::Fault(f)),
-            };
-            ctl.output(&format!("{name}: ERROR ({why})"));
-        }
-        Err(e) => return Err(e),
-    }
-    Ok(())
+    print_last(ctl, source(&name, &channel), bytes, &name).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::{Call, Harness, Reply, fault};
+    use supervisor_model::Fault;
 
     fn read(name: &str, channel: &str, bytes: i64) -> Request {
         Request::Read {
