@@ -96,7 +96,12 @@ struct Run {
 impl Drop for Run {
     fn drop(&mut self) {
         if let Some(mut c) = self.daemon.take() {
-            let _ = c.kill();
+            // SIGTERM so the daemon stops its children; SIGKILL would orphan them.
+            let pid = nix::unistd::Pid::from_raw(c.id() as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+            if !wait_until(DEADLINE, || matches!(c.try_wait(), Ok(Some(_)))) {
+                let _ = c.kill();
+            }
             let _ = c.wait();
         }
     }
@@ -107,8 +112,13 @@ fn conf(dir: &Path) -> PathBuf {
 }
 
 fn start(daemon: &Path) -> Run {
+    start_with(daemon, CONF)
+}
+
+/// A daemon on `text` as its config, in a fresh temp dir.
+fn start_with(daemon: &Path, text: &str) -> Run {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(conf(dir.path()), CONF).unwrap();
+    std::fs::write(conf(dir.path()), text).unwrap();
     let child = Command::new(daemon)
         .arg("-n")
         .arg("-c")
@@ -386,16 +396,8 @@ fn follow_then_interrupt(
 }
 
 fn follow_transcript(daemon: &Path, ctl_bin: &Path) -> Vec<(String, i32)> {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(conf(dir.path()), TICKER).unwrap();
-    let mut child = Command::new(daemon)
-        .arg("-n")
-        .arg("-c")
-        .arg(conf(dir.path()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let run = start_with(daemon, TICKER);
+    let dir = &run.dir;
     let sock = dir.path().join("sv.sock");
     assert!(wait_until(DEADLINE, || {
         std::os::unix::net::UnixStream::connect(&sock).is_ok()
@@ -405,7 +407,7 @@ fn follow_transcript(daemon: &Path, ctl_bin: &Path) -> Vec<(String, i32)> {
                 .count()
                 == 2
     }));
-    let out = vec![
+    vec![
         // The ticker writes ten lines a second and is about a second old when the
         // tail starts: 30 lines prove the output is followed, not read once.
         follow_then_interrupt(ctl_bin, dir.path(), "tail -f ticker", "tick", 30, None),
@@ -427,13 +429,7 @@ fn follow_transcript(daemon: &Path, ctl_bin: &Path) -> Vec<(String, i32)> {
             1,
             Some("hello-fg\n"),
         ),
-    ];
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    let _ = child.wait();
-    out
+    ]
 }
 
 #[test]
@@ -464,20 +460,12 @@ fn tail_f_maintail_f_and_fg_stream_until_ctrl_c_like_python() {
 fn the_shell_asks_for_credentials_like_python() {
     let python = oracle_python(&[]);
     let venv = python.parent().unwrap();
-    let dir = tempfile::tempdir().unwrap();
     let text = CONF.replace(
         "file=%(here)s/sv.sock\n",
         "file=%(here)s/sv.sock\nusername=chris\npassword=thepassword\n",
     );
-    std::fs::write(conf(dir.path()), text).unwrap();
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_supervisord"))
-        .arg("-n")
-        .arg("-c")
-        .arg(conf(dir.path()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let run = start_with(Path::new(env!("CARGO_BIN_EXE_supervisord")), &text);
+    let dir = &run.dir;
     let sock = dir.path().join("sv.sock");
     assert!(wait_until(DEADLINE, || {
         std::os::unix::net::UnixStream::connect(&sock).is_ok()
@@ -531,11 +519,6 @@ fn the_shell_asks_for_credentials_like_python() {
         let ours = session(Path::new(env!("CARGO_BIN_EXE_supervisorctl")), input);
         assert_eq!(ours, expected, "input {input:?}");
     }
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(daemon.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    let _ = daemon.wait();
 }
 
 /// `maintail` shows the end of supervisord's own log, through either client. The

@@ -13,14 +13,15 @@ use support::{DEADLINE, Daemon, read, wait_until};
 #[test]
 fn umask_applies_to_the_child() {
     let d = Daemon::start(
-        "[program:masked]\ncommand=/bin/sh -c 'umask > %(here)s/umask.out; sleep 1000'\numask=027\n",
+        "[program:masked]\ncommand=/bin/sh -c 'umask > %(here)s/umask.out; exec /bin/sleep 1000'\numask=027\n",
     );
     assert!(wait_until(DEADLINE, || read(&d.path("umask.out")) == "0027\n"));
 }
 
 #[test]
 fn identifier_names_the_auto_logs() {
-    let d = Daemon::configure("[program:talker]\ncommand=/bin/sh -c 'echo hi; sleep 1000'\n");
+    let d =
+        Daemon::configure("[program:talker]\ncommand=/bin/sh -c 'echo hi; exec /bin/sleep 1000'\n");
     let conf = read(&d.path("sd.conf"))
         .replace("loglevel=debug\n", "loglevel=debug\nidentifier=myident\n");
     std::fs::write(d.path("sd.conf"), conf).unwrap();
@@ -39,7 +40,7 @@ fn minfds_is_inherited_by_children() {
         nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
     let want = hard.min(4096);
     let d = Daemon::configure(
-        "[program:fds]\ncommand=/bin/sh -c 'ulimit -n > %(here)s/fds.out; sleep 1000'\n",
+        "[program:fds]\ncommand=/bin/sh -c 'ulimit -n > %(here)s/fds.out; exec /bin/sleep 1000'\n",
     );
     let conf = read(&d.path("sd.conf")).replace(
         "loglevel=debug\n",
@@ -132,4 +133,18 @@ fn a_slow_stop_is_reported_every_three_seconds() {
     d.expect_log("INFO waiting for stubborn to die");
     d.expect_log("WARN killing 'stubborn' (");
     assert_eq!(d.wait_exit(), 0);
+}
+
+#[test]
+fn an_unwritable_log_file_is_reported_and_the_process_still_runs() {
+    // /proc/self exists (the config is valid) but no file can be created in it.
+    let d = Daemon::start(
+        "[program:p]\ncommand=/bin/sh -c 'while true; do echo out; sleep 0.1; done'\n\
+         stdout_logfile=/proc/self/cannot-be-created.log\n",
+    );
+    d.expect_log("ERRO cannot write log file /proc/self/cannot-be-created.log of 'p': ");
+    d.expect_log("success: p entered RUNNING state");
+    // Reported once, not per chunk of output.
+    assert!(wait_until(DEADLINE, || d.count("'p' stdout output:") >= 5));
+    assert_eq!(d.count("cannot write log file"), 1);
 }

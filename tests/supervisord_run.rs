@@ -58,9 +58,11 @@ fn lifecycle_lines_match_supervisor_and_shutdown_is_clean() {
 #[test]
 fn child_ignoring_sigterm_is_killed_after_stopwaitsecs() {
     let mut d = Daemon::start(
-        "[program:stubborn]\ncommand=/bin/sh -c 'trap \"\" TERM; while :; do sleep 1; done'\nstopwaitsecs=1\nstartsecs=0\n",
+        "[program:stubborn]\ncommand=/bin/sh -c 'trap \"\" TERM; touch %(here)s/trapped; while :; do sleep 1; done'\nstopwaitsecs=1\nstartsecs=0\n",
     );
     d.expect_log("success: stubborn entered RUNNING state");
+    // SIGTERM must not arrive before the shell ignores it.
+    assert!(wait_until(DEADLINE, || d.path("trapped").exists()));
     assert_eq!(d.terminate(), 0);
     let log = d.main_log();
     assert!(log.contains("DEBG killing stubborn (pid "), "{log}");
@@ -168,7 +170,7 @@ fn sighup_restarts_the_tree_in_place() {
 }
 
 #[test]
-fn old_auto_logs_are_removed_at_startup_unless_nocleanup() {
+fn auto_logs_are_removed_at_startup_and_shutdown_unless_nocleanup() {
     for (extra, kept) in [("", false), ("-k", true)] {
         let d = Daemon::configure("[program:p]\ncommand=/bin/sleep 1000\nstartsecs=0\n");
         let stale = d.path("old-stdout---supervisor-zzzzzzzz.log");
@@ -195,5 +197,13 @@ fn old_auto_logs_are_removed_at_startup_unless_nocleanup() {
             "{names:?}"
         );
         assert_eq!(d.terminate(), 0);
+        // At shutdown this run's AUTO logs go too (kept with -k); others stay.
+        let left = std::fs::read_dir(d.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with("p-stdout---supervisor-"))
+            .count();
+        assert_eq!(left > 0, kept, "nocleanup={kept}");
+        assert!(other.exists());
     }
 }

@@ -105,6 +105,13 @@ pub fn run(cli: Cli, config: Config) -> i32 {
     for path in sockets {
         let _ = std::fs::remove_file(path);
     }
+    // Every child is gone: its AUTO log files go too (issue 4), unless nocleanup.
+    // The startup config's childlogdir and identifier name them, as at startup.
+    if !sd.nocleanup {
+        for problem in crate::process::output::clear_auto_logs(&sd.childlogdir, &sd.identifier) {
+            log.log(LogLevel::Warn, &problem);
+        }
+    }
     let _ = supervisor_sys::remove_pidfile(&sd.pidfile);
     log.close();
     code
