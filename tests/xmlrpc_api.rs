@@ -135,13 +135,8 @@ impl Run {
 
 impl Drop for Run {
     fn drop(&mut self) {
-        if let Some(mut c) = self.daemon.take() {
-            let pid = nix::unistd::Pid::from_raw(c.id() as i32);
-            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
-            if !wait_until(DEADLINE, || matches!(c.try_wait(), Ok(Some(_)))) {
-                let _ = c.kill();
-            }
-            let _ = c.wait();
+        if let Some(c) = self.daemon.take() {
+            support::stop_gently(c);
         }
     }
 }

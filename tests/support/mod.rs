@@ -111,17 +111,21 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            // SIGTERM first so supervisord stops its children; SIGKILL would orphan
-            // them.
-            let pid = nix::unistd::Pid::from_raw(c.id() as i32);
-            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
-            if !wait_until(DEADLINE, || matches!(c.try_wait(), Ok(Some(_)))) {
-                let _ = c.kill();
-            }
-            let _ = c.wait();
+        if let Some(c) = self.child.take() {
+            stop_gently(c);
         }
     }
+}
+
+/// Ends a test's supervisord: SIGTERM first so it stops its children (SIGKILL would
+/// orphan them), SIGKILL only if it is still there after the deadline.
+pub fn stop_gently(mut c: Child) {
+    let pid = nix::unistd::Pid::from_raw(c.id() as i32);
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+    if !wait_until(DEADLINE, || matches!(c.try_wait(), Ok(Some(_)))) {
+        let _ = c.kill();
+    }
+    let _ = c.wait();
 }
 
 /// A control socket in the daemon's directory, with the sections Python's

@@ -93,12 +93,7 @@ impl Actor for RootActor {
             state: args.state,
             registry: args.registry,
         };
-        st.publish();
-        st.state.send_replace(SupervisorState::Running);
-        st.ctx
-            .events
-            .publish("SUPERVISOR_STATE_CHANGE_RUNNING", String::new());
-        start_autostart(&st.groups).await;
+        st.go_running().await;
         Ok(st)
     }
 
@@ -193,12 +188,7 @@ impl Actor for RootActor {
                         st.loaded = Arc::new(config.clone());
                         st.running = config;
                         st.ctx = ctx;
-                        st.publish();
-                        st.state.send_replace(SupervisorState::Running);
-                        st.ctx
-                            .events
-                            .publish("SUPERVISOR_STATE_CHANGE_RUNNING", String::new());
-                        start_autostart(&st.groups).await;
+                        st.go_running().await;
                     }
                     None => {
                         st.groups.clear();
@@ -247,6 +237,17 @@ impl Actor for RootActor {
 }
 
 impl RootActorState {
+    /// The groups are in place: publish them, enter RUNNING (as Supervisor, before
+    /// the first spawn), then start the autostart processes.
+    async fn go_running(&self) {
+        self.publish();
+        self.state.send_replace(SupervisorState::Running);
+        self.ctx
+            .events
+            .publish("SUPERVISOR_STATE_CHANGE_RUNNING", String::new());
+        start_autostart(&self.groups).await;
+    }
+
     fn publish(&self) {
         self.registry.send_replace(Arc::new(Registry {
             groups: self.groups.clone(),
