@@ -9,7 +9,7 @@ use ractor::{Actor, ActorRef};
 use supervisor_config::Config;
 use supervisor_model::{LogLevel, SupervisorState};
 use supervisor_sys::{DaemonNote, Reaper};
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
 
 use supervisor_rpc::server::{self, BindError, Bound};
@@ -175,6 +175,16 @@ async fn supervise(
         state,
         registry,
     };
+    let signals = match install_signals() {
+        Ok(s) => s,
+        Err(e) => {
+            log.log(
+                LogLevel::Critical,
+                &format!("cannot install signal handlers: {e}"),
+            );
+            return 1;
+        }
+    };
     let (root, handle) = match Actor::spawn(None, RootActor, args).await {
         Ok(r) => r,
         Err(e) => {
@@ -204,19 +214,18 @@ async fn supervise(
             return 1;
         }
     }
-    if let Err(e) = forward_signals(root) {
-        log.log(
-            LogLevel::Critical,
-            &format!("cannot install signal handlers: {e}"),
-        );
-        return 1;
-    }
+    forward_signals(signals, root);
     let _ = handle.await;
     0
 }
 
-/// Turns supervisord's signals into messages to the root (spec §3.4).
-fn forward_signals(root: ActorRef<RootMsg>) -> std::io::Result<()> {
+type Signals = Vec<(Signal, fn() -> RootMsg)>;
+
+/// Installs supervisord's signal handlers (spec §3.4). Done before the tree starts,
+/// as Supervisor does: a SIGTERM that arrives while the first children spawn is held
+/// until it can be forwarded, never taken by the default action (which would kill
+/// the daemon and orphan them).
+fn install_signals() -> std::io::Result<Signals> {
     let kinds: [(SignalKind, fn() -> RootMsg); 5] = [
         (SignalKind::terminate(), || shutdown("SIGTERM")),
         (SignalKind::interrupt(), || shutdown("SIGINT")),
@@ -227,8 +236,15 @@ fn forward_signals(root: ActorRef<RootMsg>) -> std::io::Result<()> {
         }),
         (SignalKind::user_defined2(), || RootMsg::ReopenLogs),
     ];
-    for (kind, msg) in kinds {
-        let mut stream = signal(kind)?;
+    kinds
+        .into_iter()
+        .map(|(kind, msg)| Ok((signal(kind)?, msg)))
+        .collect()
+}
+
+/// Turns the installed signals into messages to the root.
+fn forward_signals(signals: Signals, root: ActorRef<RootMsg>) {
+    for (mut stream, msg) in signals {
         let root = root.clone();
         tokio::spawn(async move {
             while stream.recv().await.is_some() {
@@ -238,7 +254,6 @@ fn forward_signals(root: ActorRef<RootMsg>) -> std::io::Result<()> {
             }
         });
     }
-    Ok(())
 }
 
 fn shutdown(signame: &'static str) -> RootMsg {
