@@ -148,20 +148,24 @@ impl ChildPlan {
                 self.fail();
             }
             UserStep::Switch { uid, gid, groups } => {
+                // Raw syscalls, not glibc's wrappers: those broadcast the change to
+                // every thread of the process they believe they are in, and this child
+                // shares the daemon's memory (CLONE_VM) until it execs.
                 // SAFETY: the pointer and length describe the plan's own Vec.
-                if unsafe { libc::setgroups(groups.len(), groups.as_ptr()) } != 0 {
+                if unsafe { libc::syscall(libc::SYS_setgroups, groups.len(), groups.as_ptr()) } != 0
+                {
                     self.write_setuid_error(b"Could not set groups of effective user");
                     self.fail();
                 }
                 // SAFETY: plain syscall on integers.
-                if unsafe { libc::setgid(*gid) } != 0 {
+                if unsafe { libc::syscall(libc::SYS_setgid, *gid) } != 0 {
                     self.write_setuid_error(b"Could not set group id of effective user");
                     self.fail();
                 }
                 // Supervisor lets an exception from os.setuid escape: no message of its
                 // own, only the final "not spawned" line.
                 // SAFETY: plain syscall on an integer.
-                if unsafe { libc::setuid(*uid) } != 0 {
+                if unsafe { libc::syscall(libc::SYS_setuid, *uid) } != 0 {
                     self.fail();
                 }
             }
