@@ -148,3 +148,35 @@ fn an_unwritable_log_file_is_reported_and_the_process_still_runs() {
     assert!(wait_until(DEADLINE, || d.count("'p' stdout output:") >= 5));
     assert_eq!(d.count("cannot write log file"), 1);
 }
+
+#[test]
+fn dash_u_runs_supervisord_and_its_children_as_that_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = Daemon::configure(
+        "[program:who]\ncommand=/bin/sh -c 'id -u > %(here)s/uid.out; exec /bin/sleep 1000'\n",
+    );
+    // The daemon writes its logs here after dropping privileges.
+    std::fs::set_permissions(d.dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    if !nix::unistd::geteuid().is_root() {
+        // Only root may switch: anyone else gets Supervisor's refusal, exit 2.
+        let out = Command::new(env!("CARGO_BIN_EXE_supervisord"))
+            .args(["-n", "-u", "nobody", "-c"])
+            .arg(d.path("sd.conf"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("Can't drop privilege as nonroot user")
+        );
+        return;
+    }
+    let d = d.launch(&["-n", "-u", "nobody"]);
+    d.expect_log("INFO Set uid to user 65534 succeeded");
+    assert!(wait_until(DEADLINE, || read(&d.path("uid.out")) == "65534\n"));
+    let pid = d.daemon_pid();
+    let status = read(std::path::Path::new(&format!("/proc/{pid}/status")));
+    assert!(
+        status.lines().any(|l| l.starts_with("Uid:\t65534\t")),
+        "{status}"
+    );
+}
