@@ -180,3 +180,29 @@ fn dash_u_runs_supervisord_and_its_children_as_that_user() {
         "{status}"
     );
 }
+
+#[test]
+fn start_finds_commands_on_the_path_of_supervisord_environment() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = Daemon::configure(&format!(
+        "{}[program:tool]\ncommand=mytool\nautostart=false\nstartsecs=0\n",
+        support::SOCKET
+    ));
+    std::fs::create_dir(d.path("bin")).unwrap();
+    let tool = d.path("bin/mytool");
+    std::fs::write(&tool, "#!/bin/sh\nexec /bin/sleep 1000\n").unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let conf = read(&d.path("sd.conf")).replace(
+        "loglevel=debug\n",
+        "loglevel=debug\nenvironment=PATH=\"%(here)s/bin:/usr/bin:/bin\"\n",
+    );
+    std::fs::write(d.path("sd.conf"), conf).unwrap();
+    let d = d.launch(&["-n"]);
+    d.wait_for_socket();
+    // The start pre-check looks where the spawn will look.
+    let out = Command::new(env!("CARGO_BIN_EXE_supervisorctl"))
+        .args(["-s", &d.server_url(), "start", "tool"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "tool: started\n");
+}

@@ -43,6 +43,9 @@ pub struct Registry {
     /// The config last read (startup, reload or `reread`): what `add` activates and
     /// `avail` lists.
     pub loaded: Option<Arc<Config>>,
+    /// supervisord's own PATH, `[supervisord] environment=` applied: where a
+    /// program without its own PATH is looked up (as the spawn does).
+    pub path: Option<std::ffi::OsString>,
 }
 
 impl Registry {

@@ -252,6 +252,12 @@ impl RootActorState {
         self.registry.send_replace(Arc::new(Registry {
             groups: self.groups.clone(),
             loaded: Some(self.loaded.clone()),
+            path: self
+                .ctx
+                .base_env
+                .iter()
+                .find(|(k, _)| k == "PATH")
+                .map(|(_, v)| v.clone()),
         }));
     }
 

@@ -81,7 +81,7 @@ pub async fn act(reg: &Registry, action: Action, target: Target) -> CtlResult<Ve
         };
         let group = g.config.name.clone();
         let name = m.config.name.clone();
-        match one(m, &ns, &action).await {
+        match one(m, &ns, &action, reg.path.as_deref()).await {
             Err(e) => results.push(ProcessResult::failed(&group, &name, &e)),
             Ok(None) => results.push(ProcessResult::ok(&group, &name)),
             Ok(Some(w)) => waiting.push(async move { (group, name, w.await) }),
@@ -97,9 +97,14 @@ pub async fn act(reg: &Registry, action: Action, target: Target) -> CtlResult<Ve
 }
 
 /// One process; `Ok(Some(waiter))` when the reply must wait.
-async fn one(m: &Member, ns: &str, action: &Action) -> CtlResult<Option<Waiter>> {
+async fn one(
+    m: &Member,
+    ns: &str,
+    action: &Action,
+    path: Option<&std::ffi::OsStr>,
+) -> CtlResult<Option<Waiter>> {
     match action {
-        Action::Start { wait } => start(m, ns, *wait).await,
+        Action::Start { wait } => start(m, ns, *wait, path).await,
         Action::Stop { wait } => stop(m, ns, *wait).await,
         Action::Signal(sig) => signal(m, ns, sig).await.map(|()| None),
     }
@@ -132,7 +137,12 @@ where
     }
 }
 
-async fn start(m: &Member, ns: &str, wait: bool) -> CtlResult<Option<Waiter>> {
+async fn start(
+    m: &Member,
+    ns: &str,
+    wait: bool,
+    path: Option<&std::ffi::OsStr>,
+) -> CtlResult<Option<Waiter>> {
     // Supervisor tests the command before anything else: a missing or
     // non-executable program is refused without a spawn attempt.
     let env_path = m
@@ -141,11 +151,8 @@ async fn start(m: &Member, ns: &str, wait: bool) -> CtlResult<Option<Waiter>> {
         .iter()
         .find(|(k, _)| k == "PATH")
         .map(|(_, v)| std::ffi::OsString::from(v));
-    let sys_path = std::env::var_os("PATH");
-    if let Err(e) = supervisor_sys::resolve_command(
-        &m.config.command,
-        env_path.as_deref().or(sys_path.as_deref()),
-    ) {
+    if let Err(e) = supervisor_sys::resolve_command(&m.config.command, env_path.as_deref().or(path))
+    {
         let fault = if e.is_no_file() {
             Fault::NoFile
         } else {
