@@ -381,14 +381,17 @@ fn commands_over_a_unix_socket() {
 
     // The server goes away with its socket file: the next upcheck says so.
     drop(stop);
-    rt.block_on(async {
-        for _ in 0..100 {
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-            if tokio::net::UnixStream::connect(&sock).await.is_err() {
-                break;
+    let gone = rt.block_on(async {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while tokio::net::UnixStream::connect(&sock).await.is_ok() {
+            if tokio::time::Instant::now() > deadline {
+                return false;
             }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
+        true
     });
+    assert!(gone, "the fake server never stopped listening");
     std::fs::remove_file(&sock).unwrap();
     let mut fresh = Client::new(&url, None, None);
     let (out, code) = fresh.run(&rt, "status");
