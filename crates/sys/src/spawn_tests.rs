@@ -28,8 +28,11 @@ pub(crate) fn reaper() -> &'static Reaper {
                 .expect("runtime");
             rt.block_on(async move {
                 crate::set_child_subreaper().expect("subreaper");
+                // The grace must outlast a loaded test thread's way from EOF to
+                // `register` (200 ms was too short on a busy CI machine), yet keep the
+                // orphan test (which waits one grace) quick.
                 let config = ReaperConfig {
-                    grace: Duration::from_millis(200),
+                    grace: Duration::from_secs(2),
                     ..ReaperConfig::default()
                 };
                 tx.send(Reaper::start_with(config).expect("reaper"))
@@ -109,26 +112,35 @@ async fn children_exiting_at_once_are_never_lost() {
 
 #[tokio::test]
 async fn late_registration_gets_a_kept_status() {
-    let mut child = spawn(&spec("/bin/sh -c 'exit 5'"), reaper()).expect("spawn");
+    // The child waits for a line on stdin, so the owner is surely gone before it exits
+    // (a status sent into a still-open channel that is dropped afterwards is another
+    // case: the receiver had it).
+    let mut child = spawn(&spec("/bin/sh -c 'read line; exit 5'"), reaper()).expect("spawn");
     let pid = child.pid;
     // The owner goes away before the exit (an actor crash): the status is kept.
     drop(std::mem::replace(
         &mut child.exit,
         tokio::sync::oneshot::channel().1,
     ));
+    drop(child.stdin.take()); // EOF on stdin: `read` returns and the shell exits 5
     let _ = read_all(&mut child.stdout).await; // EOF: the shell has exited
-    let status = timeout(DEADLINE, async {
-        loop {
-            // Re-register until the reaper has seen the exit.
-            let mut rx = reaper().register(pid);
-            tokio::select! {
-                s = &mut rx => return s.expect("status"),
-                () = tokio::time::sleep(Duration::from_millis(20)) => {}
-            }
+    // Wait until the reaper has collected it: a zombie keeps its /proc entry until
+    // waited for, so the entry going away means the status is in the kept table.
+    let proc_entry = format!("/proc/{pid}");
+    timeout(DEADLINE, async {
+        while std::path::Path::new(&proc_entry).exists() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     })
     .await
-    .expect("status before the deadline");
+    .expect("reaped before the deadline");
+    // Registering now gets the kept status. (waitpid returns, and so /proc clears, a
+    // moment before the reaper files the status under its lock; a registration in that
+    // window is routed directly instead, so await rather than try_recv.)
+    let status = timeout(DEADLINE, reaper().register(pid))
+        .await
+        .expect("status before the deadline")
+        .expect("status");
     assert_eq!(status, ExitStatus::Exited(5));
 }
 
