@@ -1,17 +1,23 @@
 //! `GroupActor`: one process group (`[program:x]`'s implicit group, `[group:x]`, or an
 //! event-listener pool). It spawns and supervises one `ProcessActor` per process, fans
 //! group-wide requests out in priority order, and contains actor crashes: ractor's
-//! default supervision would stop the group whenever a child actor ends.
+//! default supervision would stop the group whenever a child actor ends. A listener
+//! pool's group also runs the pool ([`crate::listener::Pool`]): it is subscribed to
+//! the bus, hears its listeners' spawns, states and stdout, and writes events to
+//! their stdin.
 
 use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
-use supervisor_config::GroupConfig;
-use supervisor_model::LogLevel;
+use supervisor_config::{GroupConfig, GroupKind};
+use supervisor_model::{LogLevel, ProcessState};
 use tokio::sync::watch;
 
 use crate::context::Context;
-use crate::process::actor::{ProcessActor, ProcessArgs, ProcessMsg};
+use crate::events::PoolEvent;
+use crate::listener::{self, Pool};
+use crate::process::actor::{ListenerLink, ProcessActor, ProcessArgs, ProcessMsg};
+use crate::process::stdin::StdinWriter;
 use crate::snapshot::Snapshot;
 
 pub enum GroupMsg {
@@ -23,6 +29,37 @@ pub enum GroupMsg {
     ReopenLogs,
     /// The process actors, in the group's process order.
     Members(RpcReplyPort<Vec<ActorRef<ProcessMsg>>>),
+    /// An event for this listener pool, from the bus.
+    Event(PoolEvent),
+    /// News from listener `index` of this pool.
+    Listener {
+        index: usize,
+        news: ListenerNews,
+    },
+}
+
+/// What a listener's process actor and output pump tell the pool.
+pub enum ListenerNews {
+    /// A new incarnation; events go to `stdin`.
+    Spawned { pid: i32, stdin: StdinWriter },
+    /// The process entered `ProcessState`.
+    State(ProcessState),
+    /// Bytes it wrote on stdout (the protocol channel).
+    Output { pid: i32, data: Vec<u8> },
+}
+
+/// A pool's dispatch state and its listeners' stdin.
+struct PoolRun {
+    pool: Pool,
+    stdin: Vec<Option<StdinWriter>>,
+}
+
+impl listener::Stdin for Vec<Option<StdinWriter>> {
+    fn write(&mut self, listener: usize, bytes: Vec<u8>) -> bool {
+        self.get(listener)
+            .and_then(Option::as_ref)
+            .is_some_and(|w| w.send(bytes))
+    }
 }
 
 pub struct GroupArgs {
@@ -36,9 +73,31 @@ pub struct GroupActorState {
     config: GroupConfig,
     ctx: Arc<Context>,
     members: Vec<ActorRef<ProcessMsg>>,
+    pool: Option<PoolRun>,
 }
 
 pub struct GroupActor;
+
+impl GroupActorState {
+    /// Does what the pool asked for.
+    fn carry_out(&self, effects: Vec<listener::Effect>) {
+        for effect in effects {
+            match effect {
+                listener::Effect::Log(level, msg) => self.ctx.log.log(level, &msg),
+                listener::Effect::Stop(n) => {
+                    if let Some(a) = self.members.get(n) {
+                        let _ = a.send_message(ProcessMsg::Stop(None));
+                    }
+                }
+                listener::Effect::Start(n) => {
+                    if let Some(a) = self.members.get(n) {
+                        let _ = a.send_message(ProcessMsg::Start(None));
+                    }
+                }
+            }
+        }
+    }
+}
 
 impl Actor for GroupActor {
     type Msg = GroupMsg;
@@ -51,7 +110,37 @@ impl Actor for GroupActor {
         args: GroupArgs,
     ) -> Result<GroupActorState, ActorProcessingErr> {
         let mut members = Vec::with_capacity(args.config.processes.len());
-        for (process, snapshot) in args.config.processes.iter().zip(args.snapshots) {
+        let pool = match &args.config.kind {
+            GroupKind::EventListener(l) => {
+                let me = myself.clone();
+                args.ctx.events.add_pool(
+                    &args.config.name,
+                    &l.events,
+                    Box::new(move |e| {
+                        let _ = me.send_message(GroupMsg::Event(e));
+                    }),
+                );
+                let names: Vec<String> = args
+                    .config
+                    .processes
+                    .iter()
+                    .map(|p| p.name.clone())
+                    .collect();
+                Some(PoolRun {
+                    pool: Pool::new(
+                        &args.config.name,
+                        &args.ctx.identifier,
+                        l.buffer_size,
+                        &names,
+                    ),
+                    stdin: vec![None; names.len()],
+                })
+            }
+            _ => None,
+        };
+        for (index, (process, snapshot)) in
+            args.config.processes.iter().zip(args.snapshots).enumerate()
+        {
             let (actor, _) = Actor::spawn_linked(
                 None,
                 ProcessActor,
@@ -59,6 +148,10 @@ impl Actor for GroupActor {
                     config: process.clone(),
                     ctx: args.ctx.clone(),
                     snapshot,
+                    listener: pool.as_ref().map(|_| ListenerLink {
+                        pool: myself.clone(),
+                        index,
+                    }),
                 },
                 myself.get_cell(),
             )
@@ -69,7 +162,19 @@ impl Actor for GroupActor {
             config: args.config,
             ctx: args.ctx,
             members,
+            pool,
         })
+    }
+
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<GroupMsg>,
+        st: &mut GroupActorState,
+    ) -> Result<(), ActorProcessingErr> {
+        if st.pool.is_some() {
+            st.ctx.events.remove_pool(&st.config.name);
+        }
+        Ok(())
     }
 
     async fn handle(
@@ -101,6 +206,30 @@ impl Actor for GroupActor {
             }
             GroupMsg::Members(reply) => {
                 let _ = reply.send(st.members.clone());
+            }
+            GroupMsg::Event(event) => {
+                if let Some(run) = &mut st.pool {
+                    let fx = run.pool.accept(event, &mut run.stdin);
+                    st.carry_out(fx);
+                }
+            }
+            GroupMsg::Listener { index, news } => {
+                if let Some(run) = &mut st.pool {
+                    let fx = match news {
+                        ListenerNews::Spawned { pid, stdin } => {
+                            run.pool.spawned(index, pid);
+                            if let Some(slot) = run.stdin.get_mut(index) {
+                                *slot = Some(stdin);
+                            }
+                            Vec::new()
+                        }
+                        ListenerNews::State(to) => run.pool.state(index, to, &mut run.stdin),
+                        ListenerNews::Output { pid, data } => {
+                            run.pool.output(index, pid, &data, &mut run.stdin)
+                        }
+                    };
+                    st.carry_out(fx);
+                }
             }
         }
         Ok(())

@@ -309,6 +309,9 @@ impl RootActorState {
         let group = self.groups.remove(index);
         self.running.groups.retain(|g| g.name != name);
         self.publish();
+        // A pool is unsubscribed before the event, so it does not see its own
+        // removal (Supervisor's `before_remove`).
+        self.ctx.events.remove_pool(name);
         self.ctx
             .events
             .publish("PROCESS_GROUP_REMOVED", format!("groupname:{name}\n"));

@@ -161,6 +161,7 @@ async fn supervise(
         });
     }
     let events = EventBus::new();
+    tokio::spawn(crate::ticks::run(events.clone()));
     let ctx = Arc::new(Context::new(&config, reaper, log.clone(), events.clone()));
     let (state, state_rx) = watch::channel(SupervisorState::Running);
     let (registry, registry_rx) = watch::channel(Arc::new(Registry::default()));

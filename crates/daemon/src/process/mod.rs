@@ -2,6 +2,7 @@
 //! carries out the machine's effects (spawn, kill, timers, logs).
 
 pub mod actor;
+pub mod capture;
 pub mod machine;
 pub mod output;
 pub mod spawn;
