@@ -7,7 +7,10 @@
 //!
 //! Beyond Supervisor, which leaves a listener that broke the protocol in UNKNOWN
 //! forever (receiving nothing until someone restarts it by hand): such a listener is
-//! restarted, and the event it held is redelivered.
+//! restarted, and the event it held is redelivered. And a rejected event goes back
+//! to its own pool only: Supervisor compares processes by priority, so it also
+//! re-queues the event in every other pool that has a listener of the same priority
+//! (all listeners default to -1), delivering it twice there.
 //!
 //! The group actor feeds the pool and carries out what it returns.
 
@@ -182,46 +185,22 @@ impl Pool {
             return fx; // a previous incarnation's last words
         }
         for step in l.protocol.feed(data) {
-            let l = &mut self.listeners[n];
             match step {
-                Step::Trace(msg) => fx.push(Effect::Log(LogLevel::Trace, msg)),
-                Step::Ready => {}
-                Step::Result(body) => {
-                    let event = l.event.take();
-                    // Supervisor's default result handler: `OK` or a rejection.
-                    if body == b"OK" {
-                        fx.push(Effect::Log(
-                            LogLevel::Debug,
-                            format!("{}: event was processed", l.name),
-                        ));
-                        fx.push(Effect::Log(
-                            LogLevel::Trace,
-                            format!("{}: BUSY -> ACKNOWLEDGED (processed)", l.name),
-                        ));
-                    } else {
-                        fx.push(Effect::Log(
-                            LogLevel::Debug,
-                            format!("{}: event was rejected", l.name),
-                        ));
-                        fx.push(Effect::Log(
-                            LogLevel::Trace,
-                            format!("{}: BUSY -> ACKNOWLEDGED (rejected)", l.name),
-                        ));
-                        if let Some(event) = event {
-                            self.enqueue(event, true, &mut fx);
-                        }
+                Step::Log(level, msg) => fx.push(Effect::Log(level, msg)),
+                Step::Ready | Step::Processed => {
+                    self.listeners[n].event = None;
+                }
+                Step::Rejected => {
+                    if let Some(event) = self.listeners[n].event.take() {
+                        self.enqueue(event, true, &mut fx);
                     }
                 }
-                Step::BadResultLine(line) => {
-                    fx.push(Effect::Log(
-                        LogLevel::Warn,
-                        format!("{}: bad result line: '{line}'", l.name),
-                    ));
-                    let event = l.event.take();
-                    self.broke(n, &mut fx);
+                Step::BadResultLine => {
+                    let event = self.listeners[n].event.take();
                     if let Some(event) = event {
                         self.enqueue(event, true, &mut fx);
                     }
+                    self.broke(n, &mut fx);
                 }
                 Step::Garbage => self.broke(n, &mut fx),
             }
@@ -246,16 +225,16 @@ impl Pool {
         }
     }
 
-    /// Sends buffered events, oldest first, while some listener is RUNNING and READY.
+    /// Sends buffered events, oldest first, while some listener is RUNNING and READY
+    /// (Supervisor's `transition` + `dispatch`: the event nobody could take goes back
+    /// to the head, with its `rebuffering` line).
     fn dispatch(&mut self, stdin: &mut dyn Stdin, fx: &mut Vec<Effect>) {
+        if self.ready().next().is_none() {
+            return;
+        }
         while let Some(event) = self.buffer.pop_front() {
             if !self.send(event.clone(), stdin, fx) {
-                // Nobody could take it: it goes back to the head, and we stop.
-                if self.ready().next().is_some() {
-                    self.enqueue(event, true, fx);
-                } else {
-                    self.buffer.push_front(event);
-                }
+                self.enqueue(event, true, fx);
                 return;
             }
         }

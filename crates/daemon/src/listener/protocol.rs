@@ -6,6 +6,8 @@
 //! arbitrarily (`RESULT 2\nOKREADY\n` in one read is normal), so partial input is
 //! kept until it decides something.
 
+use supervisor_model::LogLevel;
+
 /// Supervisor's listener states (`EventListenerStates`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListenerState {
@@ -29,16 +31,19 @@ impl ListenerState {
 /// What a chunk of listener output decided, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    /// A state change, logged at TRACE as Supervisor does (`x: BUSY -> ...`).
-    Trace(String),
+    /// A main-log line, in Supervisor's words and order (`x: ACKNOWLEDGED -> READY`
+    /// at DEBUG; a WARN when a listener enters UNKNOWN).
+    Log(LogLevel, String),
     /// ACKNOWLEDGED → READY: the listener wants an event.
     Ready,
-    /// BUSY → ACKNOWLEDGED with this result body (the result handler decides
-    /// whether the event was processed or rejected).
-    Result(Vec<u8>),
+    /// BUSY → ACKNOWLEDGED: the result body was `OK` (Supervisor's default result
+    /// handler, the only one outside Python): the event is done.
+    Processed,
+    /// BUSY → ACKNOWLEDGED with any other body: the event is redelivered.
+    Rejected,
     /// BUSY → UNKNOWN: the result line's length was not a number (the event in
-    /// flight is rejected). Carries the line as Supervisor logs it.
-    BadResultLine(String),
+    /// flight is rejected).
+    BadResultLine,
     /// ACKNOWLEDGED/READY → UNKNOWN: output the protocol does not allow.
     Garbage,
 }
@@ -84,15 +89,22 @@ impl Protocol {
         steps
     }
 
-    fn to(&mut self, state: ListenerState, why: &str, steps: &mut Vec<Step>) {
-        steps.push(Step::Trace(format!(
-            "{}: {} -> {}{why}",
-            self.name,
-            self.state.name(),
-            state.name()
-        )));
+    /// Supervisor's `_change_listener_state`, with its log lines.
+    pub fn to(&mut self, state: ListenerState, steps: &mut Vec<Step>) {
+        steps.push(Step::Log(
+            LogLevel::Debug,
+            format!("{}: {} -> {}", self.name, self.state.name(), state.name()),
+        ));
         self.state = state;
         if state == ListenerState::Unknown {
+            steps.push(Step::Log(
+                LogLevel::Warn,
+                format!(
+                    "{}: has entered the UNKNOWN state and will no longer receive events, \
+                     this usually indicates the process violated the eventlistener protocol",
+                    self.name
+                ),
+            ));
             self.pending.clear();
             self.result.clear();
             self.result_len = None;
@@ -112,18 +124,18 @@ impl Protocol {
                 }
                 if self.pending.starts_with(READY_TOKEN) {
                     self.pending.drain(..READY_TOKEN.len());
-                    self.to(ListenerState::Ready, "", steps);
+                    self.to(ListenerState::Ready, steps);
                     steps.push(Step::Ready);
                     true
                 } else {
-                    self.to(ListenerState::Unknown, "", steps);
+                    self.to(ListenerState::Unknown, steps);
                     steps.push(Step::Garbage);
                     false
                 }
             }
             ListenerState::Ready => {
                 // Spurious output while waiting for an event: Supervisor is strict.
-                self.to(ListenerState::Unknown, "", steps);
+                self.to(ListenerState::Unknown, steps);
                 steps.push(Step::Garbage);
                 false
             }
@@ -145,9 +157,16 @@ impl Protocol {
                             true
                         }
                         None => {
-                            let shown = crate::events::payload_text(&line);
-                            self.to(ListenerState::Unknown, " (bad result line)", steps);
-                            steps.push(Step::BadResultLine(shown));
+                            steps.push(Step::Log(
+                                LogLevel::Warn,
+                                format!(
+                                    "{}: bad result line: '{}'",
+                                    self.name,
+                                    crate::events::payload_text(&line)
+                                ),
+                            ));
+                            self.to(ListenerState::Unknown, steps);
+                            steps.push(Step::BadResultLine);
                             false
                         }
                     }
@@ -161,8 +180,21 @@ impl Protocol {
                     }
                     self.result_len = None;
                     let body = std::mem::take(&mut self.result);
-                    self.state = ListenerState::Acknowledged;
-                    steps.push(Step::Result(body));
+                    if body == b"OK" {
+                        steps.push(Step::Log(
+                            LogLevel::Debug,
+                            format!("{}: event was processed", self.name),
+                        ));
+                        self.to(ListenerState::Acknowledged, steps);
+                        steps.push(Step::Processed);
+                    } else {
+                        steps.push(Step::Log(
+                            LogLevel::Warn,
+                            format!("{}: event was rejected", self.name),
+                        ));
+                        self.to(ListenerState::Acknowledged, steps);
+                        steps.push(Step::Rejected);
+                    }
                     true
                 }
             },
@@ -177,7 +209,7 @@ mod tests {
     fn outcomes(steps: Vec<Step>) -> Vec<Step> {
         steps
             .into_iter()
-            .filter(|s| !matches!(s, Step::Trace(_)))
+            .filter(|s| !matches!(s, Step::Log(..)))
             .collect()
     }
 
@@ -193,7 +225,7 @@ mod tests {
         // The body and the next READY in one read (Supervisor's `OKREADY`).
         assert_eq!(
             outcomes(p.feed(b"KREADY\n")),
-            [Step::Result(b"OK".to_vec()), Step::Ready]
+            [Step::Processed, Step::Ready]
         );
         assert_eq!(p.state, ListenerState::Ready);
     }
@@ -203,10 +235,7 @@ mod tests {
         let mut p = Protocol::new("l");
         p.feed(b"READY\n");
         p.sent();
-        assert_eq!(
-            outcomes(p.feed(b"RESULT 5\nFA\nIL")),
-            [Step::Result(b"FA\nIL".to_vec())]
-        );
+        assert_eq!(outcomes(p.feed(b"RESULT 5\nFA\nIL")), [Step::Rejected]);
         assert_eq!(p.state, ListenerState::Acknowledged);
     }
 
@@ -215,12 +244,13 @@ mod tests {
         let mut p = Protocol::new("l");
         let steps = p.feed(b"hello world\n");
         assert_eq!(
-            steps,
-            [
-                Step::Trace("l: ACKNOWLEDGED -> UNKNOWN".into()),
-                Step::Garbage
-            ]
+            steps[0],
+            Step::Log(LogLevel::Debug, "l: ACKNOWLEDGED -> UNKNOWN".into())
         );
+        assert!(
+            matches!(&steps[1], Step::Log(LogLevel::Warn, m) if m.starts_with("l: has entered the UNKNOWN state"))
+        );
+        assert_eq!(steps[2], Step::Garbage);
         assert!(p.feed(b"READY\n").is_empty());
         assert_eq!(p.state, ListenerState::Unknown);
 
@@ -236,7 +266,7 @@ mod tests {
         p.sent();
         assert_eq!(
             outcomes(p.feed(b"RESULT 2\nOK\nREADY\n")),
-            [Step::Result(b"OK".to_vec()), Step::Garbage]
+            [Step::Processed, Step::Garbage]
         );
     }
 
@@ -245,12 +275,14 @@ mod tests {
         let mut p = Protocol::new("l");
         p.feed(b"READY\n");
         p.sent();
+        let steps = p.feed(b"RESULT two\n");
         assert_eq!(
-            p.feed(b"RESULT two\n"),
+            steps[..2],
             [
-                Step::Trace("l: BUSY -> UNKNOWN (bad result line)".into()),
-                Step::BadResultLine("RESULT two".into())
+                Step::Log(LogLevel::Warn, "l: bad result line: 'RESULT two'".into()),
+                Step::Log(LogLevel::Debug, "l: BUSY -> UNKNOWN".into()),
             ]
         );
+        assert_eq!(steps.last(), Some(&Step::BadResultLine));
     }
 }
