@@ -183,3 +183,169 @@ fn listener_pools_receive_what_python_supervisor_sends() {
     assert!(log.contains("rebuffering event"), "{log}");
     assert!(log.contains("'comm' stdout emitted a comm event"), "{log}");
 }
+
+/// A command line's output, read on a thread as it comes.
+struct Reader {
+    child: std::process::Child,
+    out: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Reader {
+    fn spawn(mut cmd: Command) -> Reader {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let out = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = out.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = std::io::Read::read(&mut stdout, &mut buf) {
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Reader { child, out }
+    }
+
+    fn text(&self) -> String {
+        self.out.lock().unwrap().clone()
+    }
+
+    #[track_caller]
+    fn expect(&self, needle: &str) {
+        assert!(
+            wait_until(DEADLINE, || self.text().contains(needle)),
+            "no {needle:?} in:\n{}",
+            self.text()
+        );
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn ctl(d: &support::Daemon, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_supervisorctl"));
+    cmd.arg("-c").arg(d.path("sd.conf")).args(args);
+    cmd
+}
+
+/// One `supervisor.<call>` through Python's XML-RPC client.
+fn rpc(python: &Path, d: &support::Daemon, call: &str) {
+    let script = format!(
+        "import xmlrpc.client\nfrom supervisor.xmlrpc import SupervisorTransport\n\
+         t = SupervisorTransport(None, None, {url:?})\n\
+         xmlrpc.client.ServerProxy('http://127.0.0.1', transport=t).supervisor.{call}\n",
+        url = d.server_url()
+    );
+    let status = Command::new(python).arg("-c").arg(script).status().unwrap();
+    assert!(status.success(), "supervisor.{call} failed");
+}
+
+/// Beyond Supervisor (which leaves it UNKNOWN, deaf for good): a listener that breaks
+/// the protocol is restarted and gets the event it held again. Followed live with
+/// our `supervisorctl events`.
+#[test]
+fn a_listener_breaking_the_protocol_is_restarted_and_loses_no_event() {
+    let python = oracle_python(&[]);
+    let l = format!("{} {}", python.display(), listener().display());
+    let d = support::Daemon::start(&format!(
+        "{SOCKET}[eventlistener:bad]\ncommand={l} %(here)s/bad.jsonl --garbage-once %(here)s/flag\n\
+         events=REMOTE_COMMUNICATION\nstartsecs=0\n"
+    ));
+    d.wait_for_socket();
+    let events = Reader::spawn(ctl(
+        &d,
+        &["events", "remote_communication", "PROCESS_STATE"],
+    ));
+    events.expect("==> Press Ctrl-C to exit <==");
+    rpc(&python, &d, "sendRemoteCommEvent('x', '1')");
+    d.expect_log("bad: listener broke the event protocol (state UNKNOWN); restarting it");
+    let record = d.path("bad.jsonl");
+    assert!(wait_until(DEADLINE, || support::read(&record)
+        .lines()
+        .count()
+        == 2));
+    let results: Vec<(String, String)> = support::read(&record)
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            (
+                v["payload"].as_str().unwrap().to_string(),
+                v["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("type:x\n1".to_string(), "garbage".to_string()),
+            ("type:x\n1".to_string(), "OK".to_string())
+        ]
+    );
+    events.expect("REMOTE_COMMUNICATION type:x\n1\n");
+    events.expect("PROCESS_STATE_STOPPED processname:bad groupname:bad from_state:STOPPING");
+    events.expect("PROCESS_STATE_RUNNING processname:bad groupname:bad from_state:STARTING");
+}
+
+/// superlance, unchanged: crashmail mails when a program dies unexpectedly, memmon
+/// restarts a program past its memory limit by calling back over XML-RPC
+/// (SUPERVISOR_SERVER_URL).
+#[test]
+fn superlance_crashmail_and_memmon_work_unchanged() {
+    let python = oracle_python(&["superlance==2.0.0"]);
+    let bin = python.parent().unwrap();
+    let d = support::Daemon::start(&format!(
+        "{SOCKET}[eventlistener:crashmail]\n\
+         command={crashmail} -a -m ops@example.com -s \"cat >> %(here)s/mail.txt\"\n\
+         events=PROCESS_STATE_EXITED\n\n\
+         [eventlistener:memmon]\ncommand={memmon} -p hog=30MB\nevents=TICK_5\npriority=-2\n\n\
+         [program:crasher]\ncommand=sh -c 'read go; exit 7'\nstartsecs=0\nautorestart=false\n\n\
+         [program:hog]\ncommand={python} -c \"b = b'x' * (60 * 1024 * 1024); import sys; sys.stdin.read()\"\nstartsecs=0\n",
+        crashmail = bin.join("crashmail").display(),
+        memmon = bin.join("memmon").display(),
+        python = python.display(),
+    ));
+    d.wait_for_socket();
+    let pid = |name: &str| -> String {
+        let out = ctl(&d, &["pid", name]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert!(wait_until(DEADLINE, || pid("crasher") != "0"
+        && !pid("crasher").is_empty()));
+    let first_hog = pid("hog");
+    // Let crasher die (exit 7, unexpected): a line on its stdin.
+    rpc(&python, &d, "sendProcessStdin('crasher', 'go\\n')");
+    let mail = d.path("mail.txt");
+    assert!(
+        wait_until(DEADLINE, || support::read(&mail)
+            .contains("exited unexpectedly")),
+        "no mail; main log:\n{}",
+        d.main_log()
+    );
+    let text = support::read(&mail);
+    assert!(text.contains("To: ops@example.com"), "{text}");
+    assert!(text.contains("Subject:  crasher crashed at"), "{text}");
+    assert!(
+        text.contains("Process crasher in group crasher exited unexpectedly"),
+        "{text}"
+    );
+    // memmon sees hog's RSS above 30 MB at the next TICK_5 and restarts it.
+    assert!(
+        wait_until(DEADLINE, || {
+            let now = pid("hog");
+            now != first_hog && now != "0" && !now.is_empty()
+        }),
+        "hog was not restarted; main log:\n{}",
+        d.main_log()
+    );
+    d.expect_log("stopped: hog (terminated by SIGTERM)");
+}
