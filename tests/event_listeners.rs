@@ -35,12 +35,15 @@ fn config(python: &Path) -> String {
          [program:logger]\ncommand=sh -c 'read go; printf \"hello\\n\"; exec sleep 1000'\nstdout_events_enabled=true\nstartsecs=0\n\n\
          [program:comm]\ncommand=sh -c 'read go; printf \"<!--XSUPERVISOR:BEGIN-->captured text<!--XSUPERVISOR:END-->\"; exec sleep 1000'\n\
          stdout_capture_maxbytes=1KB\nstartsecs=0\n\n\
-         [program:quick]\ncommand=sh -c 'exit 3'\nstartsecs=0\nautorestart=false\n"
+         [program:quick]\ncommand=sh -c 'exit 3'\nstartsecs=0\nautorestart=false\n\n\
+         [program:errlog]\ncommand=sh -c 'read go; printf \"oops\\n\" >&2; exec sleep 1000'\nstderr_events_enabled=true\nstartsecs=0\n\n\
+         [program:flaky]\ncommand=sh -c 'exit 1'\nstartsecs=1\nstartretries=1\n"
     )
 }
 
-/// Runs the scenario on `daemon`; returns the pools' deliveries and the main log.
-fn scenario(daemon: &Path, python: &Path) -> (Value, String) {
+/// Runs the scenario on `daemon`; returns the pools' deliveries, the main log, and
+/// the catch-all pool's deliveries once the daemon has exited (shutdown included).
+fn scenario(daemon: &Path, python: &Path) -> (Value, String, Value) {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("sd.conf");
     std::fs::write(&conf, config(python)).unwrap();
@@ -68,7 +71,15 @@ fn scenario(daemon: &Path, python: &Path) -> (Value, String) {
         daemon.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    (serde_json::from_slice(&out.stdout).unwrap(), log)
+    let all: Vec<Value> = support::read(&dir.path().join("all.jsonl"))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (
+        serde_json::from_slice(&out.stdout).unwrap(),
+        log,
+        serde_json::json!({ "all": all }),
+    )
 }
 
 /// A pool's deliveries with pids (which differ from run to run) masked, after
@@ -137,8 +148,8 @@ fn check_header(d: &Value, pool: &str) {
 fn listener_pools_receive_what_python_supervisor_sends() {
     let python = oracle_python(&[]);
     let venv = python.parent().unwrap();
-    let (expected, _) = scenario(&venv.join("supervisord"), &python);
-    let (actual, log) = scenario(Path::new(env!("CARGO_BIN_EXE_supervisord")), &python);
+    let (expected, _, expected_end) = scenario(&venv.join("supervisord"), &python);
+    let (actual, log, actual_end) = scenario(Path::new(env!("CARGO_BIN_EXE_supervisord")), &python);
 
     // The catch-all pool: the same events, payload bytes included, in the same order
     // per process; it takes every numbered event, so serial = pool serial, from 0.
@@ -148,6 +159,18 @@ fn listener_pools_receive_what_python_supervisor_sends() {
         assert_eq!(header(d, "serial"), i.to_string());
         assert_eq!(header(d, "poolserial"), i.to_string());
     }
+    // Through shutdown: SUPERVISOR_STATE_CHANGE_STOPPING reaches the listener (which
+    // programs' STOPPING events it still sees before it is stopped itself depends on
+    // timing in both daemons).
+    let (e, a) = (
+        deliveries(&expected_end, "all"),
+        deliveries(&actual_end, "all"),
+    );
+    assert_eq!(streams(&a)["-"], streams(&e)["-"]);
+    assert_eq!(
+        streams(&a)["-"].last().unwrap().0,
+        "SUPERVISOR_STATE_CHANGE_STOPPING"
+    );
     // The other pools: exactly Supervisor's deliveries, serials included — picky's
     // two FAILs and dier's death redeliver the event, slow's full buffer keeps only
     // r4 and r5 of what arrived while it held r1.

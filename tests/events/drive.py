@@ -58,10 +58,13 @@ def state(name):
 # a line on stdin before they write, so their output events follow RUNNING.
 wait("startup", lambda: has("all", "PROCESS_STATE_EXITED")
      and has("all", "processname:comm groupname:comm from_state:STARTING")
-     and has("all", "processname:logger groupname:logger from_state:STARTING"))
-rpc.sendProcessStdin("logger", "go\n")
-rpc.sendProcessStdin("comm", "go\n")
+     and has("all", "processname:logger groupname:logger from_state:STARTING")
+     and has("all", "processname:errlog groupname:errlog from_state:STARTING")
+     and has("all", "PROCESS_STATE_FATAL"))
+for name in ("logger", "comm", "errlog"):
+    rpc.sendProcessStdin(name, "go\n")
 wait("output events", lambda: has("all", "PROCESS_LOG_STDOUT")
+     and has("all", "PROCESS_LOG_STDERR")
      and has("all", "PROCESS_COMMUNICATION_STDOUT"))
 # 2. A stop.
 rpc.stopProcess("logger")
@@ -80,6 +83,8 @@ wait("r5 everywhere else", lambda: has("all", "type:r\n5")
      and has("picky", "type:r\n5") and has("dier", "type:r\n5"))
 open(os.path.join(DIR, "release"), "w").close()
 wait("slow gets r5", lambda: has("slow", "type:r\n5"))
+rpc.removeProcessGroup("quick")
+wait("group removed", lambda: has("all", "PROCESS_GROUP_REMOVED"))
 rpc.sendRemoteCommEvent("done", "")
 wait("done everywhere", lambda: all(has(p, "type:done") for p in records()))
 
