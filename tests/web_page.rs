@@ -1,0 +1,330 @@
+//! The web page in a real browser: headless Chromium (Debian's `chromium`), driven
+//! through WebDriver (Debian's `chromium-driver`, the `chromedriver` binary, which
+//! tests/browser/ensure-chromium.sh installs when missing) with fantoccini, against
+//! a live supervisord on `[inet_http_server]` with basic auth. It logs in, reads
+//! the table, stops and starts a process with the page's buttons, watches the table
+//! follow a change made elsewhere without a reload, follows a log live on the tail
+//! page, and checks that a process named like markup stays text. Screenshots go to
+//! `target/web-artifacts/`.
+
+mod support;
+
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use support::{DEADLINE, Daemon, wait_until};
+
+/// A process whose name is markup; the page must show it as text.
+const MARKUP_NAME: &str = "<script>window.pwned=1<script>";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `chromedriver` on a free port, in a process group of its own so that dropping it
+/// ends it and every browser it started (nothing is left behind, even on a panic).
+struct Driver {
+    child: Option<Child>,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let binary = ensure_chromedriver();
+        let port = free_port();
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start chromedriver");
+        let driver = Driver {
+            child: Some(child),
+            port,
+            _profile: tempfile::tempdir().unwrap(),
+        };
+        assert!(
+            wait_until(DEADLINE, || TcpStream::connect(("127.0.0.1", port)).is_ok()),
+            "chromedriver never listened on {port}"
+        );
+        driver
+    }
+
+    /// A browser session: headless Chromium with the flags the issue names, a
+    /// throw-away profile, a fixed window size for the screenshots.
+    async fn browser(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium_binary(),
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-dev-shm-usage",
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", self._profile.path().display()),
+                ],
+            }),
+        );
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a WebDriver session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let group = nix::unistd::Pid::from_raw(child.id() as i32);
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGTERM);
+        if !wait_until(DEADLINE, || matches!(child.try_wait(), Ok(Some(_)))) {
+            let _ = child.kill();
+        }
+        let _ = child.wait();
+        // Browser processes chromedriver left in the group, if any.
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+    }
+}
+
+/// The project's own installer: a no-op when chromium and chromedriver are there.
+fn ensure_chromedriver() -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/ensure-chromium.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run ensure-chromium.sh");
+    assert!(
+        out.status.success(),
+        "tests/browser/ensure-chromium.sh failed (it installs chromium and chromium-driver with apt)"
+    );
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+fn chromium_binary() -> String {
+    ["/usr/bin/chromium", "/usr/lib/chromium/chromium"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap_or("chromium")
+        .to_string()
+}
+
+/// Where screenshots go: `<target dir>/web-artifacts/`.
+fn artifacts() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("web-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+    std::fs::write(artifacts().join(name), png).unwrap();
+}
+
+/// Waits (with the deadline) until `f` returns `Some`.
+async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let end = Instant::now() + DEADLINE;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(Instant::now() < end, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The text of the first element matching `css`, if there is one.
+async fn text(c: &Client, css: &str) -> Option<String> {
+    let e = c.find(Locator::Css(css)).await.ok()?;
+    e.text().await.ok()
+}
+
+/// Waits until the element at `css` shows exactly `want`.
+async fn wait_text(c: &Client, css: &str, want: &str) {
+    let end = Instant::now() + DEADLINE;
+    loop {
+        let got = text(c, css).await;
+        if got.as_deref() == Some(want) {
+            return;
+        }
+        assert!(
+            Instant::now() < end,
+            "timed out waiting for {css} to read {want:?}; it reads {got:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn state_css(ns: &str) -> String {
+    format!("tr[data-namespec=\"{ns}\"] td.status span")
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// A marker that survives only as long as the page is not reloaded.
+async fn mark_page(c: &Client) {
+    c.execute("window.__notReloaded = true;", vec![])
+        .await
+        .unwrap();
+}
+
+async fn page_was_not_reloaded(c: &Client) -> bool {
+    c.execute("return window.__notReloaded === true;", vec![])
+        .await
+        .unwrap()
+        == Value::Bool(true)
+}
+
+/// Supervisor's GET action, as a script would send it (no browser headers).
+fn script_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Basic dXNlcjpzM2NyM3Q=\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_in_a_real_browser() {
+    let port = free_port();
+    let daemon = Daemon::configure(&format!(
+        "[inet_http_server]\nport=127.0.0.1:{port}\nusername=user\npassword=s3cr3t\n\n\
+         [program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n\n\
+         [program:feeder]\ncommand=/usr/bin/tail -n +1 -F %(here)s/feed\nstartsecs=0\nstdout_logfile=%(here)s/feeder.out\n\n\
+         [program:{MARKUP_NAME}]\ncommand=/bin/sleep 1000\nautostart=false\n"
+    ));
+    std::fs::write(daemon.path("feed"), "first line\n").unwrap();
+    let daemon = daemon.launch(&["-n"]);
+    assert!(
+        wait_until(DEADLINE, || TcpStream::connect(("127.0.0.1", port)).is_ok()),
+        "no HTTP server; main log:\n{}",
+        daemon.main_log()
+    );
+    let driver = Driver::start();
+    let c = driver.browser().await;
+
+    // Log in (credentials in the address, as a person would type them) and see the table.
+    c.goto(&format!("http://user:s3cr3t@127.0.0.1:{port}/"))
+        .await
+        .unwrap();
+    wait_text(&c, &state_css("sleeper"), "running").await;
+    wait_text(&c, &state_css("feeder"), "running").await;
+    let title = c.title().await.unwrap();
+    assert_eq!(title, "Supervisor Status");
+    let desc = text(&c, "tr[data-namespec=\"sleeper\"] td.description")
+        .await
+        .unwrap();
+    assert!(desc.starts_with("pid "), "{desc}");
+
+    // The markup-named process is plain text: its name reads back verbatim, no
+    // script ran, no element was made of it.
+    let names: Vec<String> = {
+        let mut v = Vec::new();
+        for e in c.find_all(Locator::Css("td.name a")).await.unwrap() {
+            v.push(e.text().await.unwrap());
+        }
+        v
+    };
+    assert!(names.contains(&MARKUP_NAME.to_string()), "{names:?}");
+    let scripts = c
+        .execute(
+            "return [window.pwned === undefined, document.querySelectorAll('#statustable script').length];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(scripts, json!([true, 0]));
+    screenshot(&c, "status.png").await;
+
+    // Stop, then start, with the page's own buttons (POST forms with the token).
+    click(&c, "tr[data-namespec=\"sleeper\"] button[value=\"stop\"]").await;
+    wait_text(&c, "#statusmessage", "Process sleeper stopped").await;
+    wait_text(&c, &state_css("sleeper"), "stopped").await;
+    click(&c, "tr[data-namespec=\"sleeper\"] button[value=\"start\"]").await;
+    wait_text(&c, "#statusmessage", "Process sleeper started").await;
+    wait_text(&c, &state_css("sleeper"), "running").await;
+    screenshot(&c, "status-after-restart.png").await;
+
+    // A change made elsewhere (a script's GET action) shows up without a reload.
+    mark_page(&c).await;
+    let reply = script_get(port, "/index.html?action=stop&processname=sleeper");
+    assert!(reply.starts_with("HTTP/1.1 301"), "{reply}");
+    wait_text(&c, &state_css("sleeper"), "stopped").await;
+    assert!(page_was_not_reloaded(&c).await, "the page reloaded");
+
+    // The tail page: the log so far, then new output as it lands, without a reload.
+    click(&c, "tr[data-namespec=\"feeder\"] td.name a").await;
+    eventually("the tail page to show the first line", || {
+        let c = c.clone();
+        async move { text(&c, "#tail").await.filter(|t| t.contains("first line")) }
+    })
+    .await;
+    wait_text(&c, "#live", "following live").await;
+    mark_page(&c).await;
+    let marker = "fresh <b>output</b> & more";
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(daemon.path("feed"))
+        .and_then(|mut f| std::io::Write::write_all(&mut f, format!("{marker}\n").as_bytes()))
+        .unwrap();
+    eventually("new output on the tail page", || {
+        let c = c.clone();
+        async move { text(&c, "#tail").await.filter(|t| t.contains(marker)) }
+    })
+    .await;
+    assert!(page_was_not_reloaded(&c).await, "the tail page reloaded");
+    // Appended as text: no <b> element appeared.
+    let bold = c
+        .execute(
+            "return document.querySelectorAll('#tail b').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(bold, json!(0));
+    screenshot(&c, "tail.png").await;
+
+    c.close().await.unwrap();
+    drop(driver);
+    drop(daemon);
+}
