@@ -210,6 +210,72 @@ async fn page_was_not_reloaded(c: &Client) -> bool {
         == Value::Bool(true)
 }
 
+/// A page on another origin that tries to make the logged-in browser act on the
+/// daemon: an `<img>` pointing at a GET action, and a form POST (submitted by the
+/// test) with a guessed token. Served from a thread until dropped.
+struct EvilSite {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EvilSite {
+    fn serve(target: u16) -> EvilSite {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let page = format!(
+            "<!DOCTYPE html><html><head><title>evil</title></head><body>\
+             <img src=\"http://127.0.0.1:{target}/index.html?action=stop&amp;processname=sleeper\" onerror=\"document.title='img done'\" onload=\"document.title='img done'\">\
+             <form id=\"forged\" method=\"post\" action=\"http://127.0.0.1:{target}/index.html\">\
+             <input name=\"action\" value=\"stop\"><input name=\"processname\" value=\"sleeper\"><input name=\"token\" value=\"00000000000000000000000000000000\">\
+             </form></body></html>"
+        );
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut s, _)) => {
+                        let _ = s.set_nonblocking(false);
+                        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+                        let mut req = Vec::new();
+                        let mut buf = [0u8; 1024];
+                        while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                            match s.read(&mut buf) {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => req.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        let _ = write!(
+                            s,
+                            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                            page.len()
+                        );
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        EvilSite {
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for EvilSite {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// Supervisor's GET action, as a script would send it (no browser headers).
 fn script_get(port: u16, path: &str) -> String {
     use std::io::{Read, Write};
@@ -284,6 +350,39 @@ async fn the_page_in_a_real_browser() {
     wait_text(&c, "#statusmessage", "Process sleeper started").await;
     wait_text(&c, &state_css("sleeper"), "running").await;
     screenshot(&c, "status-after-restart.png").await;
+
+    // Another origin (another port of this host: same site, other origin) tries
+    // both forgeries with the browser's cached login: an <img> GET action and a
+    // form POST with a guessed token. Both are refused; sleeper keeps running.
+    let stops_before = daemon.count("stopped: sleeper");
+    let evil = EvilSite::serve(port);
+    c.goto(&format!("http://127.0.0.1:{}/", evil.port))
+        .await
+        .unwrap();
+    eventually("the forged <img> request to finish", || {
+        let c = c.clone();
+        async move { (c.title().await.ok()? == "img done").then_some(()) }
+    })
+    .await;
+    c.execute("document.getElementById('forged').submit();", vec![])
+        .await
+        .unwrap();
+    eventually("the forged POST to be answered", || {
+        let c = c.clone();
+        async move { (c.title().await.ok()? == "Forbidden").then_some(()) }
+    })
+    .await;
+    let refusal = text(&c, "body").await.unwrap();
+    assert!(refusal.contains("Refused"), "{refusal}");
+    c.goto(&format!("http://127.0.0.1:{port}/")).await.unwrap();
+    wait_text(&c, &state_css("sleeper"), "running").await;
+    assert_eq!(
+        daemon.count("stopped: sleeper"),
+        stops_before,
+        "a forged request stopped sleeper:\n{}",
+        daemon.main_log()
+    );
+    drop(evil);
 
     // A change made elsewhere (a script's GET action) shows up without a reload.
     mark_page(&c).await;
