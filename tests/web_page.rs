@@ -4,18 +4,18 @@
 //! a live supervisord on `[inet_http_server]` with basic auth. It logs in, reads
 //! the table, stops and starts a process with the page's buttons, watches the table
 //! follow a change made elsewhere without a reload, follows a log live on the tail
-//! page, and checks that a process named like markup stays text. Screenshots go to
-//! `target/web-artifacts/`.
+//! page, checks that a process named like markup stays text, and has a page on
+//! another origin try to act with the browser's login (refused). Screenshots go to
+//! `target/web-artifacts/`; tests/browser/mod.rs is the harness.
 
+mod browser;
 mod support;
 
 use std::net::{TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use browser::{Driver, screenshot};
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use support::{DEADLINE, Daemon, wait_until};
 
@@ -28,121 +28,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// `chromedriver` on a free port, in a process group of its own so that dropping it
-/// ends it and every browser it started (nothing is left behind, even on a panic).
-struct Driver {
-    child: Option<Child>,
-    port: u16,
-    _profile: tempfile::TempDir,
-}
-
-impl Driver {
-    fn start() -> Driver {
-        let binary = ensure_chromedriver();
-        let port = free_port();
-        let child = Command::new(binary)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("start chromedriver");
-        let driver = Driver {
-            child: Some(child),
-            port,
-            _profile: tempfile::tempdir().unwrap(),
-        };
-        assert!(
-            wait_until(DEADLINE, || TcpStream::connect(("127.0.0.1", port)).is_ok()),
-            "chromedriver never listened on {port}"
-        );
-        driver
-    }
-
-    /// A browser session: headless Chromium with the flags the issue names, a
-    /// throw-away profile, a fixed window size for the screenshots.
-    async fn browser(&self) -> Client {
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": chromium_binary(),
-                "args": [
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-dev-shm-usage",
-                    "--window-size=1280,900",
-                    format!("--user-data-dir={}", self._profile.path().display()),
-                ],
-            }),
-        );
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("a WebDriver session")
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        let group = nix::unistd::Pid::from_raw(child.id() as i32);
-        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGTERM);
-        if !wait_until(DEADLINE, || matches!(child.try_wait(), Ok(Some(_)))) {
-            let _ = child.kill();
-        }
-        let _ = child.wait();
-        // Browser processes chromedriver left in the group, if any.
-        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
-    }
-}
-
-/// The project's own installer: a no-op when chromium and chromedriver are there.
-fn ensure_chromedriver() -> PathBuf {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/ensure-chromium.sh");
-    let out = Command::new("bash")
-        .arg(script)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("run ensure-chromium.sh");
-    assert!(
-        out.status.success(),
-        "tests/browser/ensure-chromium.sh failed (it installs chromium and chromium-driver with apt)"
-    );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
-
-fn chromium_binary() -> String {
-    ["/usr/bin/chromium", "/usr/lib/chromium/chromium"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .unwrap_or("chromium")
-        .to_string()
-}
-
-/// Where screenshots go: `<target dir>/web-artifacts/`.
-fn artifacts() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let dir = target.join("web-artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-async fn screenshot(c: &Client, name: &str) {
-    let png = c.screenshot().await.expect("screenshot");
-    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
-    std::fs::write(artifacts().join(name), png).unwrap();
 }
 
 /// Waits (with the deadline) until `f` returns `Some`.
@@ -424,6 +309,8 @@ async fn the_page_in_a_real_browser() {
     screenshot(&c, "tail.png").await;
 
     c.close().await.unwrap();
-    drop(driver);
+    let mut driver = driver;
+    let left = driver.stop();
+    assert!(left.is_empty(), "browser processes left behind: {left:?}");
     drop(daemon);
 }

@@ -4,6 +4,7 @@
 "use strict";
 (function () {
   const MAX_CHARS = 1000000; // keep the page light: drop the oldest text beyond this
+  const TRUNCATED = "==> File truncated <==\n";
   const pre = document.getElementById("tail");
   const live = document.getElementById("live");
   if (!pre || !pre.dataset.follow) return;
@@ -38,7 +39,13 @@
       const { value, done } = await reader.read();
       if (done) break;
       offset += value.length;
-      append(decoder.decode(value, { stream: true }));
+      const text = decoder.decode(value, { stream: true });
+      // After a truncation the file starts over: count from the marker on.
+      const cut = text.lastIndexOf(TRUNCATED);
+      if (cut >= 0) {
+        offset = new TextEncoder().encode(text.slice(cut + TRUNCATED.length)).length;
+      }
+      append(text);
     }
     append(decoder.decode());
   }
