@@ -53,8 +53,8 @@ impl Token {
         Token(bytes.iter().map(|b| format!("{b:02x}")).collect())
     }
 
-    /// A fixed token (tests).
-    pub fn fixed(value: &str) -> Token {
+    #[cfg(test)]
+    fn fixed(value: &str) -> Token {
         Token(value.to_string())
     }
 

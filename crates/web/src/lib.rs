@@ -25,12 +25,9 @@ pub struct Web {
 /// (`supervisor_rpc::server::router`), which puts them behind basic auth. One call
 /// per daemon: it draws the CSRF token every action form carries.
 pub fn routes<C: Control>() -> Router<Arc<C>> {
-    routes_with(Token::random())
-}
-
-/// [`routes`] with a given token (tests).
-pub fn routes_with<C: Control>(token: Token) -> Router<Arc<C>> {
-    let web = Arc::new(Web { token });
+    let web = Arc::new(Web {
+        token: Token::random(),
+    });
     Router::new()
         .route(
             "/",
