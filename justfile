@@ -16,6 +16,12 @@ lint:
 fmt:
     cargo fmt --all
 
+# install Debian's chromium and chromium-driver (only if missing), then run the browser
+# test; its screenshots land in target/web-artifacts/
+browser:
+    bash tests/browser/ensure-chromium.sh
+    cargo test --test web_page
+
 # provision the Python Supervisor 4.3 oracle used by the differential tests
 oracle:
     bash tests/oracle/ensure-venv.sh

@@ -205,7 +205,11 @@ async fn supervise(
     let notify_log = log.clone();
     let notify: supervisor_rpc::auth::Notify =
         Arc::new(move |msg: String| notify_log.log(LogLevel::Warn, &msg));
-    match server::serve(listeners, server::router(ctl, axum::Router::new()), notify) {
+    match server::serve(
+        listeners,
+        server::router(ctl, supervisor_web::routes()),
+        notify,
+    ) {
         Ok(paths) => *sockets = paths,
         Err(e) => {
             log.log(
