@@ -120,6 +120,18 @@ impl Actor for GroupActor {
                         let _ = me.send_message(GroupMsg::Event(e));
                     }),
                 );
+                if l.result_handler != supervisor_config::DEFAULT_RESULT_HANDLER {
+                    // Supervisor imports it as Python code; we cannot run Python.
+                    args.ctx.log.log(
+                        LogLevel::Warn,
+                        &format!(
+                            "pool {}: result_handler {} is Python code supervisor-rs cannot \
+                             run; using the default handler (OK = processed, anything else \
+                             = rejected)",
+                            args.config.name, l.result_handler
+                        ),
+                    );
+                }
                 let names: Vec<String> = args
                     .config
                     .processes
