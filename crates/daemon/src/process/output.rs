@@ -461,6 +461,15 @@ mod tests {
     }
 
     #[test]
+    fn ansi_escapes_are_stripped_like_supervisor() {
+        assert_eq!(strip_escapes(b"\x1b[31mred\x1b[0m plain"), b"red plain");
+        assert_eq!(strip_escapes(b"no escapes"), b"no escapes");
+        // An escape cut by the end of a chunk swallows the rest of that chunk only.
+        assert_eq!(strip_escapes(b"a\x1b[3"), b"a");
+        assert_eq!(strip_escapes(b"\x1b[2J\x1b[Hx"), b"x");
+    }
+
+    #[test]
     fn debug_line_formats_like_supervisor() {
         assert_eq!(
             debug_line("web", Channel::Stdout, b"hi\n"),
