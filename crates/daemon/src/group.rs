@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
-use supervisor_config::{GroupConfig, GroupKind};
+use supervisor_config::{GroupConfig, GroupKind, ProcessConfig};
 use supervisor_model::{LogLevel, ProcessState};
 use tokio::sync::watch;
 
@@ -157,7 +157,11 @@ impl Actor for GroupActor {
                 None,
                 ProcessActor,
                 ProcessArgs {
-                    config: process.clone(),
+                    // An essential group makes each of its programs essential.
+                    config: ProcessConfig {
+                        essential: process.essential || args.config.essential,
+                        ..process.clone()
+                    },
                     ctx: args.ctx.clone(),
                     snapshot,
                     listener: pool.as_ref().map(|_| ListenerLink {

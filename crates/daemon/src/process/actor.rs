@@ -9,15 +9,16 @@ use std::time::Instant;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use supervisor_config::ProcessConfig;
-use supervisor_model::{LogLevel, Signal};
+use supervisor_model::{LogLevel, ProcessState, Signal};
 use tokio::sync::watch;
 
 use super::capture::Capture;
 use super::machine::{Effect, Exit, Machine, Policy, Refusal, Timer};
 use super::output::{self, Channel, ChannelLog};
+use super::retry::Retry;
 use super::spawn;
 use super::stdin::StdinWriter;
-use crate::context::Context;
+use crate::context::{Alarm, Context};
 use crate::events;
 use crate::group::{GroupMsg, ListenerNews};
 use crate::snapshot::{Snapshot, unix_time_of};
@@ -137,6 +138,11 @@ impl Actor for ProcessActor {
             stopwaitsecs: config.stopwaitsecs,
             stopasgroup: config.stopasgroup,
             killasgroup: config.killasgroup,
+            retry: Retry {
+                backoff: config.backoff,
+                max: config.backoff_max,
+                fatal_retry_after: config.fatal_retry_after,
+            },
         };
         let state = ProcessActorState {
             machine: Machine::new(config.name.clone(), policy),
@@ -302,6 +308,12 @@ impl ProcessActorState {
                     self.ctx.events.publish(&name, payload);
                     if let Some(link) = &self.listener {
                         link.tell(ListenerNews::State(to));
+                    }
+                    if to == ProcessState::Fatal && self.config.essential {
+                        let _ = self
+                            .ctx
+                            .alarms
+                            .send(Alarm::EssentialFatal(self.config.namespec()));
                     }
                 }
             }
