@@ -70,3 +70,8 @@ bench-events reps="3":
       "$V/python" tests/bench/event_bench.py --label ours --daemon "$PWD/target/release/supervisord -n -c {conf}" && \
       "$V/python" tests/bench/event_bench.py --label python --daemon "$V/supervisord -n -c {conf}"; \
     done
+
+# fault injection (issue 5): N restarts under random SIGKILL/SIGSTOP/exits, then checks
+# for zombies, orphans, fd and RSS levels; prints the figures
+chaos restarts="10000":
+    CHAOS_RESTARTS={{restarts}} cargo test --release --test chaos -- --nocapture

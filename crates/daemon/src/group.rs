@@ -239,7 +239,15 @@ impl Actor for GroupActor {
                             }
                             Vec::new()
                         }
-                        ListenerNews::State(to) => run.pool.state(index, to, &mut run.stdin),
+                        ListenerNews::State(to) => {
+                            if to.is_stopped() || to == ProcessState::Backoff {
+                                // Its stdin pipe closes with the process actor's end.
+                                if let Some(slot) = run.stdin.get_mut(index) {
+                                    *slot = None;
+                                }
+                            }
+                            run.pool.state(index, to, &mut run.stdin)
+                        }
                         ListenerNews::Output { pid, data } => {
                             run.pool.output(index, pid, &data, &mut run.stdin)
                         }

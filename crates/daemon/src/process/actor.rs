@@ -195,6 +195,10 @@ impl Actor for ProcessActor {
             }
             ProcessMsg::Exited { pid, exit } => {
                 if st.machine.pid == Some(pid) {
+                    // The child is gone: close our end of its stdin now (as
+                    // Supervisor's `finish` closes the parent's pipes), not at the next
+                    // spawn, so a stopped program holds no pipe.
+                    st.stdin = None;
                     let fx = st.machine.exited(exit, now);
                     st.apply(&myself, fx);
                 }
