@@ -5,5 +5,6 @@ pub mod actor;
 pub mod capture;
 pub mod machine;
 pub mod output;
+pub mod output_syslog;
 pub mod spawn;
 pub mod stdin;

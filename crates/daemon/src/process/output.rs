@@ -2,7 +2,8 @@
 //! a per-thread scratch buffer (no buffer is held per idle pipe), and every chunk goes
 //! raw to the channel's log file. A log file that cannot be opened or written is
 //! reported once in the main log; the bytes are dropped and counted, and the child
-//! keeps being supervised.
+//! keeps being supervised. `*_syslog` output goes through [`SyslogOut`], whose full
+//! socket holds back this pipe only.
 
 use std::cell::RefCell;
 use std::io;
@@ -15,6 +16,7 @@ use supervisor_sys::RotatingFile;
 use tokio::net::unix::pipe::Receiver;
 
 use super::capture::{Capture, Piece};
+use super::output_syslog::SyslogOut;
 use crate::events::{self, EventBus};
 use crate::mainlog::{MainLog, python_repr_bytes, python_repr_str};
 
@@ -158,6 +160,8 @@ pub struct Feed {
     pub capture: Option<Capture>,
     /// An event listener's stdout: the protocol channel.
     pub tap: Option<Tap>,
+    /// `*_syslog`: the lines of the logged output also go to syslog.
+    pub syslog: Option<SyslogOut>,
 }
 
 /// Copies a pipe into its channel log (and events, capture, listener tap) until EOF.
@@ -179,6 +183,7 @@ pub async fn pump(rx: Receiver, mut feed: Feed) {
                 Err(_) => true,
             }
         });
+        feed.drain_syslog().await;
         if done {
             break;
         }
@@ -188,6 +193,7 @@ pub async fn pump(rx: Receiver, mut feed: Feed) {
             feed.piece(piece);
         }
     }
+    feed.drain_syslog().await;
 }
 
 impl Feed {
@@ -259,6 +265,9 @@ impl Feed {
         }
         if to_file {
             self.write(data);
+            if let Some(syslog) = &mut self.syslog {
+                syslog.send(data, &self.log);
+            }
         }
         if self.log_events {
             let name = format!("PROCESS_LOG_{}", self.channel.event_suffix());
@@ -266,6 +275,15 @@ impl Feed {
                 &name,
                 events::process_log(&self.name, &self.group, self.pid, self.channel.name(), data),
             );
+        }
+    }
+
+    /// Lines the syslog socket had no room for are sent before the pipe is read again.
+    async fn drain_syslog(&mut self) {
+        if let Some(syslog) = &mut self.syslog
+            && syslog.has_pending()
+        {
+            syslog.drain(&self.log).await;
         }
     }
 
