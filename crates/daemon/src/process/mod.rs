@@ -2,6 +2,7 @@
 //! carries out the machine's effects (spawn, kill, timers, logs).
 
 pub mod actor;
+pub mod auto_log;
 pub mod capture;
 pub mod machine;
 pub mod output;
