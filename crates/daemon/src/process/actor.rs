@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use super::capture::Capture;
 use super::machine::{Effect, Exit, Machine, Policy, Refusal, Timer};
 use super::output::{self, Channel, ChannelLog};
+use super::output_syslog::SyslogOut;
 use super::retry::Retry;
 use super::spawn;
 use super::stdin::StdinWriter;
@@ -383,6 +384,9 @@ impl ProcessActorState {
                     strip_ansi: self.ctx.strip_ansi,
                     bus: self.ctx.events.clone(),
                     log_events: cfg.events_enabled && tap.is_none(),
+                    syslog: (cfg.syslog && tap.is_none()).then(|| {
+                        SyslogOut::new(crate::mainlog::syslog_socket(), &self.name, channel)
+                    }),
                     capture,
                     tap,
                 },
