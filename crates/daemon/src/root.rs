@@ -42,8 +42,8 @@ pub enum RootMsg {
         signal: bool,
         reply: Option<RpcReplyPort<Result<(), FaultError>>>,
     },
-    /// SIGUSR2.
-    ReopenLogs,
+    /// SIGUSR2 (`signal`), or the `ReopenLogs` call.
+    ReopenLogs { signal: bool },
     /// Every process is stopped; `reload` says what comes next.
     Stopped { reload: bool },
     /// `reloadConfig`: read the config again and diff it with the active groups.
@@ -169,10 +169,14 @@ impl Actor for RootActor {
                     let _ = reply.send(result);
                 }
             }
-            RootMsg::ReopenLogs => {
+            RootMsg::ReopenLogs { signal } => {
                 log.log(
                     LogLevel::Info,
-                    "received SIGUSR2 indicating log reopen request",
+                    if signal {
+                        "received SIGUSR2 indicating log reopen request"
+                    } else {
+                        "log reopen requested through the control API"
+                    },
                 );
                 log.log(LogLevel::Info, "supervisord logreopen");
                 if let Err(e) = log.reopen() {
