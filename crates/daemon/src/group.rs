@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
-use supervisor_config::{GroupConfig, GroupKind, ProcessConfig};
+use supervisor_config::{GroupConfig, GroupKind, ProcessConfig, Strategy};
 use supervisor_model::{LogLevel, ProcessState};
 use tokio::sync::watch;
 
@@ -19,6 +19,7 @@ use crate::listener::{self, Pool};
 use crate::process::actor::{ListenerLink, ProcessActor, ProcessArgs, ProcessMsg};
 use crate::process::stdin::StdinWriter;
 use crate::snapshot::Snapshot;
+use crate::strategy::{self, Intensity};
 
 pub enum GroupMsg {
     /// Start every `autostart=true` process, in priority order, one spawn completed
@@ -29,6 +30,11 @@ pub enum GroupMsg {
     ReopenLogs,
     /// The process actors, in the group's process order.
     Members(RpcReplyPort<Vec<ActorRef<ProcessMsg>>>),
+    /// Member `index` died unexpectedly (only sent when a strategy or an intensity
+    /// limit is configured).
+    MemberDied {
+        index: usize,
+    },
     /// An event for this listener pool, from the bus.
     Event(PoolEvent),
     /// News from listener `index` of this pool.
@@ -74,11 +80,55 @@ pub struct GroupActorState {
     ctx: Arc<Context>,
     members: Vec<ActorRef<ProcessMsg>>,
     pool: Option<PoolRun>,
+    intensity: Intensity,
+    /// Shutting down: deaths restart nothing more.
+    settled: bool,
 }
 
 pub struct GroupActor;
 
 impl GroupActorState {
+    /// A member died unexpectedly (its own autorestart rule restarts it): count it
+    /// against the intensity limit, then restart the siblings the strategy names.
+    fn member_died(&mut self, index: usize) {
+        if self.settled {
+            return;
+        }
+        if self.intensity.exceeded(std::time::Instant::now()) {
+            // Its processes are stopped on request (no more deaths); a later manual
+            // start begins a fresh window.
+            self.intensity.reset();
+            self.ctx.log.log(
+                LogLevel::Critical,
+                &format!(
+                    "group {} failed: more than {} restarts within {} s (max_restarts, \
+                     restart_window); stopping its processes",
+                    self.config.name,
+                    self.config.max_restarts.unwrap_or_default(),
+                    self.config.restart_window.as_secs()
+                ),
+            );
+            for actor in self.members.iter().rev() {
+                let _ = actor.send_message(ProcessMsg::Fail(format!(
+                    "group {} failed (max_restarts exceeded)",
+                    self.config.name
+                )));
+            }
+            self.ctx.events.publish(
+                "PROCESS_GROUP_FAILED",
+                format!("groupname:{}\n", self.config.name),
+            );
+            let _ = self
+                .ctx
+                .alarms
+                .send(crate::context::Alarm::GroupFailed(self.config.name.clone()));
+            return;
+        }
+        for sibling in strategy::siblings(self.config.strategy, index, self.members.len()) {
+            let _ = self.members[sibling].send_message(ProcessMsg::Restart);
+        }
+    }
+
     /// Does what the pool asked for.
     fn carry_out(&self, effects: Vec<listener::Effect>) {
         for effect in effects {
@@ -168,6 +218,10 @@ impl Actor for GroupActor {
                         pool: myself.clone(),
                         index,
                     }),
+                    deaths: watches_deaths(&args.config).then(|| ListenerLink {
+                        pool: myself.clone(),
+                        index,
+                    }),
                 },
                 myself.get_cell(),
             )
@@ -175,6 +229,8 @@ impl Actor for GroupActor {
             members.push(actor);
         }
         Ok(GroupActorState {
+            intensity: Intensity::new(args.config.max_restarts, args.config.restart_window),
+            settled: false,
             config: args.config,
             ctx: args.ctx,
             members,
@@ -209,7 +265,9 @@ impl Actor for GroupActor {
                 }
                 let _ = reply.send(());
             }
+            GroupMsg::MemberDied { index } => st.member_died(index),
             GroupMsg::Shutdown => {
+                st.settled = true;
                 // Highest priority value first, as Supervisor's stop_all does.
                 for actor in st.members.iter().rev() {
                     let _ = actor.send_message(ProcessMsg::Shutdown);
@@ -279,4 +337,10 @@ impl Actor for GroupActor {
         }
         Ok(())
     }
+}
+
+/// Whether the group needs its members' deaths: a strategy other than Supervisor's
+/// one_for_one, or an intensity limit.
+pub fn watches_deaths(config: &GroupConfig) -> bool {
+    config.strategy != Strategy::OneForOne || config.max_restarts.is_some()
 }

@@ -12,4 +12,5 @@ pub mod root;
 pub mod run;
 pub mod snapshot;
 pub mod startup;
+pub mod strategy;
 pub mod ticks;

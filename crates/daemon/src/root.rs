@@ -229,6 +229,21 @@ impl Actor for RootActor {
                 let result = st.remove_group(&name).await;
                 let _ = reply.send(result);
             }
+            RootMsg::Alarm(Alarm::GroupFailed(name)) => {
+                let essential = st.running.group(&name).is_some_and(|g| g.essential);
+                if essential && running {
+                    log.log(
+                        LogLevel::Critical,
+                        &format!(
+                            "essential group {name} failed: shutting down (exit status \
+                             {ESSENTIAL_EXIT})"
+                        ),
+                    );
+                    st.exit_code.store(ESSENTIAL_EXIT, Ordering::SeqCst);
+                    st.state.send_replace(SupervisorState::Shutdown);
+                    st.begin_stop(&myself, false);
+                }
+            }
             RootMsg::Alarm(Alarm::EssentialFatal(name)) => {
                 // Beyond Supervisor (issue 5, Supervisor #712): the container use
                 // case. A shutdown already under way keeps its course.

@@ -43,6 +43,10 @@ pub enum ProcessMsg {
     ClearLogs(RpcReplyPort<Result<(), String>>),
     /// `sendProcessStdin`.
     Stdin(Vec<u8>, RpcReplyPort<Result<(), Refusal>>),
+    /// The group's strategy restarts this sibling: stop it if it runs, then start it.
+    Restart,
+    /// The group failed (intensity exceeded): stop, and say why in the description.
+    Fail(String),
 }
 
 pub struct ProcessArgs {
@@ -51,6 +55,9 @@ pub struct ProcessArgs {
     pub snapshot: watch::Sender<Snapshot>,
     /// Set for a member of an `[eventlistener:x]` pool.
     pub listener: Option<ListenerLink>,
+    /// Set when the group applies a strategy or an intensity limit: unexpected
+    /// deaths are reported to it.
+    pub deaths: Option<ListenerLink>,
 }
 
 /// A listener's way to its pool: spawns, state changes and stdout go there.
@@ -82,6 +89,11 @@ pub struct ProcessActorState {
     /// The child's stdin (`sendProcessStdin`), replaced at each spawn.
     stdin: Option<StdinWriter>,
     listener: Option<ListenerLink>,
+    deaths: Option<ListenerLink>,
+    /// A strategy restart is under way: start again once stopped.
+    restart_pending: bool,
+    /// See [`Snapshot::note`].
+    note: Option<String>,
 }
 
 pub struct ProcessActor;
@@ -101,6 +113,7 @@ impl Actor for ProcessActor {
             ctx,
             snapshot,
             listener,
+            deaths,
         } = args;
         let open = |channel: Channel, cfg| {
             let path = output::resolve_log_path(
@@ -156,6 +169,9 @@ impl Actor for ProcessActor {
             stderr,
             stdin: None,
             listener,
+            deaths,
+            restart_pending: false,
+            note: None,
         };
         state.publish();
         Ok(state)
@@ -231,6 +247,23 @@ impl Actor for ProcessActor {
                     _ => Err(Refusal::NoStdin),
                 };
                 let _ = reply.send(result);
+            }
+            ProcessMsg::Restart => {
+                if st.machine.state.is_running()
+                    && let Ok(fx) = st.machine.stop()
+                {
+                    st.restart_pending = true;
+                    st.apply(&myself, fx);
+                }
+            }
+            ProcessMsg::Fail(why) => {
+                st.restart_pending = false;
+                st.note = Some(why);
+                if let Ok(fx) = st.machine.stop() {
+                    st.apply(&myself, fx);
+                } else {
+                    st.publish();
+                }
             }
             ProcessMsg::ReopenLogs => {
                 for sink in [&st.stdout, &st.stderr] {
@@ -313,6 +346,23 @@ impl ProcessActorState {
                     self.ctx.events.publish(&name, payload);
                     if let Some(link) = &self.listener {
                         link.tell(ListenerNews::State(to));
+                    }
+                    if to == ProcessState::Exited
+                        && expected == Some(false)
+                        && let Some(link) = &self.deaths
+                    {
+                        let _ = link
+                            .pool
+                            .send_message(GroupMsg::MemberDied { index: link.index });
+                    }
+                    if to == ProcessState::Starting {
+                        self.note = None;
+                    }
+                    if to == ProcessState::Stopped
+                        && std::mem::take(&mut self.restart_pending)
+                        && let Ok(fx) = self.machine.start(Instant::now())
+                    {
+                        queue.extend(fx);
                     }
                     if to == ProcessState::Fatal && self.config.essential {
                         let _ = self
@@ -454,6 +504,7 @@ impl ProcessActorState {
             spawnerr: m.spawnerr.clone(),
             stdout_logfile: path(&self.stdout),
             stderr_logfile: path(&self.stderr),
+            note: self.note.clone(),
         });
     }
 }
