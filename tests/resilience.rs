@@ -288,3 +288,26 @@ fn stopasgroup_reaches_a_setsid_grandchild() {
         "the setsid grandchild survived"
     );
 }
+
+/// Intensity exceeded in an essential group escalates to the root: supervisord
+/// shuts down with status 1.
+#[test]
+fn a_failed_essential_group_shuts_supervisord_down() {
+    let mut d = Daemon::start(&format!(
+        "{}[program:x]\ncommand=sleep 1000\nstartsecs=0\n\n\
+         [group:g]\nprograms=x\nmax_restarts=0\nessential=true\n",
+        support::SOCKET
+    ));
+    d.wait_for_socket();
+    kill9(running_pid(&d, "g:x", 0));
+    assert_eq!(d.wait_exit(), 1, "main log:\n{}", d.main_log());
+    let log = d.main_log();
+    assert!(
+        log.contains("CRIT group g failed: more than 0 restarts"),
+        "{log}"
+    );
+    assert!(
+        log.contains("CRIT essential group g failed: shutting down (exit status 1)"),
+        "{log}"
+    );
+}
