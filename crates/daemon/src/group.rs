@@ -23,6 +23,14 @@ pub enum GroupMsg {
     ReopenLogs,
     /// The process actors, in the group's process order.
     Members(RpcReplyPort<Vec<ActorRef<ProcessMsg>>>),
+    /// `update` changed the group in place: its new config and its process actors in
+    /// `config.processes` order (the root spawned new ones linked to this group and
+    /// stopped the ones it dropped).
+    Replace {
+        config: Box<GroupConfig>,
+        members: Vec<ActorRef<ProcessMsg>>,
+        reply: RpcReplyPort<()>,
+    },
 }
 
 pub struct GroupArgs {
@@ -101,6 +109,15 @@ impl Actor for GroupActor {
             }
             GroupMsg::Members(reply) => {
                 let _ = reply.send(st.members.clone());
+            }
+            GroupMsg::Replace {
+                config,
+                members,
+                reply,
+            } => {
+                st.config = *config;
+                st.members = members;
+                let _ = reply.send(());
             }
         }
         Ok(())

@@ -11,3 +11,4 @@ pub mod root;
 pub mod run;
 pub mod snapshot;
 pub mod startup;
+pub mod update;

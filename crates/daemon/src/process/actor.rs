@@ -39,6 +39,14 @@ pub enum ProcessMsg {
     ClearLogs(RpcReplyPort<Result<(), String>>),
     /// `sendProcessStdin`.
     Stdin(Vec<u8>, RpcReplyPort<Result<(), Refusal>>),
+    /// `update` replaces or removes this process: stop it as `stopProcess` does and
+    /// refuse every later start, so nothing revives it before it is dropped.
+    Retire,
+    /// The `update` that retired this process could not finish (a process of its
+    /// group would not stop): it stays, and may start again.
+    Reinstate,
+    /// `update` changed only live options: obey `config` from now on, child untouched.
+    Reconfigure(Box<ProcessConfig>),
 }
 
 pub struct ProcessArgs {
@@ -104,18 +112,8 @@ impl Actor for ProcessActor {
         } else {
             open(Channel::Stderr, &config.stderr)
         };
-        let policy = Policy {
-            startsecs: config.startsecs,
-            startretries: config.startretries,
-            autorestart: config.autorestart,
-            exitcodes: config.exitcodes.clone(),
-            stopsignal: config.stopsignal,
-            stopwaitsecs: config.stopwaitsecs,
-            stopasgroup: config.stopasgroup,
-            killasgroup: config.killasgroup,
-        };
         let state = ProcessActorState {
-            machine: Machine::new(config.name.clone(), policy),
+            machine: Machine::new(config.name.clone(), policy_of(&config)),
             name: Arc::from(config.name.as_str()),
             config,
             ctx,
@@ -195,6 +193,22 @@ impl Actor for ProcessActor {
                 };
                 let _ = reply.send(result);
             }
+            ProcessMsg::Retire => {
+                st.machine.restarts_allowed = false;
+                if let Ok(fx) = st.machine.stop() {
+                    st.apply(&myself, fx);
+                }
+            }
+            ProcessMsg::Reinstate => st.machine.restarts_allowed = true,
+            ProcessMsg::Reconfigure(config) => {
+                st.machine.policy = policy_of(&config);
+                for (sink, cfg) in [(&st.stdout, &config.stdout), (&st.stderr, &config.stderr)] {
+                    sink.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .set_limits(cfg);
+                }
+                st.config = *config;
+            }
             ProcessMsg::ReopenLogs => {
                 for sink in [&st.stdout, &st.stderr] {
                     let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
@@ -208,6 +222,20 @@ impl Actor for ProcessActor {
             }
         }
         Ok(())
+    }
+}
+
+/// The options of `config` the state machine obeys.
+fn policy_of(config: &ProcessConfig) -> Policy {
+    Policy {
+        startsecs: config.startsecs,
+        startretries: config.startretries,
+        autorestart: config.autorestart,
+        exitcodes: config.exitcodes.clone(),
+        stopsignal: config.stopsignal,
+        stopwaitsecs: config.stopwaitsecs,
+        stopasgroup: config.stopasgroup,
+        killasgroup: config.killasgroup,
     }
 }
 
