@@ -167,7 +167,7 @@ async fn supervise(
     let main_log = control::main_log_path(&config.supervisord.logfile);
     let identifier = config.supervisord.identifier.clone();
     let reloader =
-        Box::new(move || crate::startup::load(&cli).map_err(|e| e.message().to_string()));
+        Box::new(move || crate::startup::load(&cli).map_err(|e| e.message()));
     let args = RootArgs {
         config,
         ctx,
