@@ -1,0 +1,352 @@
+//! Hot reconfiguration end to end: `update` (our supervisorctl's per-process one),
+//! `update --dry-run`, `reload` and SIGHUP with `reload_keeps_running`, `[include]`d
+//! files coming and going, and broken edits — each checked by the pids of real
+//! children: what did not change keeps running, what changed is restarted, and
+//! nothing else.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use support::{DEADLINE, Daemon, SOCKET, alive, oracle_python, wait_until};
+
+const HEADER: &str = "[supervisord]\nlogfile=%(here)s/main.log\npidfile=%(here)s/sd.pid\n\
+                      childlogdir=%(here)s\nloglevel=debug\n\n";
+
+/// Runs `supervisorctl -c <conf> <args>` (ours unless `bin` is given): stdout and
+/// stderr together, and the exit status.
+fn run_ctl(bin: &Path, d: &Daemon, conf: &str, args: &str) -> (String, i32) {
+    let out = Command::new(bin)
+        .arg("-c")
+        .arg(d.path(conf))
+        .args(args.split_whitespace())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (text, out.status.code().unwrap_or(-1))
+}
+
+fn ours() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_supervisorctl"))
+}
+
+fn ctl(d: &Daemon, args: &str) -> (String, i32) {
+    run_ctl(ours(), d, "sd.conf", args)
+}
+
+/// Every process: namespec → (state name, pid).
+fn states_of(d: &Daemon, conf: &str) -> BTreeMap<String, (String, i64)> {
+    let (out, _) = run_ctl(ours(), d, conf, "status --json");
+    let Ok(list) = serde_json::from_str::<Value>(&out) else {
+        return BTreeMap::new();
+    };
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p["namespec"].as_str().unwrap_or_default().to_string(),
+                (
+                    p["statename"].as_str().unwrap_or_default().to_string(),
+                    p["pid"].as_i64().unwrap_or(0),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Waits until exactly `names` exist and all are RUNNING; their pids.
+#[track_caller]
+fn running(d: &Daemon, conf: &str, names: &[&str]) -> BTreeMap<String, i64> {
+    let mut last = BTreeMap::new();
+    let ok = wait_until(DEADLINE, || {
+        last = states_of(d, conf);
+        last.len() == names.len()
+            && names
+                .iter()
+                .all(|n| last.get(*n).is_some_and(|(s, pid)| s == "RUNNING" && *pid > 0))
+    });
+    assert!(ok, "wanted {names:?} RUNNING, have {last:?}");
+    last.into_iter().map(|(k, (_, pid))| (k, pid)).collect()
+}
+
+fn write(d: &Daemon, name: &str, text: &str) {
+    std::fs::write(d.path(name), text).unwrap();
+}
+
+fn cmdline(pid: i64) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+        .unwrap_or_default()
+}
+
+const SLEEP: &str = "command=/bin/sleep 1000\nstartsecs=0\n";
+
+fn programs_v1() -> String {
+    format!(
+        "{SOCKET}[program:keep]\n{SLEEP}\n[program:edit]\n{SLEEP}\n[program:gone]\n{SLEEP}\n\
+         [group:g]\nprograms=a,b\n\n[program:a]\n{SLEEP}\n[program:b]\n{SLEEP}"
+    )
+}
+
+/// keep: untouched; edit: new command; gone: removed; g:a new command, g:b a live
+/// option only; new: added.
+fn programs_v2() -> String {
+    format!(
+        "{SOCKET}[program:keep]\n{SLEEP}\n[program:edit]\ncommand=/bin/sleep 1001\nstartsecs=0\n\n\
+         [group:g]\nprograms=a,b\n\n[program:a]\ncommand=/bin/sleep 1002\nstartsecs=0\n\n\
+         [program:b]\n{SLEEP}startretries=7\nstopwaitsecs=3\n\n[program:new]\n{SLEEP}"
+    )
+}
+
+#[test]
+fn update_restarts_only_what_changed_and_dry_run_changes_nothing() {
+    let d = Daemon::start(&programs_v1());
+    d.wait_for_socket();
+    let all = ["edit", "g:a", "g:b", "gone", "keep"];
+    let before = running(&d, "sd.conf", &all);
+    write(&d, "sd.conf", &format!("{HEADER}{}", programs_v2()));
+
+    let (out, code) = ctl(&d, "update --dry-run");
+    assert_eq!(
+        out,
+        "gone: would be stopped and removed\n  gone: would be stopped and removed\n\
+         edit: would be updated\n  edit: would restart (command)\n\
+         g: would be updated\n  g:a: would restart (command)\n\
+         \x20 g:b: would change in place (startretries, stopwaitsecs), keeps running\n\
+         new: would be added\n  new: would be added and started\n"
+    );
+    assert_eq!(code, 0);
+    assert_eq!(running(&d, "sd.conf", &all), before, "a dry run changed something");
+    // Not even the config that `add` and `avail` see.
+    assert_eq!(ctl(&d, "add new"), ("ERROR: no such process/group: new\n".into(), 1));
+
+    let (out, code) = ctl(&d, "update");
+    assert_eq!(
+        out,
+        "gone: stopped\ngone: removed process group\nedit: stopped\nedit: updated process group\n\
+         g: stopped\ng: updated process group\nnew: added process group\n"
+    );
+    assert_eq!(code, 0);
+    let after = running(&d, "sd.conf", &["edit", "g:a", "g:b", "keep", "new"]);
+    assert_eq!(after["keep"], before["keep"], "untouched process restarted");
+    assert_eq!(after["g:b"], before["g:b"], "live-only change restarted");
+    assert_ne!(after["edit"], before["edit"]);
+    assert_ne!(after["g:a"], before["g:a"]);
+    assert!(cmdline(after["edit"]).contains("1001"));
+    assert!(cmdline(after["g:a"]).contains("1002"));
+    for gone in ["gone", "edit", "g:a"] {
+        assert!(
+            wait_until(DEADLINE, || !alive(before[gone] as i32)),
+            "{gone}'s old child still runs"
+        );
+    }
+    // Applied: nothing left to update.
+    assert_eq!(ctl(&d, "reread"), ("No config updates to processes\n".into(), 0));
+    assert_eq!(ctl(&d, "update"), (String::new(), 0));
+    assert_eq!(running(&d, "sd.conf", &["edit", "g:a", "g:b", "keep", "new"]), after);
+}
+
+#[test]
+fn numprocs_2_4_1_adds_and_removes_exactly_the_extra_processes() {
+    let pool = |n: u32| {
+        format!(
+            "{SOCKET}[program:w]\n{SLEEP}process_name=w_%(process_num)d\nnumprocs={n}\n\n\
+             [program:other]\n{SLEEP}"
+        )
+    };
+    let d = Daemon::start(&pool(2));
+    d.wait_for_socket();
+    let two = running(&d, "sd.conf", &["other", "w:w_0", "w:w_1"]);
+    write(&d, "sd.conf", &format!("{HEADER}{}", pool(4)));
+    assert_eq!(
+        ctl(&d, "update w"),
+        ("w: stopped\nw: updated process group\n".into(), 0)
+    );
+    let four = running(&d, "sd.conf", &["other", "w:w_0", "w:w_1", "w:w_2", "w:w_3"]);
+    for kept in ["other", "w:w_0", "w:w_1"] {
+        assert_eq!(four[kept], two[kept], "{kept} was restarted");
+    }
+    write(&d, "sd.conf", &format!("{HEADER}{}", pool(1)));
+    assert_eq!(
+        ctl(&d, "update --dry-run"),
+        (
+            "w: would be updated\n  w:w_1: would be stopped and removed\n\
+             \x20 w:w_2: would be stopped and removed\n  w:w_3: would be stopped and removed\n"
+                .into(),
+            0
+        )
+    );
+    ctl(&d, "update");
+    let one = running(&d, "sd.conf", &["other", "w:w_0"]);
+    assert_eq!(one["w:w_0"], two["w:w_0"]);
+    assert_eq!(one["other"], two["other"]);
+    for removed in ["w:w_1", "w:w_2", "w:w_3"] {
+        assert!(wait_until(DEADLINE, || !alive(four[removed] as i32)));
+    }
+    assert_eq!(
+        ctl(&d, "avail").0,
+        format!(
+            "{:<32} in use    auto      999:999\n{:<32} in use    auto      999:999\n",
+            "other", "w:w_0"
+        )
+    );
+}
+
+/// The same config in TOML, with `reload_keeps_running = true`: `reload` and SIGHUP
+/// apply the edit like `update`, in the same supervisord.
+#[test]
+fn reload_and_sighup_keep_unchanged_processes_with_reload_keeps_running_in_toml() {
+    let toml = |edit: &str| {
+        format!(
+            "[supervisord]\nlogfile = \"%(here)s/main.log\"\npidfile = \"%(here)s/sd.pid\"\n\
+             childlogdir = \"%(here)s\"\nloglevel = \"debug\"\nreload_keeps_running = true\n\n\
+             [unix_http_server]\nfile = \"%(here)s/sv.sock\"\n\n\
+             [supervisorctl]\nserverurl = \"unix://%(here)s/sv.sock\"\n\n\
+             [programs.keep]\ncommand = \"/bin/sleep 1000\"\nstartsecs = 0\n\n\
+             [programs.edit]\ncommand = \"/bin/sleep {edit}\"\nstartsecs = 0\n"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Daemon { dir, child: None };
+    write(&d, "sd.toml", &toml("1000"));
+    d.child = Some(
+        Command::new(env!("CARGO_BIN_EXE_supervisord"))
+            .args(["-n", "-c"])
+            .arg(d.path("sd.toml"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    d.wait_for_socket();
+    let daemon_pid = d.daemon_pid();
+    let first = running(&d, "sd.toml", &["edit", "keep"]);
+
+    write(&d, "sd.toml", &toml("1001"));
+    assert_eq!(
+        run_ctl(ours(), &d, "sd.toml", "reload"),
+        ("Restarted supervisord\n".into(), 0)
+    );
+    let second = running(&d, "sd.toml", &["edit", "keep"]);
+    assert_eq!(second["keep"], first["keep"]);
+    assert_ne!(second["edit"], first["edit"]);
+    assert!(cmdline(second["edit"]).contains("1001"));
+
+    write(&d, "sd.toml", &toml("1002"));
+    d.signal(nix::sys::signal::Signal::SIGHUP);
+    let mut third = BTreeMap::new();
+    assert!(wait_until(DEADLINE, || {
+        third = running(&d, "sd.toml", &["edit", "keep"]);
+        cmdline(third["edit"]).contains("1002")
+    }));
+    assert_eq!(third["keep"], first["keep"]);
+    assert_eq!(d.daemon_pid(), daemon_pid);
+    d.expect_log("received SIGHUP indicating restart request");
+    d.expect_log("reload_keeps_running: applying the config in place");
+    // Not a restart: `keep` was spawned once and never stopped.
+    assert_eq!(d.count("spawned: 'keep'"), 1);
+    assert_eq!(d.count("stopped: keep"), 0);
+}
+
+/// Without the option, `reload` is Supervisor's: everything restarts.
+#[test]
+fn reload_without_the_option_restarts_everything() {
+    let d = Daemon::start(&format!("{SOCKET}[program:keep]\n{SLEEP}"));
+    d.wait_for_socket();
+    let before = running(&d, "sd.conf", &["keep"]);
+    assert_eq!(ctl(&d, "reload"), ("Restarted supervisord\n".into(), 0));
+    let mut after = BTreeMap::new();
+    assert!(wait_until(DEADLINE, || {
+        after = states_of(&d, "sd.conf")
+            .into_iter()
+            .map(|(k, (_, pid))| (k, pid))
+            .collect();
+        after.get("keep").is_some_and(|p| *p > 0 && *p != before["keep"])
+    }));
+}
+
+#[test]
+fn included_files_added_and_removed_are_groups_added_and_removed() {
+    let d = Daemon::start(&format!(
+        "{SOCKET}[include]\nfiles=conf.d/*.conf\n\n[program:main]\n{SLEEP}"
+    ));
+    std::fs::create_dir(d.path("conf.d")).unwrap();
+    d.wait_for_socket();
+    let before = running(&d, "sd.conf", &["main"]);
+    write(&d, "conf.d/extra.conf", &format!("[program:extra]\n{SLEEP}"));
+    assert_eq!(ctl(&d, "reread"), ("extra: available\n".into(), 0));
+    assert_eq!(ctl(&d, "update"), ("extra: added process group\n".into(), 0));
+    let with = running(&d, "sd.conf", &["extra", "main"]);
+    assert_eq!(with["main"], before["main"]);
+    // A broken included file is named, with its line: a bad value, a bad line.
+    for (text, line) in [("startsecs=soon", "line 3)"), ("junk line", "[line  3]")] {
+        write(
+            &d,
+            "conf.d/broken.conf",
+            &format!("[program:broken]\ncommand=/bin/true\n{text}\n"),
+        );
+        for cmd in ["reread", "update"] {
+            let (out, code) = ctl(&d, cmd);
+            assert!(
+                out.contains("CANT_REREAD")
+                    && out.contains("conf.d/broken.conf")
+                    && out.contains(line),
+                "{cmd}: {out}"
+            );
+            assert_eq!(code, 1);
+        }
+    }
+    assert_eq!(running(&d, "sd.conf", &["extra", "main"]), with);
+    std::fs::remove_file(d.path("conf.d/broken.conf")).unwrap();
+    std::fs::remove_file(d.path("conf.d/extra.conf")).unwrap();
+    assert_eq!(ctl(&d, "reread"), ("extra: disappeared\n".into(), 0));
+    assert_eq!(
+        ctl(&d, "update"),
+        ("extra: stopped\nextra: removed process group\n".into(), 0)
+    );
+    assert_eq!(running(&d, "sd.conf", &["main"]), before);
+    assert!(wait_until(DEADLINE, || !alive(with["extra"] as i32)));
+}
+
+/// A broken edit: `reread`, `update` and `reload` (both supervisorctls) and SIGHUP
+/// report it with the file and line, and the running tree stays exactly as it was.
+#[test]
+fn a_broken_edit_is_reported_and_changes_nothing() {
+    let python = oracle_python(&[]);
+    let py_ctl = python.parent().unwrap().join("supervisorctl");
+    let mut programs = format!("{SOCKET}[program:keep]\n{SLEEP}\n[program:other]\n{SLEEP}");
+    let d = Daemon::start(&programs);
+    d.wait_for_socket();
+    let before = running(&d, "sd.conf", &["keep", "other"]);
+    // Line 22 of the file: a value that is not a number, in a new section.
+    programs.push_str("\n[program:bad]\ncommand=/bin/sleep 1\nstartsecs=soon\n");
+    let text = format!("{HEADER}{programs}");
+    let line = text.lines().position(|l| l == "startsecs=soon").unwrap() + 1;
+    write(&d, "sd.conf", &text);
+    let conf = d.path("sd.conf").display().to_string();
+    let located = |out: &str| out.contains(&conf) && out.contains(&format!("line {line}"));
+    for bin in [ours(), py_ctl.as_path()] {
+        let (out, code) = run_ctl(bin, &d, "sd.conf", "reread");
+        assert!(out.starts_with("ERROR: CANT_REREAD: invalid value for 'startsecs'"), "{out}");
+        assert!(located(&out), "{out}");
+        assert_eq!(code, 1);
+        for cmd in ["update", "reload", "update bad"] {
+            let (out, code) = run_ctl(bin, &d, "sd.conf", cmd);
+            assert!(out.contains("CANT_REREAD") && located(&out), "{cmd}: {out}");
+            assert_eq!(code, 1, "{cmd}");
+        }
+    }
+    let (out, code) = ctl(&d, "update --dry-run");
+    assert!(out.contains("CANT_REREAD") && located(&out), "{out}");
+    assert_eq!(code, 1);
+    d.signal(nix::sys::signal::Signal::SIGHUP);
+    d.expect_log("not restarting: the config cannot be loaded: invalid value for 'startsecs'");
+    assert_eq!(running(&d, "sd.conf", &["keep", "other"]), before);
+    assert_eq!(ctl(&d, "avail").0.lines().count(), 2, "the broken config leaked into avail");
+}
