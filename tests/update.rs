@@ -249,9 +249,89 @@ fn reload_and_sighup_keep_unchanged_processes_with_reload_keeps_running_in_toml(
     assert_eq!(d.daemon_pid(), daemon_pid);
     d.expect_log("received SIGHUP indicating restart request");
     d.expect_log("reload_keeps_running: applying the config in place");
+    // Python's supervisorctl (XML-RPC `supervisor.restart`) gets the same.
+    let python = oracle_python(&[]);
+    write(&d, "sd.toml", &toml("1003"));
+    let out = Command::new(python.parent().unwrap().join("supervisorctl"))
+        .args(["-s", &d.server_url(), "reload"])
+        .current_dir(d.path(""))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Restarted supervisord\n");
+    let fourth = running(&d, "sd.toml", &["edit", "keep"]);
+    assert!(cmdline(fourth["edit"]).contains("1003"));
+    assert_eq!(fourth["keep"], first["keep"]);
     // Not a restart: `keep` was spawned once and never stopped.
     assert_eq!(d.count("spawned: 'keep'"), 1);
     assert_eq!(d.count("stopped: keep"), 0);
+}
+
+/// An update waiting for a slow stop blocks nobody: `status` answers meanwhile, and
+/// a config request sent meanwhile is served after it, seeing the updated tree.
+#[test]
+fn a_slow_update_blocks_no_query_and_later_config_requests_see_its_result() {
+    // The shell ignores SIGTERM and so does the sleep it becomes: only the SIGKILL
+    // after stopwaitsecs ends it.
+    let slow = |n: u32| {
+        format!(
+            "{SOCKET}[program:slow]\ncommand=/bin/sh -c 'trap \"\" TERM; exec sleep {n}'\n\
+             startsecs=0\nstopwaitsecs=2\n\n[program:keep]\n{SLEEP}"
+        )
+    };
+    let d = Daemon::start(&slow(1000));
+    d.wait_for_socket();
+    let before = running(&d, "sd.conf", &["keep", "slow"]);
+    write(&d, "sd.conf", &format!("{HEADER}{}", slow(1001)));
+    let bin = ours().to_path_buf();
+    let conf = d.path("sd.conf");
+    let update = std::thread::spawn(move || {
+        Command::new(bin)
+            .arg("-c")
+            .arg(conf)
+            .arg("update")
+            .output()
+            .unwrap()
+    });
+    d.expect_log("killing slow (pid");
+    let started = std::time::Instant::now();
+    let states = states_of(&d, "sd.conf");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    assert_eq!(states["slow"].0, "STOPPING");
+    // Held until the update is done, then answered from the updated tree.
+    assert_eq!(
+        ctl(&d, "update --dry-run"),
+        ("No config updates to processes\n".into(), 0)
+    );
+    d.expect_log("killing 'slow'");
+    let out = update.join().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "slow: stopped\nslow: updated process group\n"
+    );
+    let after = running(&d, "sd.conf", &["keep", "slow"]);
+    assert_eq!(after["keep"], before["keep"]);
+    assert!(cmdline(after["slow"]).contains("1001"));
+
+    // SIGTERM in the middle of an update: supervisord still stops everything and
+    // exits, and the caller is told.
+    write(&d, "sd.conf", &format!("{HEADER}{}", slow(1002)));
+    let (bin, conf) = (ours().to_path_buf(), d.path("sd.conf"));
+    let update = std::thread::spawn(move || {
+        Command::new(bin)
+            .arg("-c")
+            .arg(conf)
+            .arg("update")
+            .output()
+            .unwrap()
+    });
+    assert!(wait_until(DEADLINE, || d.count("killing slow (pid") == 2));
+    let mut d = d;
+    assert_eq!(d.terminate(), 0);
+    let out = update.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    for pid in [after["keep"], after["slow"]] {
+        assert!(!alive(pid as i32), "{pid} outlived supervisord");
+    }
 }
 
 /// Without the option, `reload` is Supervisor's: everything restarts.
