@@ -145,9 +145,7 @@ fn watch_events_streams_supervisor_events_as_listeners_would_see_them() {
 #[test]
 fn update_over_grpc_reports_per_process_and_emits_group_events() {
     let programs = |extra: &str| {
-        format!(
-            "{SOCKET}[program:keep]\ncommand=/bin/sleep 1000\nstartsecs=0\n\n{extra}"
-        )
+        format!("{SOCKET}[program:keep]\ncommand=/bin/sleep 1000\nstartsecs=0\n\n{extra}")
     };
     let d = Daemon::start(&programs("[program:old]\ncommand=/bin/sleep 1000\n"));
     d.wait_for_socket();
@@ -157,12 +155,19 @@ fn update_over_grpc_reports_per_process_and_emits_group_events() {
         "[program:old]\ncommand=/bin/sleep 1000\n",
         "[program:new]\ncommand=/bin/sleep 1000\nautostart=false\n",
     );
-    std::fs::write(d.path("sd.conf"), edited.replace("startsecs=0", "startsecs=0\nstartretries=5"))
-        .unwrap();
+    std::fs::write(
+        d.path("sd.conf"),
+        edited.replace("startsecs=0", "startsecs=0\nstartretries=5"),
+    )
+    .unwrap();
     let seen = client(&d, "group_events", None);
     let plan = json!([
         ["old", "REMOVED", [["old", "REMOVE", [], false]]],
-        ["keep", "CHANGED", [["keep", "LIVE", ["startretries"], false]]],
+        [
+            "keep",
+            "CHANGED",
+            [["keep", "LIVE", ["startretries"], false]]
+        ],
         ["new", "ADDED", [["new", "ADD", [], false]]]
     ]);
     assert_eq!(seen["dry"], plan);

@@ -67,9 +67,10 @@ fn running(d: &Daemon, conf: &str, names: &[&str]) -> BTreeMap<String, i64> {
     let ok = wait_until(DEADLINE, || {
         last = states_of(d, conf);
         last.len() == names.len()
-            && names
-                .iter()
-                .all(|n| last.get(*n).is_some_and(|(s, pid)| s == "RUNNING" && *pid > 0))
+            && names.iter().all(|n| {
+                last.get(*n)
+                    .is_some_and(|(s, pid)| s == "RUNNING" && *pid > 0)
+            })
     });
     assert!(ok, "wanted {names:?} RUNNING, have {last:?}");
     last.into_iter().map(|(k, (_, pid))| (k, pid)).collect()
@@ -122,9 +123,16 @@ fn update_restarts_only_what_changed_and_dry_run_changes_nothing() {
          new: would be added\n  new: would be added and started\n"
     );
     assert_eq!(code, 0);
-    assert_eq!(running(&d, "sd.conf", &all), before, "a dry run changed something");
+    assert_eq!(
+        running(&d, "sd.conf", &all),
+        before,
+        "a dry run changed something"
+    );
     // Not even the config that `add` and `avail` see.
-    assert_eq!(ctl(&d, "add new"), ("ERROR: no such process/group: new\n".into(), 1));
+    assert_eq!(
+        ctl(&d, "add new"),
+        ("ERROR: no such process/group: new\n".into(), 1)
+    );
 
     let (out, code) = ctl(&d, "update");
     assert_eq!(
@@ -147,9 +155,15 @@ fn update_restarts_only_what_changed_and_dry_run_changes_nothing() {
         );
     }
     // Applied: nothing left to update.
-    assert_eq!(ctl(&d, "reread"), ("No config updates to processes\n".into(), 0));
+    assert_eq!(
+        ctl(&d, "reread"),
+        ("No config updates to processes\n".into(), 0)
+    );
     assert_eq!(ctl(&d, "update"), (String::new(), 0));
-    assert_eq!(running(&d, "sd.conf", &["edit", "g:a", "g:b", "keep", "new"]), after);
+    assert_eq!(
+        running(&d, "sd.conf", &["edit", "g:a", "g:b", "keep", "new"]),
+        after
+    );
 }
 
 #[test]
@@ -168,7 +182,11 @@ fn numprocs_2_4_1_adds_and_removes_exactly_the_extra_processes() {
         ctl(&d, "update w"),
         ("w: stopped\nw: updated process group\n".into(), 0)
     );
-    let four = running(&d, "sd.conf", &["other", "w:w_0", "w:w_1", "w:w_2", "w:w_3"]);
+    let four = running(
+        &d,
+        "sd.conf",
+        &["other", "w:w_0", "w:w_1", "w:w_2", "w:w_3"],
+    );
     for kept in ["other", "w:w_0", "w:w_1"] {
         assert_eq!(four[kept], two[kept], "{kept} was restarted");
     }
@@ -257,7 +275,10 @@ fn reload_and_sighup_keep_unchanged_processes_with_reload_keeps_running_in_toml(
         .current_dir(d.path(""))
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "Restarted supervisord\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Restarted supervisord\n"
+    );
     let fourth = running(&d, "sd.toml", &["edit", "keep"]);
     assert!(cmdline(fourth["edit"]).contains("1003"));
     assert_eq!(fourth["keep"], first["keep"]);
@@ -347,7 +368,9 @@ fn reload_without_the_option_restarts_everything() {
             .into_iter()
             .map(|(k, (_, pid))| (k, pid))
             .collect();
-        after.get("keep").is_some_and(|p| *p > 0 && *p != before["keep"])
+        after
+            .get("keep")
+            .is_some_and(|p| *p > 0 && *p != before["keep"])
     }));
 }
 
@@ -359,9 +382,16 @@ fn included_files_added_and_removed_are_groups_added_and_removed() {
     std::fs::create_dir(d.path("conf.d")).unwrap();
     d.wait_for_socket();
     let before = running(&d, "sd.conf", &["main"]);
-    write(&d, "conf.d/extra.conf", &format!("[program:extra]\n{SLEEP}"));
+    write(
+        &d,
+        "conf.d/extra.conf",
+        &format!("[program:extra]\n{SLEEP}"),
+    );
     assert_eq!(ctl(&d, "reread"), ("extra: available\n".into(), 0));
-    assert_eq!(ctl(&d, "update"), ("extra: added process group\n".into(), 0));
+    assert_eq!(
+        ctl(&d, "update"),
+        ("extra: added process group\n".into(), 0)
+    );
     let with = running(&d, "sd.conf", &["extra", "main"]);
     assert_eq!(with["main"], before["main"]);
     // A broken included file is named, with its line: a bad value, a bad line.
@@ -413,7 +443,10 @@ fn a_broken_edit_is_reported_and_changes_nothing() {
     let located = |out: &str| out.contains(&conf) && out.contains(&format!("line {line}"));
     for bin in [ours(), py_ctl.as_path()] {
         let (out, code) = run_ctl(bin, &d, "sd.conf", "reread");
-        assert!(out.starts_with("ERROR: CANT_REREAD: invalid value for 'startsecs'"), "{out}");
+        assert!(
+            out.starts_with("ERROR: CANT_REREAD: invalid value for 'startsecs'"),
+            "{out}"
+        );
         assert!(located(&out), "{out}");
         assert_eq!(code, 1);
         for cmd in ["update", "reload", "update bad"] {
@@ -428,5 +461,9 @@ fn a_broken_edit_is_reported_and_changes_nothing() {
     d.signal(nix::sys::signal::Signal::SIGHUP);
     d.expect_log("not restarting: the config cannot be loaded: invalid value for 'startsecs'");
     assert_eq!(running(&d, "sd.conf", &["keep", "other"]), before);
-    assert_eq!(ctl(&d, "avail").0.lines().count(), 2, "the broken config leaked into avail");
+    assert_eq!(
+        ctl(&d, "avail").0.lines().count(),
+        2,
+        "the broken config leaked into avail"
+    );
 }

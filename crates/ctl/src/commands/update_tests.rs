@@ -123,8 +123,6 @@ fn faults_as_python_reports_them() {
     );
     h.reply(fault(Fault::CantReread, "x"));
     let (out, code) = h.run("update");
-    assert!(
-        out.starts_with("error: <class 'xmlrpc.client.Fault'>, <Fault 92: 'CANT_REREAD: x'>")
-    );
+    assert!(out.starts_with("error: <class 'xmlrpc.client.Fault'>, <Fault 92: 'CANT_REREAD: x'>"));
     assert_eq!(code, 1);
 }

@@ -586,5 +586,8 @@ fn a_usage_errors_message_keeps_every_line_of_it() {
         e.message(),
         "Source contains parsing errors: '/x.conf'\n\t[line  3]: 'junk'"
     );
-    assert_eq!(CliExit::usage("supervisord", "one line").message(), "one line");
+    assert_eq!(
+        CliExit::usage("supervisord", "one line").message(),
+        "one line"
+    );
 }

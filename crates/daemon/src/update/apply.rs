@@ -82,8 +82,10 @@ impl RootActorState {
             for (_, _, m) in &retiring {
                 let _ = m.actor.send_message(ProcessMsg::Retire);
             }
-            let mut snapshots: Vec<watch::Receiver<Snapshot>> =
-                retiring.iter().map(|(_, _, m)| m.snapshot.clone()).collect();
+            let mut snapshots: Vec<watch::Receiver<Snapshot>> = retiring
+                .iter()
+                .map(|(_, _, m)| m.snapshot.clone())
+                .collect();
             wait_stopped(&mut snapshots, &log).await;
             let problems = retiring
                 .into_iter()
@@ -140,10 +142,7 @@ impl RootActorState {
                 .filter(|(g, _)| g == group)
                 .map(|(_, p)| p.as_str())
                 .collect();
-            rep.problems = troubled
-                .iter()
-                .map(|p| namespec::make(group, p))
-                .collect();
+            rep.problems = troubled.iter().map(|p| namespec::make(group, p)).collect();
             match step {
                 GroupStep::Remove { .. } | GroupStep::Replace { .. } if !troubled.is_empty() => {
                     self.reinstate(group, &troubled);
@@ -170,9 +169,7 @@ impl RootActorState {
         reply.send(Ok(report));
         tokio::spawn(async move {
             for actor in starts {
-                let _ = actor
-                    .call(|port| ProcessMsg::Start(Some(port)), None)
-                    .await;
+                let _ = actor.call(|port| ProcessMsg::Start(Some(port)), None).await;
             }
             start_autostart(&added).await;
         });
@@ -243,7 +240,11 @@ impl RootActorState {
         troubled: &[&str],
         ctx: &Arc<Context>,
     ) -> Vec<ActorRef<ProcessMsg>> {
-        let Some(index) = self.groups.iter().position(|g| g.config.name == config.name) else {
+        let Some(index) = self
+            .groups
+            .iter()
+            .position(|g| g.config.name == config.name)
+        else {
             return Vec::new();
         };
         let old = self.groups[index].clone();
@@ -319,7 +320,12 @@ impl RootActorState {
                 &format!("update: group actor '{}' is gone", config.name),
             );
         }
-        if let Some(slot) = self.running.groups.iter_mut().find(|g| g.name == config.name) {
+        if let Some(slot) = self
+            .running
+            .groups
+            .iter_mut()
+            .find(|g| g.name == config.name)
+        {
             *slot = group_config.clone();
         }
         self.groups[index] = Arc::new(GroupHandle {
@@ -368,7 +374,9 @@ impl RootActorState {
         let key = |priority: i64, name: &str| (priority, name.to_string());
         self.groups
             .sort_by_key(|g| key(g.config.priority, &g.config.name));
-        self.running.groups.sort_by_key(|g| key(g.priority, &g.name));
+        self.running
+            .groups
+            .sort_by_key(|g| key(g.priority, &g.name));
     }
 }
 

@@ -5,9 +5,9 @@
 //! then the root swaps actors and configs in one message and replies, and the
 //! processes to start are started in the background.
 //!
-//! Supervisor's own clients keep working unchanged: their `update` is reloadConfig
-//! + stopProcessGroup + removeProcessGroup + addProcessGroup, which the root still
-//! serves as Supervisor does.
+//! Supervisor's own clients keep working unchanged: their `update` is reloadConfig,
+//! then stopProcessGroup, removeProcessGroup and addProcessGroup, which the root
+//! still serves as Supervisor does.
 
 pub mod apply;
 pub mod plan;
@@ -179,7 +179,8 @@ mod tests {
         );
         let p = plan::plan(&old, &new, &[], |_, _| ProcessState::Running);
         let r = report(&p, &old);
-        let brief: Vec<(String, GroupUpdateKind, Vec<(String, ProcessUpdateAction, bool)>)> = r
+        type Brief = (String, ProcessUpdateAction, bool);
+        let brief: Vec<(String, GroupUpdateKind, Vec<Brief>)> = r
             .groups
             .iter()
             .map(|g| {

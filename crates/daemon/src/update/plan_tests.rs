@@ -43,9 +43,11 @@ fn an_unchanged_config_plans_nothing() {
 
 #[test]
 fn a_changed_command_restarts_only_that_process() {
-    let old = load("[group:g]\nprograms=a,b\n[program:a]\ncommand=/bin/a\n[program:b]\ncommand=/bin/b\n");
-    let new =
-        load("[group:g]\nprograms=a,b\n[program:a]\ncommand=/bin/a2\n[program:b]\ncommand=/bin/b\n");
+    let old =
+        load("[group:g]\nprograms=a,b\n[program:a]\ncommand=/bin/a\n[program:b]\ncommand=/bin/b\n");
+    let new = load(
+        "[group:g]\nprograms=a,b\n[program:a]\ncommand=/bin/a2\n[program:b]\ncommand=/bin/b\n",
+    );
     let p = plan(&old, &new, &[], running);
     assert_eq!(
         steps_of(&p, "g"),
@@ -117,7 +119,11 @@ fn live_options_apply_in_place_and_autostart_on_starts_a_stopped_process() {
 fn a_restart_starts_again_what_ran_or_is_autostart() {
     let old = load("[program:a]\ncommand=/bin/a\nautostart=false\n");
     let new = load("[program:a]\ncommand=/bin/a2\nautostart=false\n");
-    let action = |s: ProcessState| steps_of(&plan(&old, &new, &[], |_, _| s), "a")[0].action.clone();
+    let action = |s: ProcessState| {
+        steps_of(&plan(&old, &new, &[], |_, _| s), "a")[0]
+            .action
+            .clone()
+    };
     let restart = |start| ProcessAction::Restart {
         fields: vec!["command"],
         start,
@@ -167,7 +173,12 @@ fn groups_in_supervisors_order_limited_to_the_wanted_ones() {
     assert_eq!(names, ["gone", "edit", "aa", "zz"]);
     assert!(matches!(p.steps[0], GroupStep::Remove { .. }));
     assert!(matches!(p.steps[2], GroupStep::Add { .. }));
-    let wanted = vec!["zz".to_string(), "nosuch".into(), "gone".into(), "nosuch".into()];
+    let wanted = vec![
+        "zz".to_string(),
+        "nosuch".into(),
+        "gone".into(),
+        "nosuch".into(),
+    ];
     let p = plan(&old, &new, &wanted, running);
     let names: Vec<&str> = p.steps.iter().map(GroupStep::name).collect();
     assert_eq!(names, ["gone", "zz"]);
