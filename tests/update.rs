@@ -467,3 +467,62 @@ fn a_broken_edit_is_reported_and_changes_nothing() {
         "the broken config leaked into avail"
     );
 }
+
+/// Live options really are live: after an update that changed only them, the same
+/// child is kept, its log rotates under the new limit, and its new `autorestart`
+/// decides what happens when it dies.
+#[test]
+fn live_options_take_effect_on_the_running_process() {
+    let ticker = |extra: &str| {
+        format!(
+            "{SOCKET}[program:ticker]\ncommand=/bin/sh -c 'while :; do echo 0123456789; sleep 0.02; done'\n\
+             startsecs=0\nautorestart=false\nstdout_logfile=%(here)s/ticker.out\n\
+             stdout_logfile_maxbytes=0\n{extra}"
+        )
+    };
+    let d = Daemon::start(&ticker(""));
+    d.wait_for_socket();
+    let before = running(&d, "sd.conf", &["ticker"]);
+    write(
+        &d,
+        "sd.conf",
+        &format!(
+            "{HEADER}{}",
+            ticker("stdout_logfile_maxbytes=200\nstdout_logfile_backups=1\nautorestart=true\n")
+        ),
+    );
+    assert_eq!(
+        ctl(&d, "update --dry-run"),
+        (
+            "ticker: would be updated\n  ticker: would change in place (autorestart, \
+             stdout_logfile_maxbytes, stdout_logfile_backups), keeps running\n"
+                .into(),
+            0
+        )
+    );
+    ctl(&d, "update");
+    assert!(
+        wait_until(DEADLINE, || d.path("ticker.out.1").exists()),
+        "the log never rotated under the new limit"
+    );
+    // Rotated at the new limit (the old one, 0, never rotates), and kept under it.
+    let size = |name: &str| std::fs::metadata(d.path(name)).map_or(0, |m| m.len());
+    assert!(size("ticker.out.1") >= 200);
+    assert!(
+        size("ticker.out") < 200 + 64,
+        "{} bytes",
+        size("ticker.out")
+    );
+    assert_eq!(running(&d, "sd.conf", &["ticker"]), before);
+    // autorestart=true now: a crash is followed by a restart.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(before["ticker"] as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let mut after = BTreeMap::new();
+    assert!(wait_until(DEADLINE, || {
+        after = running(&d, "sd.conf", &["ticker"]);
+        after["ticker"] != before["ticker"]
+    }));
+}
