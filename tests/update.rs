@@ -1,92 +1,15 @@
 //! Hot reconfiguration end to end: `update` (our supervisorctl's per-process one),
-//! `update --dry-run`, `reload` and SIGHUP with `reload_keeps_running`, `[include]`d
-//! files coming and going, and broken edits — each checked by the pids of real
-//! children: what did not change keeps running, what changed is restarted, and
-//! nothing else.
+//! `update --dry-run`, `[include]`d files coming and going, broken edits and slow
+//! stops — each checked by the pids of real children: what did not change keeps
+//! running, what changed is restarted, and nothing else.
 
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use serde_json::Value;
+use support::tree::{HEADER, SLEEP, cmdline, ctl, ours, run_ctl, running, states_of, write};
 use support::{DEADLINE, Daemon, SOCKET, alive, oracle_python, wait_until};
-
-const HEADER: &str = "[supervisord]\nlogfile=%(here)s/main.log\npidfile=%(here)s/sd.pid\n\
-                      childlogdir=%(here)s\nloglevel=debug\n\n";
-
-/// Runs `supervisorctl -c <conf> <args>` (ours unless `bin` is given): stdout and
-/// stderr together, and the exit status.
-fn run_ctl(bin: &Path, d: &Daemon, conf: &str, args: &str) -> (String, i32) {
-    let out = Command::new(bin)
-        .arg("-c")
-        .arg(d.path(conf))
-        .args(args.split_whitespace())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    (text, out.status.code().unwrap_or(-1))
-}
-
-fn ours() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_supervisorctl"))
-}
-
-fn ctl(d: &Daemon, args: &str) -> (String, i32) {
-    run_ctl(ours(), d, "sd.conf", args)
-}
-
-/// Every process: namespec → (state name, pid).
-fn states_of(d: &Daemon, conf: &str) -> BTreeMap<String, (String, i64)> {
-    let (out, _) = run_ctl(ours(), d, conf, "status --json");
-    let Ok(list) = serde_json::from_str::<Value>(&out) else {
-        return BTreeMap::new();
-    };
-    list.as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            (
-                p["namespec"].as_str().unwrap_or_default().to_string(),
-                (
-                    p["statename"].as_str().unwrap_or_default().to_string(),
-                    p["pid"].as_i64().unwrap_or(0),
-                ),
-            )
-        })
-        .collect()
-}
-
-/// Waits until exactly `names` exist and all are RUNNING; their pids.
-#[track_caller]
-fn running(d: &Daemon, conf: &str, names: &[&str]) -> BTreeMap<String, i64> {
-    let mut last = BTreeMap::new();
-    let ok = wait_until(DEADLINE, || {
-        last = states_of(d, conf);
-        last.len() == names.len()
-            && names.iter().all(|n| {
-                last.get(*n)
-                    .is_some_and(|(s, pid)| s == "RUNNING" && *pid > 0)
-            })
-    });
-    assert!(ok, "wanted {names:?} RUNNING, have {last:?}");
-    last.into_iter().map(|(k, (_, pid))| (k, pid)).collect()
-}
-
-fn write(d: &Daemon, name: &str, text: &str) {
-    std::fs::write(d.path(name), text).unwrap();
-}
-
-fn cmdline(pid: i64) -> String {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
-        .unwrap_or_default()
-}
-
-const SLEEP: &str = "command=/bin/sleep 1000\nstartsecs=0\n";
 
 fn programs_v1() -> String {
     format!(
@@ -216,77 +139,6 @@ fn numprocs_2_4_1_adds_and_removes_exactly_the_extra_processes() {
     );
 }
 
-/// The same config in TOML, with `reload_keeps_running = true`: `reload` and SIGHUP
-/// apply the edit like `update`, in the same supervisord.
-#[test]
-fn reload_and_sighup_keep_unchanged_processes_with_reload_keeps_running_in_toml() {
-    let toml = |edit: &str| {
-        format!(
-            "[supervisord]\nlogfile = \"%(here)s/main.log\"\npidfile = \"%(here)s/sd.pid\"\n\
-             childlogdir = \"%(here)s\"\nloglevel = \"debug\"\nreload_keeps_running = true\n\n\
-             [unix_http_server]\nfile = \"%(here)s/sv.sock\"\n\n\
-             [supervisorctl]\nserverurl = \"unix://%(here)s/sv.sock\"\n\n\
-             [programs.keep]\ncommand = \"/bin/sleep 1000\"\nstartsecs = 0\n\n\
-             [programs.edit]\ncommand = \"/bin/sleep {edit}\"\nstartsecs = 0\n"
-        )
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let mut d = Daemon { dir, child: None };
-    write(&d, "sd.toml", &toml("1000"));
-    d.child = Some(
-        Command::new(env!("CARGO_BIN_EXE_supervisord"))
-            .args(["-n", "-c"])
-            .arg(d.path("sd.toml"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    d.wait_for_socket();
-    let daemon_pid = d.daemon_pid();
-    let first = running(&d, "sd.toml", &["edit", "keep"]);
-
-    write(&d, "sd.toml", &toml("1001"));
-    assert_eq!(
-        run_ctl(ours(), &d, "sd.toml", "reload"),
-        ("Restarted supervisord\n".into(), 0)
-    );
-    let second = running(&d, "sd.toml", &["edit", "keep"]);
-    assert_eq!(second["keep"], first["keep"]);
-    assert_ne!(second["edit"], first["edit"]);
-    assert!(cmdline(second["edit"]).contains("1001"));
-
-    write(&d, "sd.toml", &toml("1002"));
-    d.signal(nix::sys::signal::Signal::SIGHUP);
-    let mut third = BTreeMap::new();
-    assert!(wait_until(DEADLINE, || {
-        third = running(&d, "sd.toml", &["edit", "keep"]);
-        cmdline(third["edit"]).contains("1002")
-    }));
-    assert_eq!(third["keep"], first["keep"]);
-    assert_eq!(d.daemon_pid(), daemon_pid);
-    d.expect_log("received SIGHUP indicating restart request");
-    d.expect_log("reload_keeps_running: applying the config in place");
-    // Python's supervisorctl (XML-RPC `supervisor.restart`) gets the same.
-    let python = oracle_python(&[]);
-    write(&d, "sd.toml", &toml("1003"));
-    let out = Command::new(python.parent().unwrap().join("supervisorctl"))
-        .args(["-s", &d.server_url(), "reload"])
-        .current_dir(d.path(""))
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "Restarted supervisord\n"
-    );
-    let fourth = running(&d, "sd.toml", &["edit", "keep"]);
-    assert!(cmdline(fourth["edit"]).contains("1003"));
-    assert_eq!(fourth["keep"], first["keep"]);
-    // Not a restart: `keep` was spawned once and never stopped.
-    assert_eq!(d.count("spawned: 'keep'"), 1);
-    assert_eq!(d.count("stopped: keep"), 0);
-}
-
 /// An update waiting for a slow stop blocks nobody: `status` answers meanwhile, and
 /// a config request sent meanwhile is served after it, seeing the updated tree.
 #[test]
@@ -353,25 +205,6 @@ fn a_slow_update_blocks_no_query_and_later_config_requests_see_its_result() {
     for pid in [after["keep"], after["slow"]] {
         assert!(!alive(pid as i32), "{pid} outlived supervisord");
     }
-}
-
-/// Without the option, `reload` is Supervisor's: everything restarts.
-#[test]
-fn reload_without_the_option_restarts_everything() {
-    let d = Daemon::start(&format!("{SOCKET}[program:keep]\n{SLEEP}"));
-    d.wait_for_socket();
-    let before = running(&d, "sd.conf", &["keep"]);
-    assert_eq!(ctl(&d, "reload"), ("Restarted supervisord\n".into(), 0));
-    let mut after = BTreeMap::new();
-    assert!(wait_until(DEADLINE, || {
-        after = states_of(&d, "sd.conf")
-            .into_iter()
-            .map(|(k, (_, pid))| (k, pid))
-            .collect();
-        after
-            .get("keep")
-            .is_some_and(|p| *p > 0 && *p != before["keep"])
-    }));
 }
 
 #[test]
