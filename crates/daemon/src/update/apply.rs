@@ -9,7 +9,9 @@
 //!    and added (PROCESS_GROUP_REMOVED / _ADDED), changed groups get their new
 //!    members (new process actors linked to the group) and live options, the
 //!    registry is published and the caller answered; processes to start are then
-//!    started in the background, in order, as adding a group does.
+//!    started in the background, in order, as adding a group does. A changed
+//!    group stays in place, so it emits no group event (Supervisor's clients,
+//!    which remove and re-add it, still cause PROCESS_GROUP_REMOVED / _ADDED).
 //!
 //! A process that could not be stopped (its signal failed: UNKNOWN) is left as it
 //! was, with its old config, and allowed to start again; a removed group with one is
