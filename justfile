@@ -16,6 +16,12 @@ lint:
 fmt:
     cargo fmt --all
 
+# install Debian's chromium and chromium-driver (only if missing), then run the browser
+# test; its screenshots land in target/web-artifacts/
+browser:
+    bash tests/browser/ensure-chromium.sh
+    cargo test --test web_page
+
 # provision the Python Supervisor 4.3 oracle used by the differential tests
 oracle:
     bash tests/oracle/ensure-venv.sh
@@ -54,3 +60,18 @@ bench-ctl n="500" reps="30":
     python3 tests/bench/ctl_bench.py --label ours --n {{n}} --reps {{reps}} --daemon "$PWD/target/release/supervisord -n -c {conf}" --ctl "$PWD/target/release/supervisorctl -c {conf}" --grpc-python "$V/python" --proto-dir target/bench/grpc-py && \
     python3 tests/bench/ctl_bench.py --label python-ctl-ours --n {{n}} --reps {{reps}} --daemon "$PWD/target/release/supervisord -n -c {conf}" --ctl "$V/supervisorctl -c {conf}" && \
     python3 tests/bench/ctl_bench.py --label python --n {{n}} --reps {{reps}} --daemon "$V/supervisord -n -c {conf}" --ctl "$V/supervisorctl -c {conf}"
+
+# event benchmark (BENCHMARKS.md): events/s to one listener and exit → listener latency,
+# ours and Python's side by side
+bench-events reps="3":
+    cargo build --release --bin supervisord
+    V="$(bash tests/oracle/ensure-venv.sh | xargs dirname)"; \
+    for i in $(seq {{reps}}); do \
+      "$V/python" tests/bench/event_bench.py --label ours --daemon "$PWD/target/release/supervisord -n -c {conf}" && \
+      "$V/python" tests/bench/event_bench.py --label python --daemon "$V/supervisord -n -c {conf}"; \
+    done
+
+# fault injection (issue 5): N restarts under random SIGKILL/SIGSTOP/exits, then checks
+# for zombies, orphans, fd and RSS levels; prints the figures
+chaos restarts="10000":
+    CHAOS_RESTARTS={{restarts}} cargo test --release --test chaos -- --nocapture

@@ -108,7 +108,9 @@ elif scenario == "events":
         pb.ProcessActionRequest(target=pb.Target(process="manual"), wait=True),
         metadata=metadata,
     )
-    rpc2.supervisor.sendRemoteCommEvent("hello", "world")
+    # The same call through gRPC.
+    stub.SendRemoteCommEvent(pb.RemoteCommEventRequest(type="hello", data="world"),
+                             metadata=metadata)
     seen = []
     serials = []
     for ev in stream:

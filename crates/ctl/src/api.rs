@@ -77,6 +77,13 @@ pub trait LogStream {
     async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, CallError>;
 }
 
+/// The daemon's events (`WatchEvents`), until the server or the client stops.
+#[allow(async_fn_in_trait)]
+pub trait EventStream {
+    /// The next event; `Ok(None)` when the server ended the stream.
+    async fn next_event(&mut self) -> Result<Option<v1::Event>, CallError>;
+}
+
 /// supervisord's control API as supervisorctl needs it.
 ///
 /// The futures are not `Send`: supervisorctl runs on a current-thread runtime, and
@@ -84,6 +91,7 @@ pub trait LogStream {
 #[allow(async_fn_in_trait)]
 pub trait Api {
     type Stream: LogStream;
+    type Events: EventStream;
 
     /// Points later calls at `server` (drops any open connection).
     fn set_server(&mut self, server: &Server);
@@ -123,6 +131,8 @@ pub trait Api {
     async fn list_config(&mut self) -> Result<Vec<v1::ProcessConfig>, CallError>;
     async fn reload(&mut self) -> Result<(), CallError>;
     async fn shutdown(&mut self) -> Result<(), CallError>;
+    /// `names` as in `events=`; empty means every event.
+    async fn watch_events(&mut self, names: Vec<String>) -> Result<Self::Events, CallError>;
 }
 
 /// The user's side: lines typed, passwords, Ctrl-C. Prompts for `read_line` are

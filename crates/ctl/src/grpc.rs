@@ -18,7 +18,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Uri};
 use tonic::{Code, Request, Status};
 
-use crate::api::{Api, LogSource, LogStream, Server, Target};
+use crate::api::{Api, EventStream, LogSource, LogStream, Server, Target};
 use crate::error::CallError;
 use crate::url::Endpoint;
 
@@ -225,6 +225,15 @@ impl LogStream for GrpcLogStream {
     }
 }
 
+/// A `WatchEvents` stream.
+pub struct GrpcEventStream(tonic::Streaming<v1::Event>);
+
+impl EventStream for GrpcEventStream {
+    async fn next_event(&mut self) -> Result<Option<v1::Event>, CallError> {
+        self.0.message().await.map_err(from_status)
+    }
+}
+
 fn action(target: Target) -> v1::ProcessActionRequest {
     v1::ProcessActionRequest {
         target: Some(target.into()),
@@ -235,6 +244,7 @@ fn action(target: Target) -> v1::ProcessActionRequest {
 
 impl Api for GrpcApi {
     type Stream = GrpcLogStream;
+    type Events = GrpcEventStream;
 
     fn set_server(&mut self, server: &Server) {
         self.server = server.clone();
@@ -340,6 +350,14 @@ impl Api for GrpcApi {
             .call(|mut c| async move { c.follow_log(request).await })
             .await?;
         Ok(GrpcLogStream(stream))
+    }
+
+    async fn watch_events(&mut self, names: Vec<String>) -> Result<GrpcEventStream, CallError> {
+        let request = v1::WatchEventsRequest { names };
+        let stream = self
+            .call(|mut c| async move { c.watch_events(request).await })
+            .await?;
+        Ok(GrpcEventStream(stream))
     }
 
     async fn reread(&mut self) -> Result<v1::RereadResponse, CallError> {

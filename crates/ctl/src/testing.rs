@@ -11,7 +11,7 @@ use std::rc::Rc;
 use supervisor_model::{Fault, FaultError};
 use supervisor_proto::v1;
 
-use crate::api::{Api, Console, LogSource, LogStream, Server, Target};
+use crate::api::{Api, Console, EventStream, LogSource, LogStream, Server, Target};
 use crate::controller::{Controller, Flow};
 use crate::error::CallError;
 
@@ -34,6 +34,7 @@ pub(crate) enum Call {
     ListConfig,
     Reload,
     Shutdown,
+    WatchEvents(Vec<String>),
 }
 
 /// The fake's answer to the next call.
@@ -47,6 +48,8 @@ pub(crate) enum Reply {
     Reread(v1::RereadResponse),
     Update(v1::UpdateResponse),
     Configs(Vec<v1::ProcessConfig>),
+    /// Events, then the stream ends.
+    Events(Vec<v1::Event>),
     Unit,
     Err(CallError),
 }
@@ -119,6 +122,14 @@ impl LogStream for FakeStream {
     }
 }
 
+pub(crate) struct FakeEvents(VecDeque<v1::Event>);
+
+impl EventStream for FakeEvents {
+    async fn next_event(&mut self) -> Result<Option<v1::Event>, CallError> {
+        Ok(self.0.pop_front())
+    }
+}
+
 impl FakeApi {
     fn next(&mut self, call: Call) -> Reply {
         self.calls.borrow_mut().push(call.clone());
@@ -141,6 +152,11 @@ macro_rules! expect {
 
 impl Api for FakeApi {
     type Stream = FakeStream;
+    type Events = FakeEvents;
+
+    async fn watch_events(&mut self, names: Vec<String>) -> Result<FakeEvents, CallError> {
+        expect!(self.next(Call::WatchEvents(names)), Reply::Events(e) => FakeEvents(e.into()))
+    }
 
     fn set_server(&mut self, server: &Server) {
         self.servers.borrow_mut().push(server.clone());

@@ -241,6 +241,13 @@ impl Supervisor for Fake {
         unimplemented()
     }
 
+    async fn send_remote_comm_event(
+        &self,
+        _: Request<v1::RemoteCommEventRequest>,
+    ) -> Reply<v1::RemoteCommEventResponse> {
+        unimplemented()
+    }
+
     async fn watch_processes(
         &self,
         _: Request<v1::WatchProcessesRequest>,

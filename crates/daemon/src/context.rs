@@ -11,8 +11,18 @@ use supervisor_sys::Reaper;
 use crate::events::EventBus;
 use crate::mainlog::MainLog;
 
+/// Something the tree must hear about from a process at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Alarm {
+    /// An `essential` program (or a member of an `essential` group) went FATAL:
+    /// supervisord shuts down and exits non-zero (issue 5).
+    EssentialFatal(String),
+}
+
 pub struct Context {
     pub reaper: Reaper,
+    /// To the root (it outlives reloads, like the bus).
+    pub alarms: tokio::sync::mpsc::UnboundedSender<Alarm>,
     pub log: MainLog,
     /// The daemon's one event bus (it outlives reloads).
     pub events: EventBus,
@@ -30,7 +40,13 @@ pub struct Context {
 
 impl Context {
     /// The daemon-wide values taken from a loaded config.
-    pub fn new(config: &Config, reaper: Reaper, log: MainLog, events: EventBus) -> Context {
+    pub fn new(
+        config: &Config,
+        reaper: Reaper,
+        log: MainLog,
+        events: EventBus,
+        alarms: tokio::sync::mpsc::UnboundedSender<Alarm>,
+    ) -> Context {
         let sd = &config.supervisord;
         let mut base_env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
         for (k, v) in &sd.environment {
@@ -38,6 +54,7 @@ impl Context {
         }
         Context {
             reaper,
+            alarms,
             log,
             events,
             base_env,

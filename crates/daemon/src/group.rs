@@ -1,17 +1,23 @@
 //! `GroupActor`: one process group (`[program:x]`'s implicit group, `[group:x]`, or an
 //! event-listener pool). It spawns and supervises one `ProcessActor` per process, fans
 //! group-wide requests out in priority order, and contains actor crashes: ractor's
-//! default supervision would stop the group whenever a child actor ends.
+//! default supervision would stop the group whenever a child actor ends. A listener
+//! pool's group also runs the pool ([`crate::listener::Pool`]): it is subscribed to
+//! the bus, hears its listeners' spawns, states and stdout, and writes events to
+//! their stdin.
 
 use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
-use supervisor_config::GroupConfig;
-use supervisor_model::LogLevel;
+use supervisor_config::{GroupConfig, GroupKind, ProcessConfig};
+use supervisor_model::{LogLevel, ProcessState};
 use tokio::sync::watch;
 
 use crate::context::Context;
-use crate::process::actor::{ProcessActor, ProcessArgs, ProcessMsg};
+use crate::events::PoolEvent;
+use crate::listener::{self, Pool};
+use crate::process::actor::{ListenerLink, ProcessActor, ProcessArgs, ProcessMsg};
+use crate::process::stdin::StdinWriter;
 use crate::snapshot::Snapshot;
 
 pub enum GroupMsg {
@@ -25,12 +31,45 @@ pub enum GroupMsg {
     Members(RpcReplyPort<Vec<ActorRef<ProcessMsg>>>),
     /// `update` changed the group in place: its new config and its process actors in
     /// `config.processes` order (the root spawned new ones linked to this group and
-    /// stopped the ones it dropped).
+    /// stopped the ones it dropped). A listener pool keeps its listeners (an update
+    /// that adds, removes or replaces one replaces the whole group) and takes its new
+    /// `events` and `buffer_size` live.
     Replace {
         config: Box<GroupConfig>,
         members: Vec<ActorRef<ProcessMsg>>,
         reply: RpcReplyPort<()>,
     },
+    /// An event for this listener pool, from the bus.
+    Event(PoolEvent),
+    /// News from listener `index` of this pool.
+    Listener {
+        index: usize,
+        news: ListenerNews,
+    },
+}
+
+/// What a listener's process actor and output pump tell the pool.
+pub enum ListenerNews {
+    /// A new incarnation; events go to `stdin`.
+    Spawned { pid: i32, stdin: StdinWriter },
+    /// The process entered `ProcessState`.
+    State(ProcessState),
+    /// Bytes it wrote on stdout (the protocol channel).
+    Output { pid: i32, data: Vec<u8> },
+}
+
+/// A pool's dispatch state and its listeners' stdin.
+struct PoolRun {
+    pool: Pool,
+    stdin: Vec<Option<StdinWriter>>,
+}
+
+impl listener::Stdin for Vec<Option<StdinWriter>> {
+    fn write(&mut self, listener: usize, bytes: Vec<u8>) -> bool {
+        self.get(listener)
+            .and_then(Option::as_ref)
+            .is_some_and(|w| w.send(bytes))
+    }
 }
 
 pub struct GroupArgs {
@@ -44,9 +83,49 @@ pub struct GroupActorState {
     config: GroupConfig,
     ctx: Arc<Context>,
     members: Vec<ActorRef<ProcessMsg>>,
+    pool: Option<PoolRun>,
 }
 
 pub struct GroupActor;
+
+impl GroupActorState {
+    /// `update` changed a listener pool's `events` or `buffer_size`: applied live.
+    fn reconfigure_pool(&mut self, new: &GroupConfig) {
+        let (GroupKind::EventListener(old), GroupKind::EventListener(l)) =
+            (&self.config.kind, &new.kind)
+        else {
+            return;
+        };
+        if old.events != l.events {
+            self.ctx.events.set_pool_events(&new.name, &l.events);
+        }
+        if let Some(run) = &mut self.pool
+            && old.buffer_size != l.buffer_size
+        {
+            let fx = run.pool.resize(l.buffer_size);
+            self.carry_out(fx);
+        }
+    }
+
+    /// Does what the pool asked for.
+    fn carry_out(&self, effects: Vec<listener::Effect>) {
+        for effect in effects {
+            match effect {
+                listener::Effect::Log(level, msg) => self.ctx.log.log(level, &msg),
+                listener::Effect::Stop(n) => {
+                    if let Some(a) = self.members.get(n) {
+                        let _ = a.send_message(ProcessMsg::Stop(None));
+                    }
+                }
+                listener::Effect::Start(n) => {
+                    if let Some(a) = self.members.get(n) {
+                        let _ = a.send_message(ProcessMsg::Start(None));
+                    }
+                }
+            }
+        }
+    }
+}
 
 impl Actor for GroupActor {
     type Msg = GroupMsg;
@@ -59,14 +138,64 @@ impl Actor for GroupActor {
         args: GroupArgs,
     ) -> Result<GroupActorState, ActorProcessingErr> {
         let mut members = Vec::with_capacity(args.config.processes.len());
-        for (process, snapshot) in args.config.processes.iter().zip(args.snapshots) {
+        let pool = match &args.config.kind {
+            GroupKind::EventListener(l) => {
+                let me = myself.clone();
+                args.ctx.events.add_pool(
+                    &args.config.name,
+                    &l.events,
+                    Box::new(move |e| {
+                        let _ = me.send_message(GroupMsg::Event(e));
+                    }),
+                );
+                if l.result_handler != supervisor_config::DEFAULT_RESULT_HANDLER {
+                    // Supervisor imports it as Python code; we cannot run Python.
+                    args.ctx.log.log(
+                        LogLevel::Warn,
+                        &format!(
+                            "pool {}: result_handler {} is Python code supervisor-rs cannot \
+                             run; using the default handler (OK = processed, anything else \
+                             = rejected)",
+                            args.config.name, l.result_handler
+                        ),
+                    );
+                }
+                let names: Vec<String> = args
+                    .config
+                    .processes
+                    .iter()
+                    .map(|p| p.name.clone())
+                    .collect();
+                Some(PoolRun {
+                    pool: Pool::new(
+                        &args.config.name,
+                        &args.ctx.identifier,
+                        l.buffer_size,
+                        &names,
+                    ),
+                    stdin: vec![None; names.len()],
+                })
+            }
+            _ => None,
+        };
+        for (index, (process, snapshot)) in
+            args.config.processes.iter().zip(args.snapshots).enumerate()
+        {
             let (actor, _) = Actor::spawn_linked(
                 None,
                 ProcessActor,
                 ProcessArgs {
-                    config: process.clone(),
+                    // An essential group makes each of its programs essential.
+                    config: ProcessConfig {
+                        essential: process.essential || args.config.essential,
+                        ..process.clone()
+                    },
                     ctx: args.ctx.clone(),
                     snapshot,
+                    listener: pool.as_ref().map(|_| ListenerLink {
+                        pool: myself.clone(),
+                        index,
+                    }),
                 },
                 myself.get_cell(),
             )
@@ -77,7 +206,19 @@ impl Actor for GroupActor {
             config: args.config,
             ctx: args.ctx,
             members,
+            pool,
         })
+    }
+
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<GroupMsg>,
+        st: &mut GroupActorState,
+    ) -> Result<(), ActorProcessingErr> {
+        if st.pool.is_some() {
+            st.ctx.events.remove_pool(&st.config.name);
+        }
+        Ok(())
     }
 
     async fn handle(
@@ -115,9 +256,42 @@ impl Actor for GroupActor {
                 members,
                 reply,
             } => {
+                st.reconfigure_pool(&config);
                 st.config = *config;
                 st.members = members;
                 let _ = reply.send(());
+            }
+            GroupMsg::Event(event) => {
+                if let Some(run) = &mut st.pool {
+                    let fx = run.pool.accept(event, &mut run.stdin);
+                    st.carry_out(fx);
+                }
+            }
+            GroupMsg::Listener { index, news } => {
+                if let Some(run) = &mut st.pool {
+                    let fx = match news {
+                        ListenerNews::Spawned { pid, stdin } => {
+                            run.pool.spawned(index, pid);
+                            if let Some(slot) = run.stdin.get_mut(index) {
+                                *slot = Some(stdin);
+                            }
+                            Vec::new()
+                        }
+                        ListenerNews::State(to) => {
+                            if to.is_stopped() || to == ProcessState::Backoff {
+                                // Its stdin pipe closes with the process actor's end.
+                                if let Some(slot) = run.stdin.get_mut(index) {
+                                    *slot = None;
+                                }
+                            }
+                            run.pool.state(index, to, &mut run.stdin)
+                        }
+                        ListenerNews::Output { pid, data } => {
+                            run.pool.output(index, pid, &data, &mut run.stdin)
+                        }
+                    };
+                    st.carry_out(fx);
+                }
             }
         }
         Ok(())

@@ -10,6 +10,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
@@ -17,13 +18,16 @@ use supervisor_config::{Config, ConfigDiff, GroupConfig};
 use supervisor_model::{Fault, FaultError, LogLevel, SupervisorState};
 use tokio::sync::watch;
 
-use crate::context::Context;
+use crate::context::{Alarm, Context};
 use crate::group::{GroupActor, GroupArgs, GroupMsg};
 use crate::mainlog::MainLog;
 use crate::registry::{GroupHandle, Member, Registry};
 use crate::snapshot::Snapshot;
 use crate::update::Responder;
 use crate::update::apply::Retired;
+
+/// supervisord's exit status after an essential program failed.
+pub const ESSENTIAL_EXIT: i32 = 1;
 
 /// How the next config is obtained on reload and reread (the command line is
 /// re-applied); the error is the bare message.
@@ -62,6 +66,8 @@ pub enum RootMsg {
     },
     /// The processes an update stops for good are stopped: finish it.
     Retired(Box<Retired>),
+    /// A process raised an alarm (an essential program went FATAL).
+    Alarm(Alarm),
 }
 
 impl RootMsg {
@@ -80,6 +86,8 @@ impl RootMsg {
 }
 
 pub struct RootArgs {
+    /// supervisord's exit status, set when an essential program fails.
+    pub exit_code: Arc<AtomicI32>,
     pub config: Config,
     pub ctx: Arc<Context>,
     pub reloader: Reloader,
@@ -88,6 +96,7 @@ pub struct RootArgs {
 }
 
 pub struct RootActorState {
+    exit_code: Arc<AtomicI32>,
     pub(crate) ctx: Arc<Context>,
     pub(crate) groups: Vec<Arc<GroupHandle>>,
     /// The config last read; `running.groups` are the active groups' configs.
@@ -117,6 +126,7 @@ impl Actor for RootActor {
     ) -> Result<RootActorState, ActorProcessingErr> {
         let groups = spawn_groups(&myself, &args.config, &args.ctx).await?;
         let st = RootActorState {
+            exit_code: args.exit_code,
             ctx: args.ctx,
             groups,
             loaded: Arc::new(args.config.clone()),
@@ -232,6 +242,7 @@ impl Actor for RootActor {
                             st.ctx.reaper.clone(),
                             st.ctx.log.clone(),
                             st.ctx.events.clone(),
+                            st.ctx.alarms.clone(),
                         ));
                         st.groups = spawn_groups(&myself, &config, &ctx).await?;
                         st.loaded = Arc::new(config.clone());
@@ -275,6 +286,22 @@ impl Actor for RootActor {
                 Err(e) => reply.send(Err(FaultError::new(Fault::CantReread, e))),
             },
             RootMsg::Retired(done) => st.finish_update(&myself, *done).await,
+            RootMsg::Alarm(Alarm::EssentialFatal(name)) => {
+                // Beyond Supervisor (issue 5, Supervisor #712): the container use
+                // case. A shutdown already under way keeps its course.
+                log.log(
+                    LogLevel::Critical,
+                    &format!(
+                        "essential program {name} entered FATAL state: shutting down \
+                         (exit status {ESSENTIAL_EXIT})"
+                    ),
+                );
+                st.exit_code.store(ESSENTIAL_EXIT, Ordering::SeqCst);
+                if running {
+                    st.state.send_replace(SupervisorState::Shutdown);
+                    st.begin_stop(&myself, false);
+                }
+            }
         }
         Ok(())
     }

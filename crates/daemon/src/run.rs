@@ -161,13 +161,23 @@ async fn supervise(
         });
     }
     let events = EventBus::new();
-    let ctx = Arc::new(Context::new(&config, reaper, log.clone(), events.clone()));
+    tokio::spawn(crate::ticks::run(events.clone()));
+    let (alarms, mut alarm_rx) = tokio::sync::mpsc::unbounded_channel();
+    let ctx = Arc::new(Context::new(
+        &config,
+        reaper,
+        log.clone(),
+        events.clone(),
+        alarms,
+    ));
+    let exit_code = Arc::new(std::sync::atomic::AtomicI32::new(0));
     let (state, state_rx) = watch::channel(SupervisorState::Running);
     let (registry, registry_rx) = watch::channel(Arc::new(Registry::default()));
     let main_log = control::main_log_path(&config.supervisord.logfile);
     let identifier = config.supervisord.identifier.clone();
     let reloader = Box::new(move || crate::startup::load(&cli).map_err(|e| e.message()));
     let args = RootArgs {
+        exit_code: exit_code.clone(),
         config,
         ctx,
         reloader,
@@ -203,7 +213,11 @@ async fn supervise(
     let notify_log = log.clone();
     let notify: supervisor_rpc::auth::Notify =
         Arc::new(move |msg: String| notify_log.log(LogLevel::Warn, &msg));
-    match server::serve(listeners, server::router(ctl, axum::Router::new()), notify) {
+    match server::serve(
+        listeners,
+        server::router(ctl, supervisor_web::routes()),
+        notify,
+    ) {
         Ok(paths) => *sockets = paths,
         Err(e) => {
             log.log(
@@ -213,9 +227,17 @@ async fn supervise(
             return 1;
         }
     }
-    forward_signals(signals, root);
+    forward_signals(signals, root.clone());
+    // Alarms raised while the tree was starting were queued; they go now.
+    tokio::spawn(async move {
+        while let Some(alarm) = alarm_rx.recv().await {
+            if root.send_message(RootMsg::Alarm(alarm)).is_err() {
+                return;
+            }
+        }
+    });
     let _ = handle.await;
-    0
+    exit_code.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 type Signals = Vec<(Signal, fn() -> RootMsg)>;

@@ -5,8 +5,9 @@
 /// One published event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    /// Global serial, from 0, in publication order.
-    pub serial: u64,
+    /// Supervisor's global serial (from 0), given only to events some listener pool
+    /// accepts, as Supervisor numbers them: `None` for an event no pool subscribed to.
+    pub serial: Option<u64>,
     /// The concrete event name, e.g. `PROCESS_STATE_RUNNING`.
     pub name: String,
     /// The payload as Supervisor renders it (spec §7.1).

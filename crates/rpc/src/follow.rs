@@ -1,5 +1,6 @@
-//! Following a log file as it grows, for `/logtail`, `/mainlogtail` and the gRPC
-//! `FollowLog` stream: first the last `backlog` bytes, then new bytes as they land,
+//! Following a log file as it grows, for `/logtail`, `/mainlogtail`, the gRPC
+//! `FollowLog` stream and the web page's tail: first the last `backlog` bytes (or
+//! everything from a given offset), then new bytes as they land,
 //! across rotation (a new inode is reopened from its start) and truncation
 //! (`==> File truncated <==`), until the receiver is dropped.
 //!
@@ -21,9 +22,27 @@ pub const TRUNCATED: &[u8] = b"==> File truncated <==\n";
 
 /// Starts following `path`; chunks arrive on the returned receiver.
 pub fn follow(path: PathBuf, backlog: u64) -> mpsc::Receiver<Vec<u8>> {
+    spawn(path, move |p| Cursor::open(p, Some(backlog)))
+}
+
+/// Follows `path` from byte `offset`, for a client that already has what comes
+/// before (the web page's tail). A file now shorter than `offset` was truncated:
+/// `==> File truncated <==`, then its content from the start.
+pub fn follow_from(path: PathBuf, offset: u64) -> mpsc::Receiver<Vec<u8>> {
+    spawn(path, move |p| {
+        let mut cursor = Cursor::open(p, None);
+        cursor.pos = offset;
+        cursor
+    })
+}
+
+fn spawn(
+    path: PathBuf,
+    start: impl FnOnce(&PathBuf) -> Cursor + Send + 'static,
+) -> mpsc::Receiver<Vec<u8>> {
     let (tx, rx) = mpsc::channel(16);
     tokio::spawn(async move {
-        let mut cursor = Cursor::open(&path, Some(backlog));
+        let mut cursor = start(&path);
         loop {
             for chunk in cursor.poll(&path) {
                 if tx.send(chunk).await.is_err() {
@@ -152,5 +171,18 @@ mod tests {
         std::fs::rename(&path, dir.path().join("log.1")).unwrap();
         std::fs::write(&path, b"new").unwrap();
         assert_eq!(next(&mut rx).await, b"new");
+    }
+
+    #[tokio::test]
+    async fn from_an_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        std::fs::write(&path, b"0123456789").unwrap();
+        let mut rx = follow_from(path.clone(), 7);
+        assert_eq!(next(&mut rx).await, b"789");
+        // An offset past the end: the file was truncated since the client read it.
+        let mut rx = follow_from(path.clone(), 50);
+        assert_eq!(next(&mut rx).await, TRUNCATED);
+        assert_eq!(next(&mut rx).await, b"0123456789");
     }
 }

@@ -282,6 +282,18 @@ impl<C: Control> Supervisor for GrpcService<C> {
         Ok(Response::new(v1::SendStdinResponse {}))
     }
 
+    async fn send_remote_comm_event(
+        &self,
+        req: Request<v1::RemoteCommEventRequest>,
+    ) -> Rpc<v1::RemoteCommEventResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let req = req.into_inner();
+        self.ctl
+            .remote_comm_event(&req.r#type, &req.data)
+            .map_err(status)?;
+        Ok(Response::new(v1::RemoteCommEventResponse {}))
+    }
+
     async fn read_log(&self, req: Request<v1::ReadLogRequest>) -> Rpc<v1::ReadLogResponse> {
         guard::running(&*self.ctl).map_err(status)?;
         let req = req.into_inner();

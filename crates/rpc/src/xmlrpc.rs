@@ -37,9 +37,11 @@ pub use value::Value;
 /// Where Supervisor serves XML-RPC.
 pub const PATH: &str = "/RPC2";
 
-/// The largest request body we read (413 beyond). Supervisor has no limit, but
-/// real calls are tiny: the largest is a `system.multicall` or `sendProcessStdin`.
-pub const BODY_LIMIT: usize = 1 << 20;
+/// The largest request body we read (413 beyond). Supervisor has no limit; real
+/// calls are small except a `system.multicall` batching thousands of calls (5000
+/// `sendRemoteCommEvent`s are 1.3 MB) or a large `sendProcessStdin`. Only
+/// authenticated clients get this far.
+pub const BODY_LIMIT: usize = 64 << 20;
 
 /// The `/RPC2` routes, to be merged into the listener's router.
 pub fn routes<C: Control>() -> Router<Arc<C>> {

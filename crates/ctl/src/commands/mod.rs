@@ -7,6 +7,7 @@
 mod add;
 mod avail;
 mod clear;
+mod events;
 mod fg;
 mod help;
 mod maintail;
@@ -38,9 +39,13 @@ pub const ACTIONS: [&str; 22] = [
     "update", "version",
 ];
 
+/// Actions beyond Supervisor's: runnable and in `help <action>`, but kept out of
+/// the topic table so `help` prints exactly what Supervisor's does.
+pub const EXTRA_ACTIONS: [&str; 1] = ["events"];
+
 /// True for a command word `onecmd` can run (`EOF` is the shell's end of input).
 pub(crate) fn exists(cmd: &str) -> bool {
-    cmd == "EOF" || ACTIONS.contains(&cmd)
+    cmd == "EOF" || ACTIONS.contains(&cmd) || EXTRA_ACTIONS.contains(&cmd)
 }
 
 /// Runs `cmd` (which [`exists`]) with its stripped argument string.
@@ -54,6 +59,7 @@ pub(crate) async fn run<A: Api, C: Console>(
         "add" => add::run(ctl, arg).await.and(done),
         "avail" => avail::run(ctl, arg).await.and(done),
         "clear" => clear::run(ctl, arg).await.and(done),
+        "events" => events::run(ctl, arg).await.and(done),
         "fg" => fg::run(ctl, arg).await.and(done),
         "help" => {
             help::run(ctl, arg);
@@ -85,6 +91,7 @@ pub(crate) fn help_text(topic: &str) -> Option<&'static str> {
         "add" => add::HELP,
         "avail" => avail::HELP,
         "clear" => clear::HELP,
+        "events" => events::HELP,
         "exit" => quit::HELP_EXIT,
         "fg" => fg::HELP,
         "help" => help::HELP,

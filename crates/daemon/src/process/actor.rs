@@ -9,15 +9,18 @@ use std::time::Instant;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use supervisor_config::ProcessConfig;
-use supervisor_model::{LogLevel, Signal};
+use supervisor_model::{LogLevel, ProcessState, Signal};
 use tokio::sync::watch;
 
+use super::capture::Capture;
 use super::machine::{Effect, Exit, Machine, Policy, Refusal, Timer};
 use super::output::{self, Channel, ChannelLog};
+use super::retry::Retry;
 use super::spawn;
 use super::stdin::StdinWriter;
-use crate::context::Context;
+use crate::context::{Alarm, Context};
 use crate::events;
+use crate::group::{GroupMsg, ListenerNews};
 use crate::snapshot::{Snapshot, unix_time_of};
 
 pub enum ProcessMsg {
@@ -53,6 +56,25 @@ pub struct ProcessArgs {
     pub config: ProcessConfig,
     pub ctx: Arc<Context>,
     pub snapshot: watch::Sender<Snapshot>,
+    /// Set for a member of an `[eventlistener:x]` pool.
+    pub listener: Option<ListenerLink>,
+}
+
+/// A listener's way to its pool: spawns, state changes and stdout go there.
+#[derive(Clone)]
+pub struct ListenerLink {
+    pub pool: ActorRef<GroupMsg>,
+    /// The listener's place in the pool (its group's process order).
+    pub index: usize,
+}
+
+impl ListenerLink {
+    fn tell(&self, news: ListenerNews) {
+        let _ = self.pool.send_message(GroupMsg::Listener {
+            index: self.index,
+            news,
+        });
+    }
 }
 
 pub struct ProcessActorState {
@@ -61,10 +83,12 @@ pub struct ProcessActorState {
     ctx: Arc<Context>,
     snapshot: watch::Sender<Snapshot>,
     name: Arc<str>,
+    group: Arc<str>,
     stdout: Arc<Mutex<ChannelLog>>,
     stderr: Arc<Mutex<ChannelLog>>,
     /// The child's stdin (`sendProcessStdin`), replaced at each spawn.
     stdin: Option<StdinWriter>,
+    listener: Option<ListenerLink>,
 }
 
 pub struct ProcessActor;
@@ -83,6 +107,7 @@ impl Actor for ProcessActor {
             config,
             ctx,
             snapshot,
+            listener,
         } = args;
         let open = |channel: Channel, cfg| {
             let path = output::resolve_log_path(
@@ -115,12 +140,14 @@ impl Actor for ProcessActor {
         let state = ProcessActorState {
             machine: Machine::new(config.name.clone(), policy_of(&config)),
             name: Arc::from(config.name.as_str()),
+            group: Arc::from(config.group.as_str()),
             config,
             ctx,
             snapshot,
             stdout,
             stderr,
             stdin: None,
+            listener,
         };
         state.publish();
         Ok(state)
@@ -161,6 +188,10 @@ impl Actor for ProcessActor {
             }
             ProcessMsg::Exited { pid, exit } => {
                 if st.machine.pid == Some(pid) {
+                    // The child is gone: close our end of its stdin now (as
+                    // Supervisor's `finish` closes the parent's pipes), not at the next
+                    // spawn, so a stopped program holds no pipe.
+                    st.stdin = None;
                     let fx = st.machine.exited(exit, now);
                     st.apply(&myself, fx);
                 }
@@ -236,6 +267,11 @@ fn policy_of(config: &ProcessConfig) -> Policy {
         stopwaitsecs: config.stopwaitsecs,
         stopasgroup: config.stopasgroup,
         killasgroup: config.killasgroup,
+        retry: Retry {
+            backoff: config.backoff,
+            max: config.backoff_max,
+            fatal_retry_after: config.fatal_retry_after,
+        },
     }
 }
 
@@ -302,6 +338,15 @@ impl ProcessActorState {
                         tries,
                     });
                     self.ctx.events.publish(&name, payload);
+                    if let Some(link) = &self.listener {
+                        link.tell(ListenerNews::State(to));
+                    }
+                    if to == ProcessState::Fatal && self.config.essential {
+                        let _ = self
+                            .ctx
+                            .alarms
+                            .send(Alarm::EssentialFatal(self.config.namespec()));
+                    }
                 }
             }
         }
@@ -313,22 +358,63 @@ impl ProcessActorState {
         let child = spawn::spawn(&self.config, &self.ctx)?;
         let pid = child.pid;
         self.stdin = child.stdin.map(StdinWriter::new);
-        for (rx, channel, sink) in [
-            (child.stdout, Channel::Stdout, &self.stdout),
-            (child.stderr, Channel::Stderr, &self.stderr),
+        if let (Some(link), Some(stdin)) = (&self.listener, &self.stdin) {
+            link.tell(ListenerNews::Spawned {
+                pid,
+                stdin: stdin.clone(),
+            });
+        }
+        for (rx, channel, sink, cfg) in [
+            (
+                child.stdout,
+                Channel::Stdout,
+                &self.stdout,
+                &self.config.stdout,
+            ),
+            (
+                child.stderr,
+                Channel::Stderr,
+                &self.stderr,
+                &self.config.stderr,
+            ),
         ] {
             sink.lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .open_now(&self.name, &self.ctx.log);
-            if let Some(rx) = rx {
-                tokio::spawn(output::pump(
-                    rx,
+            let Some(rx) = rx else { continue };
+            // A listener's stdout is its protocol channel: no events, no capture.
+            let tap = match (&self.listener, channel) {
+                (Some(link), Channel::Stdout) => {
+                    let link = link.clone();
+                    Some(Box::new(move |data: &[u8]| {
+                        link.tell(ListenerNews::Output {
+                            pid,
+                            data: data.to_vec(),
+                        })
+                    }) as output::Tap)
+                }
+                _ => None,
+            };
+            let capture = usize::try_from(cfg.capture_maxbytes.bytes())
+                .ok()
+                .filter(|&n| n > 0 && tap.is_none())
+                .map(Capture::new);
+            tokio::spawn(output::pump(
+                rx,
+                output::Feed {
                     channel,
-                    sink.clone(),
-                    self.name.clone(),
-                    self.ctx.log.clone(),
-                ));
-            }
+                    sink: sink.clone(),
+                    name: self.name.clone(),
+                    group: self.group.clone(),
+                    pid,
+                    log: self.ctx.log.clone(),
+                    strip_ansi: self.ctx.strip_ansi,
+                    bus: self.ctx.events.clone(),
+                    log_events: cfg.events_enabled && tap.is_none(),
+                    capture,
+                    tap,
+                },
+            ));
         }
         let me = myself.clone();
         let exit = child.exit;

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use supervisor_model::{AutoRestart, ExitCodes, LogLevel, ProcessState, Signal};
 
+use super::retry::Retry;
+
 /// The options of a `[program:x]` that the state machine obeys.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
@@ -22,6 +24,8 @@ pub struct Policy {
     pub stopwaitsecs: Duration,
     pub stopasgroup: bool,
     pub killasgroup: bool,
+    /// BACKOFF delays and FATAL retry (Supervisor's by default).
+    pub retry: Retry,
 }
 
 /// Which timer fired.
@@ -33,6 +37,8 @@ pub enum Timer {
     Backoff,
     /// `stopwaitsecs` elapsed while STOPPING: SIGKILL.
     StopWait,
+    /// `fatal_retry_after` elapsed in FATAL: try again from scratch.
+    FatalRetry,
 }
 
 /// How a child ended, as the reaper reports it.
@@ -247,9 +253,13 @@ impl Machine {
                 ),
             ));
         } else {
+            let after = self
+                .policy
+                .retry
+                .delay(self.backoff, (&self.name, self.generation));
             fx.push(Effect::Arm {
                 timer: Timer::Backoff,
-                after: Duration::from_secs(u64::from(self.backoff)),
+                after,
                 generation: self.generation,
             });
         }
@@ -258,6 +268,13 @@ impl Machine {
     fn give_up(&mut self, fx: &mut Vec<Effect>) {
         self.backoff = 0;
         self.change(ProcessState::Fatal, None, fx);
+        if let Some(after) = self.policy.retry.fatal_retry_after {
+            fx.push(Effect::Arm {
+                timer: Timer::FatalRetry,
+                after,
+                generation: self.generation,
+            });
+        }
     }
 
     /// A timer armed for `generation` fired.
@@ -269,6 +286,21 @@ impl Machine {
         match (timer, self.state) {
             (Timer::StartSecs, ProcessState::Starting) => self.enter_running(&mut fx),
             (Timer::Backoff, ProcessState::Backoff) if self.restarts_allowed => {
+                self.begin_spawn(now, &mut fx)
+            }
+            (Timer::FatalRetry, ProcessState::Fatal) if self.restarts_allowed => {
+                fx.push(Effect::Log(
+                    LogLevel::Info,
+                    format!(
+                        "retrying: {} leaves FATAL state after {} s (fatal_retry_after)",
+                        self.name,
+                        self.policy
+                            .retry
+                            .fatal_retry_after
+                            .unwrap_or_default()
+                            .as_secs()
+                    ),
+                ));
                 self.begin_spawn(now, &mut fx)
             }
             (Timer::StopWait, ProcessState::Stopping) => {

@@ -13,6 +13,7 @@ fn policy() -> Policy {
         stopwaitsecs: Duration::from_secs(10),
         stopasgroup: false,
         killasgroup: false,
+        retry: Retry::default(),
     }
 }
 
@@ -352,4 +353,55 @@ fn exit_describe_matches_supervisor() {
         .describe(),
         "terminated by SIGSEGV (core dumped)"
     );
+}
+
+#[test]
+fn fatal_is_left_after_fatal_retry_after() {
+    let mut p = policy();
+    p.startretries = 0;
+    p.retry.fatal_retry_after = Some(Duration::from_secs(30));
+    let (mut m, t0) = spawned(p);
+    let fx = m.exited(Exit::Code(1), t0);
+    assert_eq!(states(&fx), [Backoff, Fatal]);
+    let generation = m.generation;
+    assert!(fx.contains(&Effect::Arm {
+        timer: Timer::FatalRetry,
+        after: Duration::from_secs(30),
+        generation,
+    }));
+    let fx = m.timer(Timer::FatalRetry, generation, secs(t0, 30));
+    assert_eq!(states(&fx), [Starting]);
+    assert!(fx.contains(&Effect::Spawn));
+    assert_eq!(
+        logs(&fx),
+        ["INFO retrying: web leaves FATAL state after 30 s (fatal_retry_after)"]
+    );
+    // A retry timer from before a manual start is stale.
+    let fx = m.timer(Timer::FatalRetry, generation, secs(t0, 60));
+    assert!(fx.is_empty());
+}
+
+#[test]
+fn exponential_backoff_arms_growing_delays() {
+    let mut p = policy();
+    p.startretries = 5;
+    p.retry.backoff = supervisor_config::Backoff::Exponential;
+    let (mut m, t0) = spawned(p);
+    let mut delays = Vec::new();
+    for _ in 0..4 {
+        let fx = m.exited(Exit::Code(1), t0);
+        for e in &fx {
+            if let Effect::Arm {
+                timer: Timer::Backoff,
+                after,
+                generation,
+            } = e
+            {
+                delays.push(after.as_secs());
+                m.timer(Timer::Backoff, *generation, t0);
+                m.spawned(101);
+            }
+        }
+    }
+    assert_eq!(delays, [1, 2, 4, 8]);
 }

@@ -2,7 +2,9 @@
 //! carries out the machine's effects (spawn, kill, timers, logs).
 
 pub mod actor;
+pub mod capture;
 pub mod machine;
 pub mod output;
+pub mod retry;
 pub mod spawn;
 pub mod stdin;

@@ -14,6 +14,8 @@ use supervisor_model::LogLevel;
 use supervisor_sys::RotatingFile;
 use tokio::net::unix::pipe::Receiver;
 
+use super::capture::{Capture, Piece};
+use crate::events::{self, EventBus};
 use crate::mainlog::{MainLog, python_repr_bytes, python_repr_str};
 
 /// Supervisor reads child pipes in chunks of up to 128 KiB.
@@ -135,31 +137,52 @@ impl Channel {
             Channel::Stderr => "stderr",
         }
     }
+
+    /// The `STDOUT`/`STDERR` ending of its event names.
+    pub fn event_suffix(self) -> &'static str {
+        match self {
+            Channel::Stdout => "STDOUT",
+            Channel::Stderr => "STDERR",
+        }
+    }
 }
 
-/// Copies a pipe into its channel log until EOF.
-pub async fn pump(
-    rx: Receiver,
-    channel: Channel,
-    sink: Arc<Mutex<ChannelLog>>,
-    name: Arc<str>,
-    log: MainLog,
-) {
+/// Where a listener's stdout goes besides its log: the pool reads the protocol.
+pub type Tap = Box<dyn Fn(&[u8]) + Send>;
+
+/// Everything one pipe's bytes go to.
+pub struct Feed {
+    pub channel: Channel,
+    pub sink: Arc<Mutex<ChannelLog>>,
+    pub name: Arc<str>,
+    pub group: Arc<str>,
+    pub pid: i32,
+    pub log: MainLog,
+    /// `-t`/`strip_ansi`: remove ANSI escapes before logging and events.
+    pub strip_ansi: bool,
+    /// The event bus (PROCESS_COMMUNICATION events, and PROCESS_LOG ones when
+    /// `log_events`).
+    pub bus: EventBus,
+    /// `*_events_enabled`.
+    pub log_events: bool,
+    /// Capture mode (`*_capture_maxbytes` > 0).
+    pub capture: Option<Capture>,
+    /// An event listener's stdout: the protocol channel.
+    pub tap: Option<Tap>,
+}
+
+/// Copies a pipe into its channel log (and events, capture, listener tap) until EOF.
+pub async fn pump(rx: Receiver, mut feed: Feed) {
     loop {
         if rx.readable().await.is_err() {
-            return;
+            break;
         }
         let done = SCRATCH.with(|scratch| {
             let mut buf = scratch.borrow_mut();
             match rx.try_read(&mut buf[..]) {
                 Ok(0) => true,
                 Ok(n) => {
-                    let chunk = &buf[..n];
-                    if log.enabled(LogLevel::Debug) {
-                        log.log(LogLevel::Debug, &debug_line(&name, channel, chunk));
-                    }
-                    let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
-                    sink.write(chunk, &name, &log);
+                    feed.chunk(&buf[..n]);
                     false
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
@@ -168,9 +191,129 @@ pub async fn pump(
             }
         });
         if done {
-            return;
+            break;
         }
     }
+    if let Some(capture) = &mut feed.capture {
+        for piece in capture.finish() {
+            feed.piece(piece);
+        }
+    }
+}
+
+impl Feed {
+    fn chunk(&mut self, raw: &[u8]) {
+        let stripped;
+        let data = if self.strip_ansi {
+            stripped = strip_escapes(raw);
+            &stripped[..]
+        } else {
+            raw
+        };
+        if let Some(tap) = &self.tap {
+            // Supervisor logs a listener's protocol output as Python bytes.
+            if self.log.enabled(LogLevel::Debug) {
+                self.log.log(
+                    LogLevel::Debug,
+                    &format!(
+                        "{} {} output:\n{}",
+                        python_repr_str(&self.name),
+                        self.channel.name(),
+                        python_repr_bytes(raw)
+                    ),
+                );
+            }
+            self.write(data);
+            tap(raw);
+            return;
+        }
+        match &mut self.capture {
+            None => self.normal(data, true),
+            Some(capture) => {
+                for piece in capture.feed(data) {
+                    self.piece(piece);
+                }
+            }
+        }
+    }
+
+    fn piece(&mut self, piece: Piece) {
+        match piece {
+            Piece::Normal(d) => self.normal(&d, true),
+            Piece::Captured(d) => self.normal(&d, false),
+            Piece::Block(d) => {
+                let name = format!("PROCESS_COMMUNICATION_{}", self.channel.event_suffix());
+                self.bus.publish(
+                    &name,
+                    events::process_communication(&self.name, &self.group, self.pid, &d),
+                );
+                self.log.log(
+                    LogLevel::Debug,
+                    &format!(
+                        "{} {} emitted a comm event",
+                        python_repr_str(&self.name),
+                        self.channel.name()
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Output outside capture (`to_file`) or inside it (not in the log file).
+    fn normal(&mut self, data: &[u8], to_file: bool) {
+        if data.is_empty() {
+            return;
+        }
+        if self.log.enabled(LogLevel::Debug) {
+            self.log
+                .log(LogLevel::Debug, &debug_line(&self.name, self.channel, data));
+        }
+        if to_file {
+            self.write(data);
+        }
+        if self.log_events {
+            let name = format!("PROCESS_LOG_{}", self.channel.event_suffix());
+            self.bus.publish(
+                &name,
+                events::process_log(&self.name, &self.group, self.pid, self.channel.name(), data),
+            );
+        }
+    }
+
+    fn write(&self, data: &[u8]) {
+        let mut sink = self.sink.lock().unwrap_or_else(|p| p.into_inner());
+        sink.write(data, &self.name, &self.log);
+    }
+}
+
+/// Supervisor's `stripEscapes`: drops each `ESC [` sequence up to and including its
+/// terminating letter, chunk by chunk.
+pub fn strip_escapes(data: &[u8]) -> Vec<u8> {
+    const TERMINATORS: &[u8] = b"HfABCDRsuJKhlpm";
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    let mut show = true;
+    while i < data.len() {
+        if !show {
+            if TERMINATORS.contains(&data[i]) {
+                show = true;
+            }
+            i += 1;
+            continue;
+        }
+        match data[i..].windows(2).position(|w| w == b"\x1b[") {
+            None => {
+                out.extend_from_slice(&data[i..]);
+                break;
+            }
+            Some(at) => {
+                out.extend_from_slice(&data[i..i + at]);
+                i += at + 1;
+                show = false;
+            }
+        }
+    }
+    out
 }
 
 /// Supervisor's debug line for child output (spec §4.2).
@@ -326,6 +469,15 @@ mod tests {
         assert!(clear_auto_logs(dir.path(), "sv").is_empty());
         assert!(!ours.exists());
         assert!(theirs.exists() && plain.exists());
+    }
+
+    #[test]
+    fn ansi_escapes_are_stripped_like_supervisor() {
+        assert_eq!(strip_escapes(b"\x1b[31mred\x1b[0m plain"), b"red plain");
+        assert_eq!(strip_escapes(b"no escapes"), b"no escapes");
+        // An escape cut by the end of a chunk swallows the rest of that chunk only.
+        assert_eq!(strip_escapes(b"a\x1b[3"), b"a");
+        assert_eq!(strip_escapes(b"\x1b[2J\x1b[Hx"), b"x");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::unix::pipe;
 use tokio::sync::mpsc;
 
+#[derive(Clone)]
 pub struct StdinWriter {
     tx: mpsc::UnboundedSender<Vec<u8>>,
     /// Set once a write failed (EPIPE: the child closed its stdin).

@@ -130,6 +130,7 @@ impl RootActorState {
             self.ctx.reaper.clone(),
             self.ctx.log.clone(),
             self.ctx.events.clone(),
+            self.ctx.alarms.clone(),
         );
         // The listeners are not re-bound by an update: children keep being told
         // the URL that is actually served.
@@ -200,6 +201,9 @@ impl RootActorState {
         };
         let group = self.groups.remove(index);
         self.running.groups.retain(|g| g.name != name);
+        // A pool is unsubscribed before the event, so it does not see its own
+        // removal (Supervisor's `before_remove`).
+        self.ctx.events.remove_pool(name);
         self.ctx
             .events
             .publish("PROCESS_GROUP_REMOVED", format!("groupname:{name}\n"));
@@ -253,16 +257,23 @@ impl RootActorState {
         let action = |name: &str| steps.iter().find(|s| s.name == name).map(|s| &s.action);
         let mut members: Vec<Member> = Vec::new();
         let mut starts = Vec::new();
+        // An essential group makes each of its programs essential (as the group
+        // actor does when it spawns them): a change of the group's flag is live too.
+        let essential_changed = old.config.essential != config.essential;
         for p in &config.processes {
             let (member, start) = match (action(&p.name), old.member(&p.name)) {
-                (None, Some(m)) => (copy(m), false),
-                (Some(ProcessAction::Live { start, .. }), Some(m)) => {
+                (None, Some(m)) if !essential_changed => (copy(m), false),
+                (None | Some(ProcessAction::Live { .. }), Some(m)) => {
+                    let start = matches!(
+                        action(&p.name),
+                        Some(ProcessAction::Live { start: true, .. })
+                    );
                     let _ = m
                         .actor
-                        .send_message(ProcessMsg::Reconfigure(Box::new(p.clone())));
+                        .send_message(ProcessMsg::Reconfigure(Box::new(as_member(config, p))));
                     let mut m = copy(m);
                     m.config = p.clone();
-                    (m, *start)
+                    (m, start)
                 }
                 (Some(ProcessAction::Restart { .. }), Some(m)) if troubled.contains(&&*p.name) => {
                     let _ = m.actor.send_message(ProcessMsg::Reinstate);
@@ -270,12 +281,12 @@ impl RootActorState {
                 }
                 (Some(ProcessAction::Restart { start, .. }), Some(m)) => {
                     drop_member(m).await;
-                    match self.spawn_member(&old, p, ctx).await {
+                    match self.spawn_member(&old.actor, config, p, ctx).await {
                         Some(m) => (m, *start),
                         None => continue,
                     }
                 }
-                (step, _) => match self.spawn_member(&old, p, ctx).await {
+                (step, _) => match self.spawn_member(&old.actor, config, p, ctx).await {
                     Some(m) => {
                         let start = match step {
                             Some(ProcessAction::Add { start }) => *start,
@@ -338,21 +349,25 @@ impl RootActorState {
         starts
     }
 
-    /// A new process actor in `group`, supervised by the group's actor.
+    /// A new process actor in the group `group` (its new config), supervised by the
+    /// group's actor.
     async fn spawn_member(
         &self,
-        group: &GroupHandle,
+        actor: &ActorRef<GroupMsg>,
+        group: &GroupConfig,
         config: &ProcessConfig,
         ctx: &Arc<Context>,
     ) -> Option<Member> {
         let (tx, rx) = watch::channel(Snapshot::new(&config.name, &config.group));
         let args = ProcessArgs {
-            config: config.clone(),
+            config: as_member(group, config),
             ctx: ctx.clone(),
             snapshot: tx,
+            // Never a listener: a pool whose listeners change is replaced whole.
+            listener: None,
         };
         let spawned: Result<_, ActorProcessingErr> =
-            Actor::spawn_linked(None, ProcessActor, args, group.actor.get_cell())
+            Actor::spawn_linked(None, ProcessActor, args, actor.get_cell())
                 .await
                 .map_err(Into::into);
         match spawned {
@@ -379,6 +394,14 @@ impl RootActorState {
         self.running
             .groups
             .sort_by_key(|g| key(g.priority, &g.name));
+    }
+}
+
+/// The config a process actor of `group` runs with.
+fn as_member(group: &GroupConfig, p: &ProcessConfig) -> ProcessConfig {
+    ProcessConfig {
+        essential: p.essential || group.essential,
+        ..p.clone()
     }
 }
 

@@ -18,12 +18,16 @@
 //! stop, a log write — so the next occurrence obeys the new value: [`LIVE_PROCESS`].
 //! Every other option is restart-relevant because the running child was made with it
 //! (command, environment, directory, user, umask, serverurl, redirect_stderr, the log
-//! files and their syslog flags, and the identity fields group/program/process_num);
-//! an option this module does not know is treated as restart-relevant, the safe
-//! choice. A group whose kind (program, eventlistener, fcgi-program) or fcgi socket
-//! changed is replaced whole, as Supervisor does, since its processes share it.
+//! files and their syslog flags, `*_events_enabled` and `*_capture_maxbytes` — which
+//! shape the output pipeline set up at the spawn — and the identity fields
+//! group/program/process_num); an option this module does not know is treated as
+//! restart-relevant, the safe choice. A group whose kind (program, eventlistener,
+//! fcgi-program) or fcgi socket changed is replaced whole, as Supervisor does, since
+//! its processes share it. So is a listener pool whose listeners would be added,
+//! removed or restarted: the pool's dispatch state (which listener holds which event)
+//! belongs to its listeners; its `events` and `buffer_size` apply live.
 
-use supervisor_config::{Config, ConfigDiff, GroupConfig, ProcessChange, ProcessConfig};
+use supervisor_config::{Config, ConfigDiff, GroupConfig, GroupKind, ProcessChange, ProcessConfig};
 use supervisor_model::ProcessState;
 
 /// Process options applied to a running process without restarting it.
@@ -45,12 +49,8 @@ pub const LIVE_PROCESS: &[&str] = &[
     "killasgroup",
     "stdout_logfile_maxbytes",
     "stdout_logfile_backups",
-    "stdout_capture_maxbytes",
-    "stdout_events_enabled",
     "stderr_logfile_maxbytes",
     "stderr_logfile_backups",
-    "stderr_capture_maxbytes",
-    "stderr_events_enabled",
     "essential",
     "backoff",
     "backoff_max",
@@ -182,11 +182,19 @@ pub fn plan(
             });
             continue;
         }
-        let processes = change
+        let processes: Vec<ProcessStep> = change
             .processes
             .iter()
             .map(|p| process_step(config, p, |name| state(&config.name, name)))
             .collect();
+        let pool = matches!(config.kind, GroupKind::EventListener(_));
+        if pool && let Some(fields) = pool_replacement(&processes) {
+            steps.push(GroupStep::Replace {
+                config: config.clone(),
+                fields,
+            });
+            continue;
+        }
         steps.push(GroupStep::Change {
             config: config.clone(),
             live: change.fields.clone(),
@@ -201,6 +209,25 @@ pub fn plan(
         }
     }
     Plan { unknown, steps }
+}
+
+/// Why a listener pool must be replaced rather than changed in place: the options
+/// of the listeners to restart, and `numprocs` when listeners come or go.
+fn pool_replacement(steps: &[ProcessStep]) -> Option<Vec<&'static str>> {
+    let mut fields: Vec<&'static str> = Vec::new();
+    for step in steps {
+        let why: &[&'static str] = match &step.action {
+            ProcessAction::Live { .. } => continue,
+            ProcessAction::Restart { fields, .. } => fields,
+            ProcessAction::Add { .. } | ProcessAction::Remove => &["numprocs"],
+        };
+        for f in why {
+            if !fields.contains(f) {
+                fields.push(f);
+            }
+        }
+    }
+    (!fields.is_empty()).then_some(fields)
 }
 
 fn process_step(

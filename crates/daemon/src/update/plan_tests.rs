@@ -186,6 +186,44 @@ fn groups_in_supervisors_order_limited_to_the_wanted_ones() {
 }
 
 #[test]
+fn a_listener_pool_changes_live_or_is_replaced_whole() {
+    let pool = |extra: &str| {
+        load(&format!(
+            "[eventlistener:l]\ncommand=/bin/l\nevents=TICK_5\n\
+             process_name=l%(process_num)d\n{extra}"
+        ))
+    };
+    let old = pool("numprocs=2\n");
+    let p = plan(
+        &old,
+        &pool("numprocs=2\nevents=TICK_60\nbuffer_size=3\nstartsecs=4\n"),
+        &[],
+        running,
+    );
+    assert!(
+        matches!(&p.steps[0], GroupStep::Change { live, processes, .. }
+            if live == &["buffer_size", "events"] && processes.len() == 2),
+        "{p:?}"
+    );
+    let p = plan(&old, &pool("numprocs=3\n"), &[], running);
+    assert!(
+        matches!(&p.steps[0], GroupStep::Replace { fields, .. } if fields == &["numprocs"]),
+        "{p:?}"
+    );
+    let p = plan(
+        &old,
+        &pool("numprocs=2\nstdout_events_enabled=true\n"),
+        &[],
+        running,
+    );
+    assert!(
+        matches!(&p.steps[0], GroupStep::Replace { fields, .. }
+            if fields == &["stdout_events_enabled"]),
+        "{p:?}"
+    );
+}
+
+#[test]
 fn a_group_that_changes_kind_is_replaced_and_group_options_apply_live() {
     let old = load("[program:p]\ncommand=/bin/p\npriority=5\n");
     let new = load("[eventlistener:p]\ncommand=/bin/p\nevents=TICK_5\npriority=5\n");
