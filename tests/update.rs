@@ -6,7 +6,10 @@
 mod support;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::Command;
+
+use serde_json::Value;
 
 use support::tree::{HEADER, SLEEP, cmdline, ctl, ours, run_ctl, running, states_of, write};
 use support::{DEADLINE, Daemon, SOCKET, alive, oracle_python, wait_until};
@@ -358,4 +361,99 @@ fn live_options_take_effect_on_the_running_process() {
         after = running(&d, "sd.conf", &["ticker"]);
         after["ticker"] != before["ticker"]
     }));
+}
+
+/// An event listener pool sees the update: PROCESS_GROUP_REMOVED for the group that
+/// went and PROCESS_GROUP_ADDED for the one that came, and its own new `events=`
+/// applied live (the listener is not restarted).
+#[test]
+fn a_listener_pool_receives_group_events_and_takes_new_events_live() {
+    let python = oracle_python(&[]);
+    let listener = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/events/listener.py");
+    let programs = |events: &str, program: &str| {
+        format!(
+            "{SOCKET}[eventlistener:watch]\ncommand={} {} %(here)s/watch.jsonl\n\
+             events={events}\nstartsecs=0\n\n[program:{program}]\n{SLEEP}",
+            python.display(),
+            listener.display()
+        )
+    };
+    let d = Daemon::start(&programs("PROCESS_GROUP", "old"));
+    d.wait_for_socket();
+    let before = running(&d, "sd.conf", &["old", "watch"]);
+    let seen = || -> Vec<(String, String)> {
+        support::read(&d.path("watch.jsonl"))
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                let header = v["header"].as_str().unwrap_or_default();
+                let name = header
+                    .split_whitespace()
+                    .find_map(|t| t.strip_prefix("eventname:"))
+                    .unwrap_or_default();
+                (name.to_string(), v["payload"].as_str().unwrap().to_string())
+            })
+            .collect()
+    };
+    let added = |g: &str| {
+        (
+            "PROCESS_GROUP_ADDED".to_string(),
+            format!("groupname:{g}\n"),
+        )
+    };
+    assert!(wait_until(DEADLINE, || seen().len() == 2), "{:?}", seen());
+    assert_eq!(seen(), [added("watch"), added("old")]);
+
+    write(
+        &d,
+        "sd.conf",
+        &format!(
+            "{HEADER}{}",
+            programs("PROCESS_GROUP,REMOTE_COMMUNICATION", "new")
+        ),
+    );
+    assert_eq!(
+        ctl(&d, "update"),
+        (
+            "old: stopped\nold: removed process group\nwatch: stopped\n\
+             watch: updated process group\nnew: added process group\n"
+                .into(),
+            0
+        )
+    );
+    let after = running(&d, "sd.conf", &["new", "watch"]);
+    assert_eq!(
+        after["watch"], before["watch"],
+        "the listener was restarted"
+    );
+    let script = format!(
+        "import xmlrpc.client\nfrom supervisor.xmlrpc import SupervisorTransport\n\
+         t = SupervisorTransport(None, None, {url:?})\n\
+         xmlrpc.client.ServerProxy('http://127.0.0.1', transport=t)\
+         .supervisor.sendRemoteCommEvent('after', 'update')\n",
+        url = d.server_url()
+    );
+    assert!(
+        Command::new(&python)
+            .arg("-c")
+            .arg(script)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let removed = (
+        "PROCESS_GROUP_REMOVED".to_string(),
+        "groupname:old\n".to_string(),
+    );
+    let comm = (
+        "REMOTE_COMMUNICATION".to_string(),
+        "type:after\nupdate".to_string(),
+    );
+    let want = [added("watch"), added("old"), removed, added("new"), comm];
+    assert!(
+        wait_until(DEADLINE, || seen().len() == want.len()),
+        "{:?}",
+        seen()
+    );
+    assert_eq!(seen(), want);
 }
