@@ -162,3 +162,100 @@ fn as_pid_1_it_reaps_orphans_and_shuts_down_cleanly() {
         "{log}"
     );
 }
+
+fn ctl(d: &Daemon, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_supervisorctl"))
+        .arg("-c")
+        .arg(d.path("sd.conf"))
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The pid of `name` once it is RUNNING with a pid other than `not`.
+fn running_pid(d: &Daemon, name: &str, not: i32) -> i32 {
+    let mut pid = 0;
+    assert!(
+        wait_until(DEADLINE, || {
+            pid = ctl(d, &["pid", name]).parse().unwrap_or(0);
+            pid != 0 && pid != not && ctl(d, &["status", name]).contains("RUNNING")
+        }),
+        "{name} never ran again; main log:\n{}",
+        d.main_log()
+    );
+    pid
+}
+
+fn kill9(pid: i32) {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+}
+
+fn strategy_group(strategy: &str) -> Daemon {
+    let mut conf = String::from(support::SOCKET);
+    for (i, name) in ["a", "b", "c"].iter().enumerate() {
+        conf += &format!(
+            "[program:{name}]\ncommand=sleep 1000\nstartsecs=0\npriority={}\n\n",
+            i + 1
+        );
+    }
+    conf += &format!("[group:g]\nprograms=a,b,c\nstrategy={strategy}\n");
+    let d = Daemon::start(&conf);
+    d.wait_for_socket();
+    d
+}
+
+#[test]
+fn one_for_all_restarts_every_sibling() {
+    let d = strategy_group("one_for_all");
+    let [a, b, c] = ["g:a", "g:b", "g:c"].map(|n| running_pid(&d, n, 0));
+    kill9(b);
+    // b restarts by its own autorestart; a and c because the strategy says so.
+    for (name, old) in [("g:a", a), ("g:b", b), ("g:c", c)] {
+        running_pid(&d, name, old);
+    }
+    assert!(!alive(a) && !alive(c));
+}
+
+#[test]
+fn rest_for_one_restarts_the_siblings_after_the_dead_one() {
+    let d = strategy_group("rest_for_one");
+    let [a, b, c] = ["g:a", "g:b", "g:c"].map(|n| running_pid(&d, n, 0));
+    kill9(b);
+    running_pid(&d, "g:b", b);
+    running_pid(&d, "g:c", c);
+    assert_eq!(ctl(&d, &["pid", "g:a"]), a.to_string());
+    assert!(alive(a));
+}
+
+#[test]
+fn exceeding_max_restarts_stops_the_group_and_says_why() {
+    let d = Daemon::start(&format!(
+        "{}[program:x]\ncommand=sleep 1000\nstartsecs=0\n\n\
+         [group:g]\nprograms=x\nmax_restarts=2\nrestart_window=60\n",
+        support::SOCKET
+    ));
+    d.wait_for_socket();
+    let mut pid = running_pid(&d, "g:x", 0);
+    for _ in 0..2 {
+        kill9(pid);
+        pid = running_pid(&d, "g:x", pid);
+    }
+    // The third death within the window is one too many.
+    kill9(pid);
+    d.expect_log(
+        "CRIT group g failed: more than 2 restarts within 60 s (max_restarts, restart_window); \
+         stopping its processes",
+    );
+    assert!(wait_until(DEADLINE, || {
+        let status = ctl(&d, &["status", "g:x"]);
+        status.contains("STOPPED") && status.contains("group g failed (max_restarts exceeded)")
+    }));
+    // A manual start clears it.
+    ctl(&d, &["start", "g:x"]);
+    running_pid(&d, "g:x", pid);
+}

@@ -122,6 +122,29 @@ fn sigusr2_reopens_the_logs_after_an_external_rotation() {
         .contains("'ticker' stdout output:")));
 }
 
+/// The same through the control socket: `supervisorctl reopen` (beyond Supervisor).
+#[test]
+fn supervisorctl_reopen_reopens_the_logs_after_an_external_rotation() {
+    let d = Daemon::start(&format!(
+        "{}[program:ticker]\ncommand=/bin/sh -c 'while true; do echo tick; sleep 0.05; done'\n\
+         stdout_logfile=%(here)s/ticker.out\n",
+        support::SOCKET
+    ));
+    d.wait_for_socket();
+    assert!(wait_until(DEADLINE, || read(&d.path("ticker.out")).contains("tick")));
+    std::fs::rename(d.path("ticker.out"), d.path("ticker.out.old")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_supervisorctl"))
+        .arg("-c")
+        .arg(d.path("sd.conf"))
+        .arg("reopen")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "reopened log files\n");
+    assert!(out.status.success());
+    assert!(wait_until(DEADLINE, || read(&d.path("ticker.out")).contains("tick")));
+    d.expect_log("log reopen requested through the control API");
+}
+
 #[test]
 fn a_slow_stop_is_reported_every_three_seconds() {
     let mut d = Daemon::start(

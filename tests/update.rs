@@ -457,3 +457,59 @@ fn a_listener_pool_receives_group_events_and_takes_new_events_live() {
     );
     assert_eq!(seen(), want);
 }
+
+/// A group with a restart strategy: a member restarted by `update` keeps its place,
+/// so the strategy still covers it; members coming or going replace the group.
+#[test]
+fn a_strategy_group_keeps_working_after_an_in_place_update() {
+    let group = |a: u32, extra: &str| {
+        format!(
+            "{SOCKET}[group:g]\nprograms=a,b\nstrategy=one_for_all\n\n\
+             [program:a]\ncommand=/bin/sleep {a}\nstartsecs=0\n\n[program:b]\n{SLEEP}{extra}"
+        )
+    };
+    let d = Daemon::start(&group(1000, ""));
+    d.wait_for_socket();
+    let before = running(&d, "sd.conf", &["g:a", "g:b"]);
+    write(&d, "sd.conf", &format!("{HEADER}{}", group(1001, "")));
+    assert_eq!(
+        ctl(&d, "update --dry-run"),
+        (
+            "g: would be updated\n  g:a: would restart (command)\n".into(),
+            0
+        )
+    );
+    ctl(&d, "update");
+    let after = running(&d, "sd.conf", &["g:a", "g:b"]);
+    assert_eq!(after["g:b"], before["g:b"]);
+    assert!(cmdline(after["g:a"]).contains("1001"));
+    // The new a dies: the group hears it, and one_for_all restarts b as well.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(after["g:a"] as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let mut now = BTreeMap::new();
+    assert!(
+        wait_until(DEADLINE, || {
+            now = states_of(&d, "sd.conf")
+                .into_iter()
+                .filter(|(_, (s, _))| s == "RUNNING")
+                .map(|(k, (_, pid))| (k, pid))
+                .collect();
+            now.len() == 2 && now["g:a"] != after["g:a"] && now["g:b"] != after["g:b"]
+        }),
+        "{now:?}"
+    );
+    // A third member: the group is replaced whole (its members' places change).
+    let three = group(
+        1001,
+        "\n[program:c]\ncommand=/bin/sleep 1000\nstartsecs=0\n",
+    )
+    .replace("programs=a,b", "programs=a,b,c");
+    write(&d, "sd.conf", &format!("{HEADER}{three}"));
+    assert_eq!(
+        ctl(&d, "update --dry-run").0.lines().next(),
+        Some("g: would be stopped, removed and added again (numprocs)")
+    );
+}

@@ -22,6 +22,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "PROCESS_COMMUNICATION_STDOUT",
     "PROCESS_GROUP",
     "PROCESS_GROUP_ADDED",
+    // Beyond Supervisor: a group past its max_restarts (issue 5).
+    "PROCESS_GROUP_FAILED",
     "PROCESS_GROUP_REMOVED",
     "PROCESS_LOG",
     "PROCESS_LOG_STDERR",

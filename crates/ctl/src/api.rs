@@ -131,6 +131,8 @@ pub trait Api {
     async fn list_config(&mut self) -> Result<Vec<v1::ProcessConfig>, CallError>;
     async fn reload(&mut self) -> Result<(), CallError>;
     async fn shutdown(&mut self) -> Result<(), CallError>;
+    /// Reopen every log file (SIGUSR2's effect).
+    async fn reopen_logs(&mut self) -> Result<(), CallError>;
     /// `names` as in `events=`; empty means every event.
     async fn watch_events(&mut self, names: Vec<String>) -> Result<Self::Events, CallError>;
 }

@@ -352,6 +352,12 @@ impl Api for GrpcApi {
         Ok(GrpcLogStream(stream))
     }
 
+    async fn reopen_logs(&mut self) -> Result<(), CallError> {
+        self.call(|mut c| async move { c.reopen_logs(v1::ReopenLogsRequest {}).await })
+            .await?;
+        Ok(())
+    }
+
     async fn watch_events(&mut self, names: Vec<String>) -> Result<GrpcEventStream, CallError> {
         let request = v1::WatchEventsRequest { names };
         let stream = self

@@ -35,6 +35,7 @@ pub(crate) enum Call {
     Reload,
     Shutdown,
     WatchEvents(Vec<String>),
+    ReopenLogs,
 }
 
 /// The fake's answer to the next call.
@@ -153,6 +154,10 @@ macro_rules! expect {
 impl Api for FakeApi {
     type Stream = FakeStream;
     type Events = FakeEvents;
+
+    async fn reopen_logs(&mut self) -> Result<(), CallError> {
+        expect!(self.next(Call::ReopenLogs), Reply::Unit => ())
+    }
 
     async fn watch_events(&mut self, names: Vec<String>) -> Result<FakeEvents, CallError> {
         expect!(self.next(Call::WatchEvents(names)), Reply::Events(e) => FakeEvents(e.into()))

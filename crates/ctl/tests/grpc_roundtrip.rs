@@ -241,6 +241,13 @@ impl Supervisor for Fake {
         unimplemented()
     }
 
+    async fn reopen_logs(
+        &self,
+        _: Request<v1::ReopenLogsRequest>,
+    ) -> Reply<v1::ReopenLogsResponse> {
+        unimplemented()
+    }
+
     async fn send_remote_comm_event(
         &self,
         _: Request<v1::RemoteCommEventRequest>,

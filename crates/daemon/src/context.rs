@@ -17,6 +17,9 @@ pub enum Alarm {
     /// An `essential` program (or a member of an `essential` group) went FATAL:
     /// supervisord shuts down and exits non-zero (issue 5).
     EssentialFatal(String),
+    /// A group exceeded its restart intensity and stopped its processes; the root
+    /// decides (an `essential` group shuts supervisord down).
+    GroupFailed(String),
 }
 
 pub struct Context {

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
-use supervisor_config::{GroupConfig, GroupKind, ProcessConfig};
+use supervisor_config::{GroupConfig, GroupKind, ProcessConfig, Strategy};
 use supervisor_model::{LogLevel, ProcessState};
 use tokio::sync::watch;
 
@@ -19,6 +19,7 @@ use crate::listener::{self, Pool};
 use crate::process::actor::{ListenerLink, ProcessActor, ProcessArgs, ProcessMsg};
 use crate::process::stdin::StdinWriter;
 use crate::snapshot::Snapshot;
+use crate::strategy::{self, Intensity};
 
 pub enum GroupMsg {
     /// Start every `autostart=true` process, in priority order, one spawn completed
@@ -38,6 +39,11 @@ pub enum GroupMsg {
         config: Box<GroupConfig>,
         members: Vec<ActorRef<ProcessMsg>>,
         reply: RpcReplyPort<()>,
+    },
+    /// Member `index` died unexpectedly (only sent when a strategy or an intensity
+    /// limit is configured).
+    MemberDied {
+        index: usize,
     },
     /// An event for this listener pool, from the bus.
     Event(PoolEvent),
@@ -84,6 +90,9 @@ pub struct GroupActorState {
     ctx: Arc<Context>,
     members: Vec<ActorRef<ProcessMsg>>,
     pool: Option<PoolRun>,
+    intensity: Intensity,
+    /// Shutting down: deaths restart nothing more.
+    settled: bool,
 }
 
 pub struct GroupActor;
@@ -104,6 +113,47 @@ impl GroupActorState {
         {
             let fx = run.pool.resize(l.buffer_size);
             self.carry_out(fx);
+        }
+    }
+
+    /// A member died unexpectedly (its own autorestart rule restarts it): count it
+    /// against the intensity limit, then restart the siblings the strategy names.
+    fn member_died(&mut self, index: usize) {
+        if self.settled {
+            return;
+        }
+        if self.intensity.exceeded(std::time::Instant::now()) {
+            // Its processes are stopped on request (no more deaths); a later manual
+            // start begins a fresh window.
+            self.intensity.reset();
+            self.ctx.log.log(
+                LogLevel::Critical,
+                &format!(
+                    "group {} failed: more than {} restarts within {} s (max_restarts, \
+                     restart_window); stopping its processes",
+                    self.config.name,
+                    self.config.max_restarts.unwrap_or_default(),
+                    self.config.restart_window.as_secs()
+                ),
+            );
+            for actor in self.members.iter().rev() {
+                let _ = actor.send_message(ProcessMsg::Fail(format!(
+                    "group {} failed (max_restarts exceeded)",
+                    self.config.name
+                )));
+            }
+            self.ctx.events.publish(
+                "PROCESS_GROUP_FAILED",
+                format!("groupname:{}\n", self.config.name),
+            );
+            let _ = self
+                .ctx
+                .alarms
+                .send(crate::context::Alarm::GroupFailed(self.config.name.clone()));
+            return;
+        }
+        for sibling in strategy::siblings(self.config.strategy, index, self.members.len()) {
+            let _ = self.members[sibling].send_message(ProcessMsg::Restart);
         }
     }
 
@@ -196,6 +246,10 @@ impl Actor for GroupActor {
                         pool: myself.clone(),
                         index,
                     }),
+                    deaths: watches_deaths(&args.config).then(|| ListenerLink {
+                        pool: myself.clone(),
+                        index,
+                    }),
                 },
                 myself.get_cell(),
             )
@@ -203,6 +257,8 @@ impl Actor for GroupActor {
             members.push(actor);
         }
         Ok(GroupActorState {
+            intensity: Intensity::new(args.config.max_restarts, args.config.restart_window),
+            settled: false,
             config: args.config,
             ctx: args.ctx,
             members,
@@ -237,7 +293,9 @@ impl Actor for GroupActor {
                 }
                 let _ = reply.send(());
             }
+            GroupMsg::MemberDied { index } => st.member_died(index),
             GroupMsg::Shutdown => {
+                st.settled = true;
                 // Highest priority value first, as Supervisor's stop_all does.
                 for actor in st.members.iter().rev() {
                     let _ = actor.send_message(ProcessMsg::Shutdown);
@@ -317,4 +375,10 @@ impl Actor for GroupActor {
         }
         Ok(())
     }
+}
+
+/// Whether the group needs its members' deaths: a strategy other than Supervisor's
+/// one_for_one, or an intensity limit.
+pub fn watches_deaths(config: &GroupConfig) -> bool {
+    config.strategy != Strategy::OneForOne || config.max_restarts.is_some()
 }

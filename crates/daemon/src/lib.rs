@@ -12,5 +12,6 @@ pub mod root;
 pub mod run;
 pub mod snapshot;
 pub mod startup;
+pub mod strategy;
 pub mod ticks;
 pub mod update;

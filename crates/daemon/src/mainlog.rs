@@ -6,7 +6,7 @@
 //! decide what to log, and never panics or blocks on anything but its own sink.
 
 mod repr;
-mod syslog;
+pub(crate) mod syslog;
 
 use std::cmp::Reverse;
 use std::fmt;
@@ -24,8 +24,21 @@ use supervisor_sys::localtime::{LocalTime, local_time};
 pub use repr::{python_repr_bytes, python_repr_str};
 use syslog::SyslogSender;
 
-/// Where `logfile=syslog` lines go.
+/// Where `logfile=syslog` lines and `stdout_syslog`/`stderr_syslog` output go.
 pub const DEFAULT_SYSLOG_SOCKET: &str = "/dev/log";
+
+/// Names another syslog socket than [`DEFAULT_SYSLOG_SOCKET`]: for tests, which bind
+/// their own datagram socket and read what supervisord sends (see README).
+pub const SYSLOG_SOCKET_ENV: &str = "SUPERVISOR_RS_SYSLOG_SOCKET";
+
+/// The syslog socket: `$SUPERVISOR_RS_SYSLOG_SOCKET` if set and not empty, else
+/// `/dev/log`.
+pub fn syslog_socket() -> PathBuf {
+    match std::env::var_os(SYSLOG_SOCKET_ENV) {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from(DEFAULT_SYSLOG_SOCKET),
+    }
+}
 
 /// At most this many messages are kept while the log is not open; more are dropped
 /// (startup produces a handful; this only bounds a logger that is never opened).
@@ -89,7 +102,7 @@ impl MainLogSetup {
     ) -> Self {
         let file = match &cfg.logfile {
             LogFile::Path(path) => FileTarget::Sink(open_file(path)),
-            LogFile::Syslog => FileTarget::Syslog(PathBuf::from(DEFAULT_SYSLOG_SOCKET)),
+            LogFile::Syslog => FileTarget::Syslog(syslog_socket()),
             // AUTO only means something for child logs; the loader never gives it here.
             LogFile::None | LogFile::Auto => FileTarget::None,
         };

@@ -47,8 +47,8 @@ pub enum RootMsg {
         signal: bool,
         reply: Option<RpcReplyPort<Result<(), FaultError>>>,
     },
-    /// SIGUSR2.
-    ReopenLogs,
+    /// SIGUSR2 (`signal`), or the `ReopenLogs` call.
+    ReopenLogs { signal: bool },
     /// Every process is stopped; `reload` says what comes next.
     Stopped { reload: bool },
     /// `reloadConfig`: read the config again and diff it with the active groups.
@@ -218,10 +218,14 @@ impl Actor for RootActor {
                     let _ = reply.send(result);
                 }
             }
-            RootMsg::ReopenLogs => {
+            RootMsg::ReopenLogs { signal } => {
                 log.log(
                     LogLevel::Info,
-                    "received SIGUSR2 indicating log reopen request",
+                    if signal {
+                        "received SIGUSR2 indicating log reopen request"
+                    } else {
+                        "log reopen requested through the control API"
+                    },
                 );
                 log.log(LogLevel::Info, "supervisord logreopen");
                 if let Err(e) = log.reopen() {
@@ -286,6 +290,21 @@ impl Actor for RootActor {
                 Err(e) => reply.send(Err(FaultError::new(Fault::CantReread, e))),
             },
             RootMsg::Retired(done) => st.finish_update(&myself, *done).await,
+            RootMsg::Alarm(Alarm::GroupFailed(name)) => {
+                let essential = st.running.group(&name).is_some_and(|g| g.essential);
+                if essential && running {
+                    log.log(
+                        LogLevel::Critical,
+                        &format!(
+                            "essential group {name} failed: shutting down (exit status \
+                             {ESSENTIAL_EXIT})"
+                        ),
+                    );
+                    st.exit_code.store(ESSENTIAL_EXIT, Ordering::SeqCst);
+                    st.state.send_replace(SupervisorState::Shutdown);
+                    st.begin_stop(&myself, false);
+                }
+            }
             RootMsg::Alarm(Alarm::EssentialFatal(name)) => {
                 // Beyond Supervisor (issue 5, Supervisor #712): the container use
                 // case. A shutdown already under way keeps its course.

@@ -255,7 +255,9 @@ fn install_signals() -> std::io::Result<Signals> {
             signal: true,
             reply: None,
         }),
-        (SignalKind::user_defined2(), || RootMsg::ReopenLogs),
+        (SignalKind::user_defined2(), || RootMsg::ReopenLogs {
+            signal: true,
+        }),
     ];
     kinds
         .into_iter()

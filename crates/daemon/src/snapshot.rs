@@ -22,6 +22,9 @@ pub struct Snapshot {
     pub spawnerr: Option<String>,
     pub stdout_logfile: Option<PathBuf>,
     pub stderr_logfile: Option<PathBuf>,
+    /// Why a STOPPED process was stopped by the tree itself (its group failed):
+    /// shown as its description instead of the stop time. Cleared by a start.
+    pub note: Option<String>,
 }
 
 impl Snapshot {
@@ -37,6 +40,7 @@ impl Snapshot {
             spawnerr: None,
             stdout_logfile: None,
             stderr_logfile: None,
+            note: None,
         }
     }
 

@@ -299,6 +299,9 @@ pub trait Control: Send + Sync + 'static {
     fn shutdown(&self) -> impl Future<Output = CtlResult<()>> + Send;
     /// `sendRemoteCommEvent`.
     fn remote_comm_event(&self, kind: &str, data: &str) -> CtlResult<()>;
+    /// Reopen the main log and every child log file, as SIGUSR2 does (beyond
+    /// Supervisor's API: for an external logrotate without signal rights).
+    fn reopen_logs(&self) -> CtlResult<()>;
 
     /// Live process states: first every process as it is now, then one item per
     /// transition, until the receiver is dropped.

@@ -6,6 +6,13 @@
 //!
 //! The file is checked every 100 ms, as Supervisor's tail producer does; the task
 //! holds no buffer between checks and ends as soon as its client goes away.
+//!
+//! Design decision: live following (`tail -f`, `fg`, the web tail) reads the log file,
+//! not a broadcast of the child's pipe. The file is the bounded buffer: a slow or
+//! stalled follower only falls behind in the file (it can never hold back the child
+//! nor make the daemon buffer for it), any number of followers cost one small task
+//! each, and a follower loses only what rotation removed before it read it. A channel
+//! with no log file (`NONE`, syslog only) has nothing to follow, as in Supervisor.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};

@@ -282,6 +282,12 @@ impl<C: Control> Supervisor for GrpcService<C> {
         Ok(Response::new(v1::SendStdinResponse {}))
     }
 
+    async fn reopen_logs(&self, _: Request<v1::ReopenLogsRequest>) -> Rpc<v1::ReopenLogsResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        self.ctl.reopen_logs().map_err(status)?;
+        Ok(Response::new(v1::ReopenLogsResponse {}))
+    }
+
     async fn send_remote_comm_event(
         &self,
         req: Request<v1::RemoteCommEventRequest>,

@@ -16,6 +16,7 @@ mod pid;
 mod quit;
 mod reload;
 mod remove;
+mod reopen;
 mod reread;
 mod restart;
 mod shutdown;
@@ -41,7 +42,7 @@ pub const ACTIONS: [&str; 22] = [
 
 /// Actions beyond Supervisor's: runnable and in `help <action>`, but kept out of
 /// the topic table so `help` prints exactly what Supervisor's does.
-pub const EXTRA_ACTIONS: [&str; 1] = ["events"];
+pub const EXTRA_ACTIONS: [&str; 2] = ["events", "reopen"];
 
 /// True for a command word `onecmd` can run (`EOF` is the shell's end of input).
 pub(crate) fn exists(cmd: &str) -> bool {
@@ -71,6 +72,7 @@ pub(crate) async fn run<A: Api, C: Console>(
         "EOF" | "quit" | "exit" => Ok(quit::run(ctl)),
         "reload" => reload::run(ctl, arg).await.and(done),
         "remove" => remove::run(ctl, arg).await.and(done),
+        "reopen" => reopen::run(ctl, arg).await.and(done),
         "reread" => reread::run(ctl, arg).await.and(done),
         "restart" => restart::run(ctl, arg).await.and(done),
         "shutdown" => shutdown::run(ctl, arg).await.and(done),
@@ -101,6 +103,7 @@ pub(crate) fn help_text(topic: &str) -> Option<&'static str> {
         "quit" => quit::HELP_QUIT,
         "reload" => reload::HELP,
         "remove" => remove::HELP,
+        "reopen" => reopen::HELP,
         "reread" => reread::HELP,
         "restart" => restart::HELP,
         "shutdown" => shutdown::HELP,

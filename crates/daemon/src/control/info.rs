@@ -40,7 +40,10 @@ pub fn process_info(s: &Snapshot, now: i64) -> ProcessInfo {
         stderr_logfile: path(&s.stderr_logfile),
         pid: s.pid.unwrap_or(0),
     };
-    info.description = describe(&info);
+    info.description = match (&s.note, s.state) {
+        (Some(note), ProcessState::Stopped) => note.clone(),
+        _ => describe(&info),
+    };
     info
 }
 

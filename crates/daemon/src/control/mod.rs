@@ -202,6 +202,12 @@ impl Control for DaemonControl {
         Ok(())
     }
 
+    fn reopen_logs(&self) -> CtlResult<()> {
+        self.root
+            .send_message(RootMsg::ReopenLogs { signal: false })
+            .map_err(|_| FaultError::new(Fault::Failed, "supervisord is stopping"))
+    }
+
     fn events(&self) -> mpsc::Receiver<WatchedEvent> {
         let (tx, rx) = mpsc::channel(256);
         let mut bus = self.events.subscribe();

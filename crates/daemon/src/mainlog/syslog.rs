@@ -5,6 +5,8 @@
 //! LOG_INFO (`<14>`), whatever the record's level; we send what glibc's `syslog(3)`
 //! sends: `<14>Mmm dd HH:MM:SS supervisord: <line>`.
 //! It must not block or panic: a missing socket is a reported write error.
+//! [`write_header`] is shared with children's `stdout_syslog`/`stderr_syslog`
+//! (`process::output_syslog`), which Python sends through the same `syslog.syslog`.
 
 use std::io;
 use std::os::unix::net::UnixDatagram;
@@ -74,7 +76,7 @@ impl SyslogSender {
 }
 
 /// `<14>Nov 24 09:31:27 supervisord: ` (RFC 3164; the day is space-padded).
-fn write_header(out: &mut Vec<u8>, t: &LocalTime) {
+pub(crate) fn write_header(out: &mut Vec<u8>, t: &LocalTime) {
     use std::io::Write as _;
     let month = MONTHS[usize::from(t.month.clamp(1, 12)) - 1];
     // Writing to a Vec cannot fail.

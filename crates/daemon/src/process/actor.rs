@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use super::capture::Capture;
 use super::machine::{Effect, Exit, Machine, Policy, Refusal, Timer};
 use super::output::{self, Channel, ChannelLog};
+use super::output_syslog::SyslogOut;
 use super::retry::Retry;
 use super::spawn;
 use super::stdin::StdinWriter;
@@ -50,6 +51,10 @@ pub enum ProcessMsg {
     Reinstate,
     /// `update` changed only live options: obey `config` from now on, child untouched.
     Reconfigure(Box<ProcessConfig>),
+    /// The group's strategy restarts this sibling: stop it if it runs, then start it.
+    Restart,
+    /// The group failed (intensity exceeded): stop, and say why in the description.
+    Fail(String),
 }
 
 pub struct ProcessArgs {
@@ -58,6 +63,9 @@ pub struct ProcessArgs {
     pub snapshot: watch::Sender<Snapshot>,
     /// Set for a member of an `[eventlistener:x]` pool.
     pub listener: Option<ListenerLink>,
+    /// Set when the group applies a strategy or an intensity limit: unexpected
+    /// deaths are reported to it.
+    pub deaths: Option<ListenerLink>,
 }
 
 /// A listener's way to its pool: spawns, state changes and stdout go there.
@@ -89,6 +97,11 @@ pub struct ProcessActorState {
     /// The child's stdin (`sendProcessStdin`), replaced at each spawn.
     stdin: Option<StdinWriter>,
     listener: Option<ListenerLink>,
+    deaths: Option<ListenerLink>,
+    /// A strategy restart is under way: start again once stopped.
+    restart_pending: bool,
+    /// See [`Snapshot::note`].
+    note: Option<String>,
 }
 
 pub struct ProcessActor;
@@ -108,6 +121,7 @@ impl Actor for ProcessActor {
             ctx,
             snapshot,
             listener,
+            deaths,
         } = args;
         let open = |channel: Channel, cfg| {
             let path = output::resolve_log_path(
@@ -148,6 +162,9 @@ impl Actor for ProcessActor {
             stderr,
             stdin: None,
             listener,
+            deaths,
+            restart_pending: false,
+            note: None,
         };
         state.publish();
         Ok(state)
@@ -239,6 +256,23 @@ impl Actor for ProcessActor {
                         .set_limits(cfg);
                 }
                 st.config = *config;
+            }
+            ProcessMsg::Restart => {
+                if st.machine.state.is_running()
+                    && let Ok(fx) = st.machine.stop()
+                {
+                    st.restart_pending = true;
+                    st.apply(&myself, fx);
+                }
+            }
+            ProcessMsg::Fail(why) => {
+                st.restart_pending = false;
+                st.note = Some(why);
+                if let Ok(fx) = st.machine.stop() {
+                    st.apply(&myself, fx);
+                } else {
+                    st.publish();
+                }
             }
             ProcessMsg::ReopenLogs => {
                 for sink in [&st.stdout, &st.stderr] {
@@ -341,6 +375,23 @@ impl ProcessActorState {
                     if let Some(link) = &self.listener {
                         link.tell(ListenerNews::State(to));
                     }
+                    if to == ProcessState::Exited
+                        && expected == Some(false)
+                        && let Some(link) = &self.deaths
+                    {
+                        let _ = link
+                            .pool
+                            .send_message(GroupMsg::MemberDied { index: link.index });
+                    }
+                    if to == ProcessState::Starting {
+                        self.note = None;
+                    }
+                    if to == ProcessState::Stopped
+                        && std::mem::take(&mut self.restart_pending)
+                        && let Ok(fx) = self.machine.start(Instant::now())
+                    {
+                        queue.extend(fx);
+                    }
                     if to == ProcessState::Fatal && self.config.essential {
                         let _ = self
                             .ctx
@@ -411,6 +462,9 @@ impl ProcessActorState {
                     strip_ansi: self.ctx.strip_ansi,
                     bus: self.ctx.events.clone(),
                     log_events: cfg.events_enabled && tap.is_none(),
+                    syslog: (cfg.syslog && tap.is_none()).then(|| {
+                        SyslogOut::new(crate::mainlog::syslog_socket(), &self.name, channel)
+                    }),
                     capture,
                     tap,
                 },
@@ -478,6 +532,7 @@ impl ProcessActorState {
             spawnerr: m.spawnerr.clone(),
             stdout_logfile: path(&self.stdout),
             stderr_logfile: path(&self.stderr),
+            note: self.note.clone(),
         });
     }
 }

@@ -1,20 +1,25 @@
 //! A child's stdout/stderr: each pipe is read by a small task when it is readable, into
 //! a per-thread scratch buffer (no buffer is held per idle pipe), and every chunk goes
 //! raw to the channel's log file. A log file that cannot be opened or written is
-//! reported once in the main log; the bytes are dropped and counted, and the child
-//! keeps being supervised.
+//! reported once in the main log; the bytes are dropped and counted (the count is
+//! logged when the file can be written again, e.g. once a full disk has room: each
+//! write after a failure reopens the file), and the child keeps being supervised. The
+//! AUTO file names are in `auto_log`. `*_syslog` output goes through [`SyslogOut`], whose full
+//! socket holds back this pipe only.
 
 use std::cell::RefCell;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use supervisor_config::{ChannelConfig, LogFile};
+use supervisor_config::ChannelConfig;
 use supervisor_model::LogLevel;
 use supervisor_sys::RotatingFile;
 use tokio::net::unix::pipe::Receiver;
 
+pub use super::auto_log::{auto_log_path, clear_auto_logs, is_auto_log_name, resolve_log_path};
 use super::capture::{Capture, Piece};
+use super::output_syslog::SyslogOut;
 use crate::events::{self, EventBus};
 use crate::mainlog::{MainLog, python_repr_bytes, python_repr_str};
 
@@ -33,8 +38,8 @@ pub struct ChannelLog {
     file: Option<RotatingFile>,
     /// The last open/write error was reported; cleared by a successful write.
     failing: bool,
-    /// Bytes dropped because the file could not be written.
-    pub dropped: u64,
+    /// Bytes dropped because the file could not be written, since it last could.
+    dropped: u64,
 }
 
 impl ChannelLog {
@@ -65,7 +70,20 @@ impl ChannelLog {
             }),
         };
         match result {
-            Ok(()) => self.failing = false,
+            Ok(()) => {
+                if self.failing {
+                    self.failing = false;
+                    log.log(
+                        LogLevel::Info,
+                        &format!(
+                            "log file {} of '{name}' is written again; {} bytes were dropped",
+                            path.display(),
+                            self.dropped
+                        ),
+                    );
+                    self.dropped = 0;
+                }
+            }
             Err(e) => {
                 self.dropped += bytes.len() as u64;
                 if !self.failing {
@@ -169,6 +187,8 @@ pub struct Feed {
     pub capture: Option<Capture>,
     /// An event listener's stdout: the protocol channel.
     pub tap: Option<Tap>,
+    /// `*_syslog`: the lines of the logged output also go to syslog.
+    pub syslog: Option<SyslogOut>,
 }
 
 /// Copies a pipe into its channel log (and events, capture, listener tap) until EOF.
@@ -190,6 +210,7 @@ pub async fn pump(rx: Receiver, mut feed: Feed) {
                 Err(_) => true,
             }
         });
+        feed.drain_syslog().await;
         if done {
             break;
         }
@@ -199,6 +220,7 @@ pub async fn pump(rx: Receiver, mut feed: Feed) {
             feed.piece(piece);
         }
     }
+    feed.drain_syslog().await;
 }
 
 impl Feed {
@@ -270,6 +292,9 @@ impl Feed {
         }
         if to_file {
             self.write(data);
+            if let Some(syslog) = &mut self.syslog {
+                syslog.send(data, &self.log);
+            }
         }
         if self.log_events {
             let name = format!("PROCESS_LOG_{}", self.channel.event_suffix());
@@ -277,6 +302,15 @@ impl Feed {
                 &name,
                 events::process_log(&self.name, &self.group, self.pid, self.channel.name(), data),
             );
+        }
+    }
+
+    /// Lines the syslog socket had no room for are sent before the pipe is read again.
+    async fn drain_syslog(&mut self) {
+        if let Some(syslog) = &mut self.syslog
+            && syslog.has_pending()
+        {
+            syslog.drain(&self.log).await;
         }
     }
 
@@ -329,147 +363,9 @@ fn debug_line(name: &str, channel: Channel, chunk: &[u8]) -> String {
     )
 }
 
-/// The file an AUTO log becomes: `<childlogdir>/<name>-<channel>---<identifier>-<8
-/// random chars>.log`, created exclusively like Python's mkstemp.
-pub fn auto_log_path(
-    dir: &Path,
-    name: &str,
-    channel: Channel,
-    identifier: &str,
-) -> io::Result<PathBuf> {
-    use std::hash::{BuildHasher, Hasher};
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789_";
-    for attempt in 0u64..100 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(attempt);
-        let mut bits = h.finish();
-        let suffix: String = (0..8)
-            .map(|_| {
-                let c = ALPHABET[(bits % ALPHABET.len() as u64) as usize] as char;
-                bits /= ALPHABET.len() as u64;
-                c
-            })
-            .collect();
-        let path = dir.join(format!(
-            "{name}-{}---{identifier}-{suffix}.log",
-            channel.name()
-        ));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(_) => return Ok(path),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        "no unique AUTO log file name found",
-    ))
-}
-
-/// Whether `file_name` is an AUTO log of a supervisord with this `identifier`, by
-/// Supervisor's startup-cleanup pattern `.+?---<identifier>-\S+\.log\.{0,1}\d{0,4}`
-/// (a prefix match, so rotated backups `.log.1` … match too).
-pub fn is_auto_log_name(file_name: &str, identifier: &str) -> bool {
-    let marker = format!("---{identifier}-");
-    file_name.match_indices(&marker).any(|(at, _)| {
-        let rest = &file_name[at + marker.len()..];
-        at >= 1
-            && rest
-                .match_indices(".log")
-                .any(|(i, _)| i >= 1 && !rest[..i].contains(char::is_whitespace))
-    })
-}
-
-/// Supervisor's `clear_autochildlogdir`: deletes the AUTO logs an earlier run left in
-/// `dir`; returns the messages to log for files that could not be removed.
-pub fn clear_auto_logs(dir: &Path, identifier: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut problems = Vec::new();
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-        if is_file
-            && is_auto_log_name(name, identifier)
-            && let Err(e) = std::fs::remove_file(entry.path())
-        {
-            problems.push(format!(
-                "Failed to clean up {}: {e}",
-                entry.path().display()
-            ));
-        }
-    }
-    problems
-}
-
-/// Resolves a channel's `logfile` option to a path (creating AUTO files now, at group
-/// creation, as Supervisor does).
-pub fn resolve_log_path(
-    cfg: &ChannelConfig,
-    dir: &Path,
-    name: &str,
-    channel: Channel,
-    identifier: &str,
-) -> io::Result<Option<PathBuf>> {
-    match &cfg.logfile {
-        LogFile::None | LogFile::Syslog => Ok(None),
-        LogFile::Path(p) => Ok(Some(p.clone())),
-        LogFile::Auto => auto_log_path(dir, name, channel, identifier).map(Some),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn auto_names_follow_supervisors_scheme_and_are_unique() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = auto_log_path(dir.path(), "web", Channel::Stdout, "supervisor").unwrap();
-        let b = auto_log_path(dir.path(), "web", Channel::Stdout, "supervisor").unwrap();
-        assert_ne!(a, b);
-        let name = a.file_name().unwrap().to_str().unwrap();
-        assert!(name.starts_with("web-stdout---supervisor-"), "{name}");
-        assert!(name.ends_with(".log") && name.len() == "web-stdout---supervisor-".len() + 12);
-        assert!(a.exists());
-    }
-
-    #[test]
-    fn auto_log_names_are_recognised_like_supervisor() {
-        for yes in [
-            "web-stdout---supervisor-abc12345.log",
-            "web-stderr---supervisor-abc12345.log.3",
-            "x---supervisor-a.log",
-        ] {
-            assert!(is_auto_log_name(yes, "supervisor"), "{yes}");
-        }
-        for no in [
-            "---supervisor-abc.log",
-            "web-stdout---other-abc.log",
-            "web-stdout---supervisor-.log",
-            "web.log",
-        ] {
-            assert!(!is_auto_log_name(no, "supervisor"), "{no}");
-        }
-    }
-
-    #[test]
-    fn clear_auto_logs_removes_only_ours() {
-        let dir = tempfile::tempdir().unwrap();
-        let ours = auto_log_path(dir.path(), "web", Channel::Stdout, "sv").unwrap();
-        let theirs = auto_log_path(dir.path(), "web", Channel::Stdout, "other").unwrap();
-        let plain = dir.path().join("keep.log");
-        std::fs::write(&plain, "x").unwrap();
-        assert!(clear_auto_logs(dir.path(), "sv").is_empty());
-        assert!(!ours.exists());
-        assert!(theirs.exists() && plain.exists());
-    }
 
     #[test]
     fn ansi_escapes_are_stripped_like_supervisor() {

@@ -28,8 +28,8 @@ use tokio::sync::watch;
 use super::plan::{self, GroupStep, Plan, ProcessAction, ProcessStep};
 use super::{Responder, has_problem, report, retires};
 use crate::context::Context;
-use crate::group::GroupMsg;
-use crate::process::actor::{ProcessActor, ProcessArgs, ProcessMsg};
+use crate::group::{GroupMsg, watches_deaths};
+use crate::process::actor::{ListenerLink, ProcessActor, ProcessArgs, ProcessMsg};
 use crate::registry::{GroupHandle, Member};
 use crate::root::{
     RootActorState, RootMsg, spawn_group, start_autostart, stop_group_actor, wait_stopped,
@@ -365,6 +365,16 @@ impl RootActorState {
             snapshot: tx,
             // Never a listener: a pool whose listeners change is replaced whole.
             listener: None,
+            // A group watching deaths keeps its members' positions through an
+            // in-place update (the plan replaces it otherwise).
+            deaths: watches_deaths(group).then(|| ListenerLink {
+                pool: actor.clone(),
+                index: group
+                    .processes
+                    .iter()
+                    .position(|p| p.name == config.name)
+                    .unwrap_or_default(),
+            }),
         };
         let spawned: Result<_, ActorProcessingErr> =
             Actor::spawn_linked(None, ProcessActor, args, actor.get_cell())

@@ -25,10 +25,15 @@
 //! fcgi-program) or fcgi socket changed is replaced whole, as Supervisor does, since
 //! its processes share it. So is a listener pool whose listeners would be added,
 //! removed or restarted: the pool's dispatch state (which listener holds which event)
-//! belongs to its listeners; its `events` and `buffer_size` apply live.
+//! belongs to its listeners; its `events` and `buffer_size` apply live. And so is a
+//! group with a restart strategy or an intensity limit whose members would move
+//! (come, go or be reordered) or whose strategy options changed: it knows its members
+//! by position and counts their deaths since it started.
 
 use supervisor_config::{Config, ConfigDiff, GroupConfig, GroupKind, ProcessChange, ProcessConfig};
 use supervisor_model::ProcessState;
+
+use crate::group::watches_deaths;
 
 /// Process options applied to a running process without restarting it.
 ///
@@ -188,6 +193,16 @@ pub fn plan(
             .map(|p| process_step(config, p, |name| state(&config.name, name)))
             .collect();
         let pool = matches!(config.kind, GroupKind::EventListener(_));
+        let strategic = running
+            .group(&change.name)
+            .and_then(|old| strategy_replacement(old, config, &change.fields));
+        if let Some(fields) = strategic {
+            steps.push(GroupStep::Replace {
+                config: config.clone(),
+                fields,
+            });
+            continue;
+        }
         if pool && let Some(fields) = pool_replacement(&processes) {
             steps.push(GroupStep::Replace {
                 config: config.clone(),
@@ -209,6 +224,34 @@ pub fn plan(
         }
     }
     Plan { unknown, steps }
+}
+
+/// Why a group with a strategy or an intensity limit (before or after) must be
+/// replaced rather than changed in place: its strategy options changed, or its
+/// members would not keep their positions.
+fn strategy_replacement(
+    old: &GroupConfig,
+    new: &GroupConfig,
+    fields: &[&'static str],
+) -> Option<Vec<&'static str>> {
+    if !watches_deaths(old) && !watches_deaths(new) {
+        return None;
+    }
+    let mut why: Vec<&'static str> = fields
+        .iter()
+        .copied()
+        .filter(|f| ["strategy", "max_restarts", "restart_window"].contains(f))
+        .collect();
+    let names = |g: &GroupConfig| g.processes.iter().map(|p| p.name.clone()).collect();
+    let (before, after): (Vec<String>, Vec<String>) = (names(old), names(new));
+    if before != after {
+        let mut a = before.clone();
+        let mut b = after.clone();
+        a.sort();
+        b.sort();
+        why.push(if a == b { "order" } else { "numprocs" });
+    }
+    (!why.is_empty()).then_some(why)
 }
 
 /// Why a listener pool must be replaced rather than changed in place: the options

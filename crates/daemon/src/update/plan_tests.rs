@@ -224,6 +224,59 @@ fn a_listener_pool_changes_live_or_is_replaced_whole() {
 }
 
 #[test]
+fn a_group_with_a_strategy_is_replaced_when_members_move_or_its_strategy_changes() {
+    let group = |extra: &str, numprocs: u32| {
+        load(&format!(
+            "[program:w]\ncommand=/bin/w\nprocess_name=w%(process_num)d\n\
+             numprocs={numprocs}\n{extra}"
+        ))
+    };
+    let replaced = |p: &Plan| match &p.steps[0] {
+        GroupStep::Replace { fields, .. } => fields.clone(),
+        other => panic!("not replaced: {other:?}"),
+    };
+    let old = group("strategy=one_for_all\n", 2);
+    assert_eq!(
+        replaced(&plan(
+            &old,
+            &group("strategy=one_for_all\n", 3),
+            &[],
+            running
+        )),
+        ["numprocs"]
+    );
+    assert_eq!(
+        replaced(&plan(
+            &old,
+            &group("strategy=rest_for_one\n", 2),
+            &[],
+            running
+        )),
+        ["strategy"]
+    );
+    assert_eq!(
+        replaced(&plan(
+            &group("", 2),
+            &group("max_restarts=3\n", 2),
+            &[],
+            running
+        )),
+        ["max_restarts"]
+    );
+    // Members keeping their places: restarted or changed in place as usual.
+    let p = plan(
+        &old,
+        &group("strategy=one_for_all\nstartsecs=5\n", 2),
+        &[],
+        running,
+    );
+    assert!(matches!(&p.steps[0], GroupStep::Change { .. }), "{p:?}");
+    // Supervisor's one_for_one without a limit: numprocs changes in place.
+    let p = plan(&group("", 2), &group("", 3), &[], running);
+    assert!(matches!(&p.steps[0], GroupStep::Change { .. }), "{p:?}");
+}
+
+#[test]
 fn a_group_that_changes_kind_is_replaced_and_group_options_apply_live() {
     let old = load("[program:p]\ncommand=/bin/p\npriority=5\n");
     let new = load("[eventlistener:p]\ncommand=/bin/p\nevents=TICK_5\npriority=5\n");

@@ -267,6 +267,11 @@ impl Control for Fake {
         Ok(())
     }
 
+    fn reopen_logs(&self) -> CtlResult<()> {
+        self.note("reopen logs".to_string());
+        Ok(())
+    }
+
     /// The current states, then nothing: XML-RPC never watches.
     fn events(&self) -> tokio::sync::mpsc::Receiver<crate::WatchedEvent> {
         // Events are not part of what the XML-RPC dispatcher is tested for.
