@@ -26,8 +26,8 @@
 //! its processes share it. So is a listener pool whose listeners would be added,
 //! removed or restarted: the pool's dispatch state (which listener holds which event)
 //! belongs to its listeners; its `events` and `buffer_size` apply live. And so is a
-//! group with a restart strategy or an intensity limit whose members would move
-//! (come, go or be reordered) or whose strategy options changed: it knows its members
+//! group whose strategy options changed, or with a restart strategy or an intensity
+//! limit whose members would move (come, go or be reordered): it knows its members
 //! by position and counts their deaths since it started.
 
 use supervisor_config::{Config, ConfigDiff, GroupConfig, GroupKind, ProcessChange, ProcessConfig};
@@ -62,14 +62,12 @@ pub const LIVE_PROCESS: &[&str] = &[
     "fatal_retry_after",
 ];
 
-/// Group options applied in place: ordering, the restart strategy and its limits,
-/// and an event-listener pool's subscriptions and buffer.
+/// Group options applied in place: ordering, `essential`, and an event-listener
+/// pool's subscriptions and buffer. The restart strategy and its limits are not:
+/// the group counts its members' deaths since it started.
 pub const LIVE_GROUP: &[&str] = &[
     "priority",
     "order",
-    "strategy",
-    "max_restarts",
-    "restart_window",
     "essential",
     "events",
     "buffer_size",
@@ -195,7 +193,7 @@ pub fn plan(
         let pool = matches!(config.kind, GroupKind::EventListener(_));
         let strategic = running
             .group(&change.name)
-            .and_then(|old| strategy_replacement(old, config, &change.fields));
+            .and_then(|old| strategy_replacement(old, config));
         if let Some(fields) = strategic {
             steps.push(GroupStep::Replace {
                 config: config.clone(),
@@ -226,32 +224,20 @@ pub fn plan(
     Plan { unknown, steps }
 }
 
-/// Why a group with a strategy or an intensity limit (before or after) must be
-/// replaced rather than changed in place: its strategy options changed, or its
-/// members would not keep their positions.
-fn strategy_replacement(
-    old: &GroupConfig,
-    new: &GroupConfig,
-    fields: &[&'static str],
-) -> Option<Vec<&'static str>> {
-    if !watches_deaths(old) && !watches_deaths(new) {
+/// Why a group with a strategy or an intensity limit must be replaced rather than
+/// changed in place: its members would not keep their positions.
+fn strategy_replacement(old: &GroupConfig, new: &GroupConfig) -> Option<Vec<&'static str>> {
+    if !watches_deaths(old) {
         return None;
     }
-    let mut why: Vec<&'static str> = fields
-        .iter()
-        .copied()
-        .filter(|f| ["strategy", "max_restarts", "restart_window"].contains(f))
-        .collect();
     let names = |g: &GroupConfig| g.processes.iter().map(|p| p.name.clone()).collect();
-    let (before, after): (Vec<String>, Vec<String>) = (names(old), names(new));
-    if before != after {
-        let mut a = before.clone();
-        let mut b = after.clone();
-        a.sort();
-        b.sort();
-        why.push(if a == b { "order" } else { "numprocs" });
+    let (mut before, mut after): (Vec<String>, Vec<String>) = (names(old), names(new));
+    if before == after {
+        return None;
     }
-    (!why.is_empty()).then_some(why)
+    before.sort();
+    after.sort();
+    Some(vec![if before == after { "order" } else { "numprocs" }])
 }
 
 /// Why a listener pool must be replaced rather than changed in place: the options
