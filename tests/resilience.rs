@@ -259,3 +259,55 @@ fn exceeding_max_restarts_stops_the_group_and_says_why() {
     ctl(&d, &["start", "g:x"]);
     running_pid(&d, "g:x", pid);
 }
+
+/// stopasgroup/killasgroup also reach a descendant that left the process group
+/// (setsid), found through the kernel's children lists while the child still lives.
+#[test]
+fn stopasgroup_reaches_a_setsid_grandchild() {
+    let d = Daemon::start(&format!(
+        "{}[program:escaper]\ncommand=sh -c 'setsid sleep 86396 & echo $! > %(here)s/escaped; exec sleep 1000'\n\
+         startsecs=0\nstopasgroup=true\nkillasgroup=true\n",
+        support::SOCKET
+    ));
+    d.wait_for_socket();
+    let main = running_pid(&d, "escaper", 0);
+    let mut escaped = 0;
+    assert!(wait_until(DEADLINE, || {
+        escaped = support::read(&d.path("escaped"))
+            .trim()
+            .parse()
+            .unwrap_or(0);
+        escaped != 0 && alive(escaped)
+    }));
+    // It really left the group.
+    let pgid = |p: i32| nix::unistd::getpgid(Some(nix::unistd::Pid::from_raw(p))).unwrap();
+    assert_ne!(pgid(escaped), pgid(main));
+    assert!(ctl(&d, &["stop", "escaper"]).contains("escaper: stopped"));
+    assert!(
+        wait_until(DEADLINE, || !alive(escaped)),
+        "the setsid grandchild survived"
+    );
+}
+
+/// Intensity exceeded in an essential group escalates to the root: supervisord
+/// shuts down with status 1.
+#[test]
+fn a_failed_essential_group_shuts_supervisord_down() {
+    let mut d = Daemon::start(&format!(
+        "{}[program:x]\ncommand=sleep 1000\nstartsecs=0\n\n\
+         [group:g]\nprograms=x\nmax_restarts=0\nessential=true\n",
+        support::SOCKET
+    ));
+    d.wait_for_socket();
+    kill9(running_pid(&d, "g:x", 0));
+    assert_eq!(d.wait_exit(), 1, "main log:\n{}", d.main_log());
+    let log = d.main_log();
+    assert!(
+        log.contains("CRIT group g failed: more than 0 restarts"),
+        "{log}"
+    );
+    assert!(
+        log.contains("CRIT essential group g failed: shutting down (exit status 1)"),
+        "{log}"
+    );
+}

@@ -55,6 +55,9 @@ pub enum ProcessMsg {
     Restart,
     /// The group failed (intensity exceeded): stop, and say why in the description.
     Fail(String),
+    /// Test-only fault injection: panic while handling a message.
+    #[cfg(test)]
+    InjectPanic,
 }
 
 pub struct ProcessArgs {
@@ -103,6 +106,11 @@ pub struct ProcessActorState {
     /// See [`Snapshot::note`].
     note: Option<String>,
 }
+
+#[path = "actor_handle.rs"]
+mod handle;
+
+use handle::panic_text;
 
 pub struct ProcessActor;
 
@@ -176,115 +184,14 @@ impl Actor for ProcessActor {
         msg: ProcessMsg,
         st: &mut ProcessActorState,
     ) -> Result<(), ActorProcessingErr> {
-        let now = Instant::now();
-        match msg {
-            ProcessMsg::Start(reply) => {
-                let result = st.machine.start(now);
-                if let Ok(fx) = &result {
-                    st.apply(&myself, fx.clone());
-                }
-                if let Some(reply) = reply {
-                    let _ = reply.send(result.map(drop));
-                }
-            }
-            ProcessMsg::Stop(reply) => {
-                let result = st.machine.stop();
-                if let Ok(fx) = &result {
-                    st.apply(&myself, fx.clone());
-                }
-                if let Some(reply) = reply {
-                    let _ = reply.send(result.map(drop));
-                }
-            }
-            ProcessMsg::Shutdown => {
-                let fx = st.machine.shutdown();
-                st.apply(&myself, fx);
-            }
-            ProcessMsg::Signal(sig, reply) => {
-                let _ = reply.send(st.signal(sig));
-            }
-            ProcessMsg::Exited { pid, exit } => {
-                if st.machine.pid == Some(pid) {
-                    // The child is gone: close our end of its stdin now (as
-                    // Supervisor's `finish` closes the parent's pipes), not at the next
-                    // spawn, so a stopped program holds no pipe.
-                    st.stdin = None;
-                    let fx = st.machine.exited(exit, now);
-                    st.apply(&myself, fx);
-                }
-            }
-            ProcessMsg::Timer { timer, generation } => {
-                let fx = st.machine.timer(timer, generation, now);
-                st.apply(&myself, fx);
-            }
-            ProcessMsg::ClearLogs(reply) => {
-                let mut result = Ok(());
-                // Better than Supervisor, which only clears the logs of a process
-                // with a live child and quietly does nothing for the others: `clear`
-                // empties the logs whatever the state.
-                for sink in [&st.stdout, &st.stderr] {
-                    let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
-                    if let Err(e) = sink.clear() {
-                        result = Err(e.to_string());
-                    }
-                }
-                let _ = reply.send(result);
-            }
-            ProcessMsg::Stdin(data, reply) => {
-                // Supervisor: no pid, or being killed → NOT_RUNNING; a closed pipe
-                // → NO_FILE.
-                let result = match (&st.stdin, st.machine.pid) {
-                    (_, None) => Err(Refusal::NotRunning),
-                    _ if st.machine.killing => Err(Refusal::NotRunning),
-                    (Some(w), Some(_)) if w.send(data) => Ok(()),
-                    _ => Err(Refusal::NoStdin),
-                };
-                let _ = reply.send(result);
-            }
-            ProcessMsg::Retire => {
-                st.machine.restarts_allowed = false;
-                if let Ok(fx) = st.machine.stop() {
-                    st.apply(&myself, fx);
-                }
-            }
-            ProcessMsg::Reinstate => st.machine.restarts_allowed = true,
-            ProcessMsg::Reconfigure(config) => {
-                st.machine.policy = policy_of(&config);
-                for (sink, cfg) in [(&st.stdout, &config.stdout), (&st.stderr, &config.stderr)] {
-                    sink.lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .set_limits(cfg);
-                }
-                st.config = *config;
-            }
-            ProcessMsg::Restart => {
-                if st.machine.state.is_running()
-                    && let Ok(fx) = st.machine.stop()
-                {
-                    st.restart_pending = true;
-                    st.apply(&myself, fx);
-                }
-            }
-            ProcessMsg::Fail(why) => {
-                st.restart_pending = false;
-                st.note = Some(why);
-                if let Ok(fx) = st.machine.stop() {
-                    st.apply(&myself, fx);
-                } else {
-                    st.publish();
-                }
-            }
-            ProcessMsg::ReopenLogs => {
-                for sink in [&st.stdout, &st.stderr] {
-                    let mut sink = sink.lock().unwrap_or_else(|p| p.into_inner());
-                    if let Err(e) = sink.reopen() {
-                        st.ctx.log.log(
-                            LogLevel::Error,
-                            &format!("cannot reopen a log file of '{}': {e}", st.name),
-                        );
-                    }
-                }
-            }
+        // Crash containment (issue 5): a panic while handling a message (a bug) must
+        // not take the actor down with the child's bookkeeping; the state is rebuilt
+        // from the last published snapshot and the child stays supervised.
+        let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            st.on_message(&myself, msg);
+        }));
+        if let Err(panic) = handled {
+            st.recover(&panic_text(&panic));
         }
         Ok(())
     }

@@ -10,3 +10,6 @@ pub mod output_syslog;
 pub mod retry;
 pub mod spawn;
 pub mod stdin;
+
+#[cfg(test)]
+mod crash_tests;

@@ -2,9 +2,12 @@
 //! task fed through an unbounded queue, so a child that does not read never blocks
 //! its actor (Supervisor buffers the same way and writes when the pipe is writable).
 //! Holding the write end open also means the child never sees a spurious EOF.
+//!
+//! The task and its queue are only created by the first write: most children are
+//! never sent anything, and an idle daemon should not pay a task per child (issue 3).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::unix::pipe;
@@ -12,29 +15,51 @@ use tokio::sync::mpsc;
 
 #[derive(Clone)]
 pub struct StdinWriter {
-    tx: mpsc::UnboundedSender<Vec<u8>>,
+    inner: Arc<Mutex<Inner>>,
     /// Set once a write failed (EPIPE: the child closed its stdin).
     broken: Arc<AtomicBool>,
 }
 
+enum Inner {
+    /// Nothing written yet: just the pipe.
+    Idle(pipe::Sender),
+    /// The writer task runs.
+    Queue(mpsc::UnboundedSender<Vec<u8>>),
+    Closed,
+}
+
 impl StdinWriter {
-    pub fn new(mut pipe: pipe::Sender) -> StdinWriter {
-        let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
-        let broken = Arc::new(AtomicBool::new(false));
-        let flag = broken.clone();
-        tokio::spawn(async move {
-            while let Some(data) = rx.recv().await {
-                if pipe.write_all(&data).await.is_err() {
-                    flag.store(true, Ordering::Relaxed);
-                    return;
-                }
-            }
-        });
-        StdinWriter { tx, broken }
+    pub fn new(pipe: pipe::Sender) -> StdinWriter {
+        StdinWriter {
+            inner: Arc::new(Mutex::new(Inner::Idle(pipe))),
+            broken: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     /// Queues `data`; `false` when the pipe is known to be closed.
     pub fn send(&self, data: Vec<u8>) -> bool {
-        !self.broken.load(Ordering::Relaxed) && self.tx.send(data).is_ok()
+        if self.broken.load(Ordering::Relaxed) {
+            return false;
+        }
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Inner::Idle(_) = &*inner
+            && let Inner::Idle(mut pipe) = std::mem::replace(&mut *inner, Inner::Closed)
+        {
+            let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+            let flag = self.broken.clone();
+            tokio::spawn(async move {
+                while let Some(data) = rx.recv().await {
+                    if pipe.write_all(&data).await.is_err() {
+                        flag.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                }
+            });
+            *inner = Inner::Queue(tx);
+        }
+        match &*inner {
+            Inner::Queue(tx) => tx.send(data).is_ok(),
+            _ => false,
+        }
     }
 }
