@@ -139,6 +139,51 @@ fn watch_events_streams_supervisor_events_as_listeners_would_see_them() {
     assert_eq!(seen["increasing"], true);
 }
 
+/// The `Update` call from a client generated from the proto: a dry run changes
+/// nothing (no group event), the real one removes and adds groups, and a watcher
+/// sees PROCESS_GROUP_REMOVED and PROCESS_GROUP_ADDED as a listener would.
+#[test]
+fn update_over_grpc_reports_per_process_and_emits_group_events() {
+    let programs = |extra: &str| {
+        format!("{SOCKET}[program:keep]\ncommand=/bin/sleep 1000\nstartsecs=0\n\n{extra}")
+    };
+    let d = Daemon::start(&programs("[program:old]\ncommand=/bin/sleep 1000\n"));
+    d.wait_for_socket();
+    d.expect_log("success: keep entered RUNNING state");
+    let conf = std::fs::read_to_string(d.path("sd.conf")).unwrap();
+    let edited = conf.replace(
+        "[program:old]\ncommand=/bin/sleep 1000\n",
+        "[program:new]\ncommand=/bin/sleep 1000\nautostart=false\n",
+    );
+    std::fs::write(
+        d.path("sd.conf"),
+        edited.replace("startsecs=0", "startsecs=0\nstartretries=5"),
+    )
+    .unwrap();
+    let seen = client(&d, "group_events", None);
+    let plan = json!([
+        ["old", "REMOVED", [["old", "REMOVE", [], false]]],
+        [
+            "keep",
+            "CHANGED",
+            [["keep", "LIVE", ["startretries"], false]]
+        ],
+        ["new", "ADDED", [["new", "ADD", [], false]]]
+    ]);
+    assert_eq!(seen["dry"], plan);
+    assert_eq!(seen["update"], plan);
+    assert_eq!(
+        seen["events"],
+        json!([
+            ["REMOTE_COMMUNICATION", "type:dry-run-done\n"],
+            ["PROCESS_GROUP_REMOVED", "groupname:old\n"],
+            ["PROCESS_GROUP_ADDED", "groupname:new\n"],
+            ["REMOTE_COMMUNICATION", "type:update-done\n"]
+        ])
+    );
+    assert_eq!(d.count("spawned: 'keep'"), 1, "keep was restarted");
+}
+
 #[test]
 fn grpc_calls_need_the_configured_credentials() {
     let d = Daemon::start(&format!(

@@ -121,6 +121,67 @@ elif scenario == "events":
     out["events"] = seen
     out["increasing"] = serials == sorted(serials)
     stream.cancel()
+elif scenario == "group_events":
+    import xmlrpc.client
+
+    from supervisor.xmlrpc import SupervisorTransport
+
+    rpc2 = xmlrpc.client.ServerProxy(
+        "http://127.0.0.1", transport=SupervisorTransport(None, None, "unix://" + sock)
+    )
+
+    def brief(response):
+        return [
+            [
+                g.name,
+                pb.GroupUpdate.Kind.Name(g.kind),
+                [
+                    [p.name, pb.ProcessUpdate.Action.Name(p.action), list(p.fields), p.start]
+                    for p in g.processes
+                ],
+            ]
+            for g in response.groups
+        ]
+
+    import threading
+
+    # A deadline, so a missing event fails the test instead of hanging it.
+    stream = stub.WatchEvents(
+        pb.WatchEventsRequest(names=["PROCESS_GROUP", "REMOTE_COMMUNICATION"]),
+        metadata=metadata,
+        timeout=20,
+    )
+    # The subscription is live once a marker comes back through it; markers sent
+    # before the server subscribed are lost, so send them until one arrives.
+    synced = threading.Event()
+
+    def sync():
+        marker = xmlrpc.client.ServerProxy(
+            "http://127.0.0.1", transport=SupervisorTransport(None, None, "unix://" + sock)
+        )
+        while not synced.wait(0.05):
+            marker.supervisor.sendRemoteCommEvent("sync", "")
+
+    syncer = threading.Thread(target=sync)
+    syncer.start()
+    for ev in stream:
+        if ev.name == "REMOTE_COMMUNICATION":
+            break
+    synced.set()
+    syncer.join()
+    out["dry"] = brief(stub.Update(pb.UpdateRequest(dry_run=True), metadata=metadata))
+    rpc2.supervisor.sendRemoteCommEvent("dry-run-done", "")
+    out["update"] = brief(stub.Update(pb.UpdateRequest(), metadata=metadata))
+    rpc2.supervisor.sendRemoteCommEvent("update-done", "")
+    seen = []
+    for ev in stream:
+        if ev.payload.startswith("type:sync"):
+            continue  # a late marker of the syncer
+        seen.append([ev.name, ev.payload])
+        if ev.payload.startswith("type:update-done"):
+            break
+    out["events"] = seen
+    stream.cancel()
 elif scenario == "auth":
     try:
         stub.GetState(pb.GetStateRequest(), metadata=metadata)

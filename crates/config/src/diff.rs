@@ -2,7 +2,9 @@
 //! rpcinterface.py `reloadConfig`): groups added, changed and removed — added and
 //! changed in the new config's start order, removed in the old one's, as Supervisor
 //! returns them — and, for a changed group, which processes were added, removed or
-//! changed and which fields of each, so `update` can restart only what it must.
+//! changed and which fields of each (named as Supervisor's options, a channel's
+//! options one by one: `stdout_logfile_maxbytes`), so `update` can restart only what
+//! it must.
 //! A process's environment is compared as Supervisor holds it: `[supervisord]
 //! environment` merged with the section's own, so a global change touches all.
 //! Unlike Supervisor's `ProcessConfig.__eq__`, a field that is `AUTO` on one side
@@ -10,7 +12,7 @@
 //! generated log names, while ours keep `LogFile::Auto`, so AUTO ↔ path is a real
 //! change here. The extension fields (strategy, essential, ...) count too.
 
-use crate::{Config, GroupConfig, GroupKind, ProcessConfig};
+use crate::{ChannelConfig, Config, GroupConfig, GroupKind, ProcessConfig};
 
 /// The result of comparing the running config with a newly read one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -203,8 +205,6 @@ fn process_fields(
         killasgroup,
         user,
         redirect_stderr,
-        stdout,
-        stderr,
         directory,
         umask,
         serverurl,
@@ -213,10 +213,55 @@ fn process_fields(
         backoff_max,
         fatal_retry_after
     );
+    channel_fields(&old.stdout, &new.stdout, STDOUT_FIELDS, &mut fields);
+    channel_fields(&old.stderr, &new.stderr, STDERR_FIELDS, &mut fields);
     if old_cfg.effective_environment(old) != new_cfg.effective_environment(new) {
         fields.push("environment");
     }
     fields
+}
+
+/// A channel's option names, in [`ChannelConfig`] field order.
+type ChannelNames = [&'static str; 6];
+const STDOUT_FIELDS: ChannelNames = [
+    "stdout_logfile",
+    "stdout_logfile_maxbytes",
+    "stdout_logfile_backups",
+    "stdout_capture_maxbytes",
+    "stdout_events_enabled",
+    "stdout_syslog",
+];
+const STDERR_FIELDS: ChannelNames = [
+    "stderr_logfile",
+    "stderr_logfile_maxbytes",
+    "stderr_logfile_backups",
+    "stderr_capture_maxbytes",
+    "stderr_events_enabled",
+    "stderr_syslog",
+];
+
+/// A channel's differences under Supervisor's option names (`stdout_logfile_maxbytes`,
+/// ...), so `update` can tell a log limit (applied live) from a log file (restart).
+fn channel_fields(
+    old: &ChannelConfig,
+    new: &ChannelConfig,
+    names: ChannelNames,
+    fields: &mut Vec<&'static str>,
+) {
+    let differs = [
+        old.logfile != new.logfile,
+        old.logfile_maxbytes != new.logfile_maxbytes,
+        old.logfile_backups != new.logfile_backups,
+        old.capture_maxbytes != new.capture_maxbytes,
+        old.events_enabled != new.events_enabled,
+        old.syslog != new.syslog,
+    ];
+    fields.extend(
+        names
+            .iter()
+            .zip(differs)
+            .filter_map(|(name, d)| d.then_some(*name)),
+    );
 }
 
 #[cfg(test)]
@@ -288,6 +333,29 @@ mod tests {
             name: "w1".into(),
             fields: vec!["environment"]
         }));
+    }
+
+    #[test]
+    fn channel_options_are_named_one_by_one() {
+        let old = load(&format!(
+            "{BASE}[program:p]\ncommand=/bin/p\nstdout_logfile=/tmp/p.out\n"
+        ));
+        let new = load(&format!(
+            "{BASE}[program:p]\ncommand=/bin/p\nstdout_logfile=/tmp/p.out\n\
+             stdout_logfile_maxbytes=1KB\nstderr_logfile=/tmp/p.err\nstderr_events_enabled=true\n"
+        ));
+        let d = diff(&old, &new);
+        assert_eq!(
+            d.changed[0].processes,
+            [ProcessChange::Changed {
+                name: "p".into(),
+                fields: vec![
+                    "stdout_logfile_maxbytes",
+                    "stderr_logfile",
+                    "stderr_events_enabled"
+                ]
+            }]
+        );
     }
 
     #[test]

@@ -49,18 +49,20 @@ pub enum ConfigError {
     )]
     NoConfigFile { searched: String },
     /// configparser `MissingSectionHeaderError`: an option before any `[section]`.
-    #[error("File contains no section headers.\nfile: '{}', line: {line}\n{text:?}", file.display())]
+    #[error("File contains no section headers.\nfile: '{}', line: {line}\n{text}", file.display())]
     NoSectionHeader {
         file: PathBuf,
         line: usize,
+        /// The line as Python's `repr()` shows it (quotes and `\n` included).
         text: String,
     },
     /// configparser `ParsingError`: a line that is neither a section, an option
     /// nor a continuation.
-    #[error("Source contains parsing errors: '{}'\n\t[line {line:2}]: {text:?}", file.display())]
+    #[error("Source contains parsing errors: '{}'\n\t[line {line:2}]: {text}", file.display())]
     Syntax {
         file: PathBuf,
         line: usize,
+        /// The line as Python's `repr()` shows it (quotes and `\n` included).
         text: String,
     },
     /// `.ini file does not include supervisord section` (or `supervisorctl`).

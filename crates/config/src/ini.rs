@@ -14,6 +14,8 @@
 
 use std::path::Path;
 
+use supervisor_model::py_repr;
+
 use crate::error::ConfigError;
 
 /// One `[name]` header occurrence and the options under it, in file order.
@@ -60,7 +62,7 @@ fn scan(text: &str, file: &Path) -> Result<Vec<PendingSection>, ConfigError> {
     let mut indent_level = 0usize;
     let mut first_error: Option<ConfigError> = None;
 
-    for (index, line) in universal_lines(text).enumerate() {
+    for (index, (line, ended)) in universal_lines(text).enumerate() {
         let lineno = index + 1;
         let mut comment_start = inline_comment_start(line);
         if line.trim().starts_with([';', '#']) {
@@ -98,7 +100,7 @@ fn scan(text: &str, file: &Path) -> Result<Vec<PendingSection>, ConfigError> {
             return Err(ConfigError::NoSectionHeader {
                 file: file.to_path_buf(),
                 line: lineno,
-                text: shown_line(line),
+                text: shown_line(line, ended),
             });
         };
         // OPTCRE: the shortest key before the first `=` or `:`.
@@ -117,7 +119,7 @@ fn scan(text: &str, file: &Path) -> Result<Vec<PendingSection>, ConfigError> {
                 first_error.get_or_insert(ConfigError::Syntax {
                     file: file.to_path_buf(),
                     line: lineno,
-                    text: shown_line(line),
+                    text: shown_line(line, ended),
                 });
             }
         }
@@ -129,16 +131,20 @@ fn scan(text: &str, file: &Path) -> Result<Vec<PendingSection>, ConfigError> {
 }
 
 /// A bad line as quoted in an error, unless it may hold a password.
-fn shown_line(line: &str) -> String {
+/// Quoted as configparser does, `repr()` of the line with its `\n` (`ended`).
+fn shown_line(line: &str, ended: bool) -> String {
     if line.to_lowercase().contains("password") {
         "<line redacted: it may hold a password>".to_string()
+    } else if ended {
+        py_repr(&format!("{line}\n"))
     } else {
-        line.to_string()
+        py_repr(line)
     }
 }
 
-/// Python's universal newlines: `\r\n`, `\r` and `\n` all end a line.
-fn universal_lines(text: &str) -> impl Iterator<Item = &str> {
+/// Python's universal newlines: `\r\n`, `\r` and `\n` all end a line. Each line
+/// comes with whether a line end followed it (Python's line keeps its `\n`).
+fn universal_lines(text: &str) -> impl Iterator<Item = (&str, bool)> {
     let mut rest = text;
     std::iter::from_fn(move || {
         if rest.is_empty() {
@@ -152,7 +158,7 @@ fn universal_lines(text: &str) -> impl Iterator<Item = &str> {
             usize::from(end < rest.len())
         };
         rest = &rest[end + skip..];
-        Some(line)
+        Some((line, skip > 0))
     })
 }
 
@@ -230,7 +236,7 @@ fn through_rust_ini(sections: &[PendingSection]) -> Result<Vec<IniSection>, Conf
     let parsed = ini::Ini::load_from_str_opt(&text, options).map_err(|e| ConfigError::Syntax {
         file: Default::default(),
         line: e.line,
-        text: e.msg.to_string(),
+        text: py_repr(&e.msg),
     })?;
 
     let mut out = Vec::with_capacity(sections.len());
@@ -276,7 +282,10 @@ fn internal_mismatch(section: &PendingSection) -> ConfigError {
     ConfigError::Syntax {
         file: Default::default(),
         line: section.line,
-        text: format!("[{}] could not be read back through rust-ini", section.name),
+        text: py_repr(&format!(
+            "[{}] could not be read back through rust-ini",
+            section.name
+        )),
     }
 }
 
@@ -384,6 +393,18 @@ mod tests {
         );
         let e = parse("[a]\nok=1\njunk line\n", Path::new("f.conf")).unwrap_err();
         assert!(matches!(e, ConfigError::Syntax { line: 3, .. }), "{e}");
+        // configparser's wording: the line's repr, its newline included.
+        assert_eq!(
+            e.to_string(),
+            "Source contains parsing errors: 'f.conf'\n\t[line  3]: 'junk line\\n'"
+        );
+        let e = parse("[a]\nit's bad", Path::new("f.conf")).unwrap_err();
+        assert!(e.to_string().ends_with("[line  2]: \"it's bad\""), "{e}");
+        let e = parse("x=1\n", Path::new("f.conf")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "File contains no section headers.\nfile: 'f.conf', line: 1\n'x=1\\n'"
+        );
         let e = parse("[a]\n=1\n", Path::new("f.conf")).unwrap_err();
         assert!(matches!(e, ConfigError::Syntax { line: 2, .. }), "{e}");
     }

@@ -120,6 +120,12 @@ pub trait Api {
         backlog: i64,
     ) -> Result<Self::Stream, CallError>;
     async fn reread(&mut self) -> Result<v1::RereadResponse, CallError>;
+    /// Re-read and apply per process (`groups` empty: all); `dry_run` changes nothing.
+    async fn update(
+        &mut self,
+        dry_run: bool,
+        groups: Vec<String>,
+    ) -> Result<v1::UpdateResponse, CallError>;
     async fn add_group(&mut self, name: &str) -> Result<(), CallError>;
     async fn remove_group(&mut self, name: &str) -> Result<(), CallError>;
     async fn list_config(&mut self) -> Result<Vec<v1::ProcessConfig>, CallError>;

@@ -371,6 +371,16 @@ impl Api for GrpcApi {
             .await
     }
 
+    async fn update(
+        &mut self,
+        dry_run: bool,
+        groups: Vec<String>,
+    ) -> Result<v1::UpdateResponse, CallError> {
+        let request = v1::UpdateRequest { dry_run, groups };
+        self.call(|mut c| async move { c.update(request).await })
+            .await
+    }
+
     async fn add_group(&mut self, name: &str) -> Result<(), CallError> {
         let request = v1::GroupRequest { name: name.into() };
         self.call(|mut c| async move { c.add_group(request).await })

@@ -41,6 +41,7 @@ const EXTENSIONS_DOC: &str = "
 Extensions (supervisor-rs):
 status --json [name...] -- print the status as a JSON array
 avail --json            -- print the configured processes as a JSON array
+update --dry-run [g...] -- print what update would do, per process; change nothing
 ";
 
 /// The default `serverurl` (options.py `ClientOptions`).

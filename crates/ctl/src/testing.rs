@@ -28,6 +28,7 @@ pub(crate) enum Call {
     ClearLogs(Target),
     Follow(LogSource, i64),
     Reread,
+    Update(bool, Vec<String>),
     AddGroup(String),
     RemoveGroup(String),
     ListConfig,
@@ -46,6 +47,7 @@ pub(crate) enum Reply {
     /// Chunks, then the stream either ends or (with `true`) stays open.
     Stream(Vec<Vec<u8>>, bool),
     Reread(v1::RereadResponse),
+    Update(v1::UpdateResponse),
     Configs(Vec<v1::ProcessConfig>),
     /// Events, then the stream ends.
     Events(Vec<v1::Event>),
@@ -197,6 +199,13 @@ impl Api for FakeApi {
     }
     async fn reread(&mut self) -> Result<v1::RereadResponse, CallError> {
         expect!(self.next(Call::Reread), Reply::Reread(r) => r)
+    }
+    async fn update(
+        &mut self,
+        dry_run: bool,
+        groups: Vec<String>,
+    ) -> Result<v1::UpdateResponse, CallError> {
+        expect!(self.next(Call::Update(dry_run, groups)), Reply::Update(r) => r)
     }
     async fn add_group(&mut self, name: &str) -> Result<(), CallError> {
         expect!(self.next(Call::AddGroup(name.into())), Reply::Unit => ())

@@ -203,6 +203,10 @@ impl Supervisor for Fake {
         unimplemented()
     }
 
+    async fn update(&self, _: Request<v1::UpdateRequest>) -> Reply<v1::UpdateResponse> {
+        unimplemented()
+    }
+
     async fn add_group(&self, _: Request<v1::GroupRequest>) -> Reply<v1::GroupResponse> {
         unimplemented()
     }

@@ -141,11 +141,15 @@ pub struct CliExit {
 }
 
 impl CliExit {
-    /// The bare message of a usage error (its first line without `Error: `), as
-    /// Supervisor's `ValueError` text for `reloadConfig`'s CANT_REREAD.
-    pub fn message(&self) -> &str {
-        let first = self.stderr.lines().next().unwrap_or_default();
-        first.strip_prefix("Error: ").unwrap_or(first)
+    /// The bare message of a usage error — without `Error: ` and the `For help`
+    /// line, but every line of it (a syntax error names its line on the second) —
+    /// as Supervisor's `ValueError` text for `reloadConfig`'s CANT_REREAD.
+    pub fn message(&self) -> String {
+        let body = self.stderr.strip_prefix("Error: ").unwrap_or(&self.stderr);
+        match body.rfind("\nFor help, use ") {
+            Some(end) => body[..end].to_string(),
+            None => body.trim_end_matches('\n').to_string(),
+        }
     }
 
     /// options.py `usage`: `Error: <msg>` and `For help, use <argv0> -h`, exit 2. The

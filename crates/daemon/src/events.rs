@@ -85,6 +85,14 @@ impl EventBus {
         });
     }
 
+    /// `update` changed the pool's `events=`: it hears the new types from now on,
+    /// its pool serials carrying on.
+    pub fn set_pool_events(&self, name: &str, events: &[String]) {
+        if let Some(pool) = self.pools().pools.iter_mut().find(|p| p.name == name) {
+            pool.events = events.to_vec();
+        }
+    }
+
     /// Unsubscribes the pool `name` (before its group is removed, so it does not
     /// see its own PROCESS_GROUP_REMOVED, as in Supervisor).
     pub fn remove_pool(&self, name: &str) {

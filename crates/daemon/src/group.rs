@@ -30,6 +30,16 @@ pub enum GroupMsg {
     ReopenLogs,
     /// The process actors, in the group's process order.
     Members(RpcReplyPort<Vec<ActorRef<ProcessMsg>>>),
+    /// `update` changed the group in place: its new config and its process actors in
+    /// `config.processes` order (the root spawned new ones linked to this group and
+    /// stopped the ones it dropped). A listener pool keeps its listeners (an update
+    /// that adds, removes or replaces one replaces the whole group) and takes its new
+    /// `events` and `buffer_size` live.
+    Replace {
+        config: Box<GroupConfig>,
+        members: Vec<ActorRef<ProcessMsg>>,
+        reply: RpcReplyPort<()>,
+    },
     /// Member `index` died unexpectedly (only sent when a strategy or an intensity
     /// limit is configured).
     MemberDied {
@@ -88,6 +98,24 @@ pub struct GroupActorState {
 pub struct GroupActor;
 
 impl GroupActorState {
+    /// `update` changed a listener pool's `events` or `buffer_size`: applied live.
+    fn reconfigure_pool(&mut self, new: &GroupConfig) {
+        let (GroupKind::EventListener(old), GroupKind::EventListener(l)) =
+            (&self.config.kind, &new.kind)
+        else {
+            return;
+        };
+        if old.events != l.events {
+            self.ctx.events.set_pool_events(&new.name, &l.events);
+        }
+        if let Some(run) = &mut self.pool
+            && old.buffer_size != l.buffer_size
+        {
+            let fx = run.pool.resize(l.buffer_size);
+            self.carry_out(fx);
+        }
+    }
+
     /// A member died unexpectedly (its own autorestart rule restarts it): count it
     /// against the intensity limit, then restart the siblings the strategy names.
     fn member_died(&mut self, index: usize) {
@@ -280,6 +308,16 @@ impl Actor for GroupActor {
             }
             GroupMsg::Members(reply) => {
                 let _ = reply.send(st.members.clone());
+            }
+            GroupMsg::Replace {
+                config,
+                members,
+                reply,
+            } => {
+                st.reconfigure_pool(&config);
+                st.config = *config;
+                st.members = members;
+                let _ = reply.send(());
             }
             GroupMsg::Event(event) => {
                 if let Some(run) = &mut st.pool {

@@ -14,3 +14,4 @@ pub mod snapshot;
 pub mod startup;
 pub mod strategy;
 pub mod ticks;
+pub mod update;

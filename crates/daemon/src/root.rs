@@ -4,8 +4,11 @@
 //! add/remove, and publishes the [`Registry`] the control plane reads. Shutdown runs
 //! as a task that stops groups in descending priority — groups of equal priority in
 //! parallel — and waits on the processes' snapshot channels, so no mailbox is ever
-//! blocked.
+//! blocked. `update` (and `reload` with `reload_keeps_running`) is applied per
+//! process by [`crate::update`], the same way: the stops run in a task, and config
+//! changes that arrive meanwhile wait for it.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
@@ -20,6 +23,8 @@ use crate::group::{GroupActor, GroupArgs, GroupMsg};
 use crate::mainlog::MainLog;
 use crate::registry::{GroupHandle, Member, Registry};
 use crate::snapshot::Snapshot;
+use crate::update::Responder;
+use crate::update::apply::Retired;
 
 /// supervisord's exit status after an essential program failed.
 pub const ESSENTIAL_EXIT: i32 = 1;
@@ -52,8 +57,32 @@ pub enum RootMsg {
     AddGroup(String, RpcReplyPort<Result<(), FaultError>>),
     /// `removeProcessGroup`.
     RemoveGroup(String, RpcReplyPort<Result<(), FaultError>>),
+    /// `update`: read the config again and apply it per process, to the `groups`
+    /// named (none: all); `dry_run` only reports.
+    Update {
+        dry_run: bool,
+        groups: Vec<String>,
+        reply: Responder,
+    },
+    /// The processes an update stops for good are stopped: finish it.
+    Retired(Box<Retired>),
     /// A process raised an alarm (an essential program went FATAL).
     Alarm(Alarm),
+}
+
+impl RootMsg {
+    /// Messages that read or change the config, held back while an update runs so
+    /// each sees the tree before or after it, never halfway.
+    fn waits_for_update(&self) -> bool {
+        matches!(
+            self,
+            RootMsg::Reload { .. }
+                | RootMsg::Reread(_)
+                | RootMsg::AddGroup(..)
+                | RootMsg::RemoveGroup(..)
+                | RootMsg::Update { .. }
+        )
+    }
 }
 
 pub struct RootArgs {
@@ -68,15 +97,19 @@ pub struct RootArgs {
 
 pub struct RootActorState {
     exit_code: Arc<AtomicI32>,
-    ctx: Arc<Context>,
-    groups: Vec<Arc<GroupHandle>>,
+    pub(crate) ctx: Arc<Context>,
+    pub(crate) groups: Vec<Arc<GroupHandle>>,
     /// The config last read; `running.groups` are the active groups' configs.
-    loaded: Arc<Config>,
-    running: Config,
+    pub(crate) loaded: Arc<Config>,
+    pub(crate) running: Config,
     pending: Option<Config>,
     reloader: Reloader,
-    state: watch::Sender<SupervisorState>,
-    registry: watch::Sender<Arc<Registry>>,
+    pub(crate) state: watch::Sender<SupervisorState>,
+    pub(crate) registry: watch::Sender<Arc<Registry>>,
+    /// An update is stopping processes (between `begin_update` and `Retired`).
+    pub(crate) busy: bool,
+    /// Config messages that arrived while `busy`, replayed in order afterwards.
+    pub(crate) deferred: VecDeque<RootMsg>,
 }
 
 pub struct RootActor;
@@ -102,6 +135,8 @@ impl Actor for RootActor {
             reloader: args.reloader,
             state: args.state,
             registry: args.registry,
+            busy: false,
+            deferred: VecDeque::new(),
         };
         st.go_running().await;
         Ok(st)
@@ -115,6 +150,10 @@ impl Actor for RootActor {
     ) -> Result<(), ActorProcessingErr> {
         let log = st.ctx.log.clone();
         let running = *st.state.borrow() == SupervisorState::Running;
+        if st.busy && msg.waits_for_update() {
+            st.deferred.push_back(msg);
+            return Ok(());
+        }
         match msg {
             RootMsg::Shutdown { signal, reply } => {
                 if let Some(signame) = signal {
@@ -151,6 +190,16 @@ impl Actor for RootActor {
                 }
                 // Better than Supervisor: a broken config leaves everything running.
                 let result = match (st.reloader)() {
+                    Ok(config) if config.supervisord.reload_keeps_running => {
+                        // The config being loaded decides, so turning the option on
+                        // takes effect at the very reload that reads it.
+                        log.log(
+                            LogLevel::Info,
+                            "reload_keeps_running: applying the config in place",
+                        );
+                        st.begin_update(&myself, config, false, &[], Responder::Reload(reply));
+                        return Ok(());
+                    }
                     Ok(config) => {
                         st.pending = Some(config);
                         st.state.send_replace(SupervisorState::Restarting);
@@ -229,6 +278,18 @@ impl Actor for RootActor {
                 let result = st.remove_group(&name).await;
                 let _ = reply.send(result);
             }
+            RootMsg::Update { reply, .. } if !running => {
+                reply.send(Err(FaultError::bare(Fault::ShutdownState)));
+            }
+            RootMsg::Update {
+                dry_run,
+                groups,
+                reply,
+            } => match (st.reloader)() {
+                Ok(config) => st.begin_update(&myself, config, dry_run, &groups, reply),
+                Err(e) => reply.send(Err(FaultError::new(Fault::CantReread, e))),
+            },
+            RootMsg::Retired(done) => st.finish_update(&myself, *done).await,
             RootMsg::Alarm(Alarm::GroupFailed(name)) => {
                 let essential = st.running.group(&name).is_some_and(|g| g.essential);
                 if essential && running {
@@ -294,7 +355,7 @@ impl RootActorState {
         start_autostart(&self.groups).await;
     }
 
-    fn publish(&self) {
+    pub(crate) fn publish(&self) {
         self.registry.send_replace(Arc::new(Registry {
             groups: self.groups.clone(),
             loaded: Some(self.loaded.clone()),
@@ -338,6 +399,7 @@ impl RootActorState {
             .map_err(|e| FaultError::new(Fault::Failed, e.to_string()))?;
         self.running.groups.push(config.clone());
         self.groups.push(handle.clone());
+        self.sort_groups();
         self.publish();
         tokio::spawn(async move { start_autostart(&[handle]).await });
         Ok(())
@@ -352,26 +414,13 @@ impl RootActorState {
         if group.members.iter().any(|m| !m.now().state.is_stopped()) {
             return Err(FaultError::new(Fault::StillRunning, name));
         }
-        let group = self.groups.remove(index);
-        self.running.groups.retain(|g| g.name != name);
+        self.drop_group(name).await;
         self.publish();
-        // A pool is unsubscribed before the event, so it does not see its own
-        // removal (Supervisor's `before_remove`).
-        self.ctx.events.remove_pool(name);
-        self.ctx
-            .events
-            .publish("PROCESS_GROUP_REMOVED", format!("groupname:{name}\n"));
-        if let Err(e) = stop_group_actor(&group).await {
-            self.ctx.log.log(
-                LogLevel::Error,
-                &format!("group actor {name} did not stop cleanly: {e}"),
-            );
-        }
         Ok(())
     }
 }
 
-async fn stop_group_actor(g: &GroupHandle) -> Result<(), ActorProcessingErr> {
+pub(crate) async fn stop_group_actor(g: &GroupHandle) -> Result<(), ActorProcessingErr> {
     g.actor.stop_children_and_wait(None, None).await;
     g.actor.stop_and_wait(None, None).await?;
     Ok(())
@@ -391,13 +440,13 @@ async fn spawn_groups(
 }
 
 /// Starts each group's autostart processes, group after group.
-async fn start_autostart(groups: &[Arc<GroupHandle>]) {
+pub(crate) async fn start_autostart(groups: &[Arc<GroupHandle>]) {
     for g in groups {
         let _ = g.actor.call(GroupMsg::StartAutostart, None).await;
     }
 }
 
-async fn spawn_group(
+pub(crate) async fn spawn_group(
     myself: &ActorRef<RootMsg>,
     group: &GroupConfig,
     ctx: &Arc<Context>,
@@ -463,26 +512,32 @@ async fn stop_all(mut plan: Vec<Arc<GroupHandle>>, log: &MainLog) {
             .iter()
             .flat_map(|g| g.members.iter().map(|m| m.snapshot.clone()))
             .collect();
-        loop {
-            let all = async {
-                for rx in waiting.iter_mut() {
-                    let _ = rx.wait_for(|s| s.state.is_stopped()).await;
-                }
-            };
-            match tokio::time::timeout(Duration::from_secs(3), all).await {
-                Ok(()) => break,
-                Err(_) => {
-                    let names: Vec<String> = waiting
-                        .iter()
-                        .map(|rx| rx.borrow().clone())
-                        .filter(|s| !s.state.is_stopped())
-                        .map(|s| s.name)
-                        .collect();
-                    log.log(
-                        LogLevel::Info,
-                        &format!("waiting for {} to die", names.join(", ")),
-                    );
-                }
+        wait_stopped(&mut waiting, log).await;
+    }
+}
+
+/// Waits until every process is in a stopped state, logging
+/// `waiting for a, b to die` every 3 s as Supervisor does.
+pub(crate) async fn wait_stopped(waiting: &mut [watch::Receiver<Snapshot>], log: &MainLog) {
+    loop {
+        let all = async {
+            for rx in waiting.iter_mut() {
+                let _ = rx.wait_for(|s| s.state.is_stopped()).await;
+            }
+        };
+        match tokio::time::timeout(Duration::from_secs(3), all).await {
+            Ok(()) => return,
+            Err(_) => {
+                let names: Vec<String> = waiting
+                    .iter()
+                    .map(|rx| rx.borrow().clone())
+                    .filter(|s| !s.state.is_stopped())
+                    .map(|s| s.name)
+                    .collect();
+                log.log(
+                    LogLevel::Info,
+                    &format!("waiting for {} to die", names.join(", ")),
+                );
             }
         }
     }

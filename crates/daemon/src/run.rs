@@ -175,8 +175,7 @@ async fn supervise(
     let (registry, registry_rx) = watch::channel(Arc::new(Registry::default()));
     let main_log = control::main_log_path(&config.supervisord.logfile);
     let identifier = config.supervisord.identifier.clone();
-    let reloader =
-        Box::new(move || crate::startup::load(&cli).map_err(|e| e.message().to_string()));
+    let reloader = Box::new(move || crate::startup::load(&cli).map_err(|e| e.message()));
     let args = RootArgs {
         exit_code: exit_code.clone(),
         config,

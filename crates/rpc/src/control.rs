@@ -120,6 +120,72 @@ pub struct Reread {
     pub removed: Vec<String>,
 }
 
+/// `update` (an extension: Supervisor's clients orchestrate `update` themselves with
+/// reloadConfig, stopProcessGroup, removeProcessGroup and addProcessGroup).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdateRequest {
+    /// Plan and report, change nothing (not even the config `add` and `avail` see).
+    pub dry_run: bool,
+    /// The groups to update; empty means every group.
+    pub groups: Vec<String>,
+}
+
+/// What `update` did (or, dry, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdateReport {
+    /// Requested groups that are neither active nor in the config, in request order.
+    pub unknown: Vec<String>,
+    /// Removed groups, then changed ones, then added ones (Supervisor's order).
+    pub groups: Vec<GroupUpdate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupUpdate {
+    pub name: String,
+    pub kind: GroupUpdateKind,
+    /// The group's own changed options: those that force a replacement for
+    /// `Replaced`, those applied in place for `Changed`.
+    pub fields: Vec<String>,
+    /// The processes acted on; unchanged ones are not listed (they keep running).
+    pub processes: Vec<ProcessUpdate>,
+    /// Processes that could not be stopped (a signal failed): left as they were.
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupUpdateKind {
+    /// Gone from the config: every process stopped, the group removed.
+    Removed,
+    /// Its kind or shared socket changed: stopped, removed and added again.
+    Replaced,
+    /// Changed in place, process by process.
+    Changed,
+    /// New: added, its autostart processes started.
+    Added,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessUpdate {
+    /// The namespec.
+    pub name: String,
+    pub action: ProcessUpdateAction,
+    /// The changed options (Supervisor's names) for `Restart` and `Live`.
+    pub fields: Vec<String>,
+    /// Started afterwards.
+    pub start: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessUpdateAction {
+    /// Stopped and replaced by a process built from the new config.
+    Restart,
+    Add,
+    /// Stopped and removed.
+    Remove,
+    /// New options applied to the running process.
+    Live,
+}
+
 /// One channel's log settings in [`ConfigInfo`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogInfo {
@@ -215,6 +281,14 @@ pub trait Control: Send + Sync + 'static {
     fn add_group(&self, name: &str) -> impl Future<Output = CtlResult<()>> + Send;
     /// `removeProcessGroup`.
     fn remove_group(&self, name: &str) -> impl Future<Output = CtlResult<()>> + Send;
+    /// `update`: re-read the config and apply it per process, restarting only what
+    /// a restart-relevant change requires; CANT_REREAD (nothing changed) when the
+    /// config cannot be loaded. Replies once every removal and replacement is done;
+    /// processes to start are started in the background, as `addProcessGroup` does.
+    fn update(
+        &self,
+        request: UpdateRequest,
+    ) -> impl Future<Output = CtlResult<UpdateReport>> + Send;
     /// `getAllConfigInfo`, sorted by group then process name.
     fn config_info(&self) -> Vec<ConfigInfo>;
 

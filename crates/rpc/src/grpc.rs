@@ -14,7 +14,8 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Code, Request, Response, Status};
 
 use crate::control::{
-    Action, ConfigInfo, Control, LogInfo, LogSource, ProcessInfo, ProcessResult, Target,
+    Action, ConfigInfo, Control, GroupUpdateKind, LogInfo, LogSource, ProcessInfo, ProcessResult,
+    ProcessUpdateAction, Target, UpdateReport, UpdateRequest,
 };
 use crate::{follow, guard, logfile};
 
@@ -155,6 +156,45 @@ fn config_msg(c: ConfigInfo) -> v1::ProcessConfig {
         uid: c.uid.map(|u| i32::try_from(u).unwrap_or(-1)),
         stdout: Some(log_msg(c.stdout)),
         stderr: Some(log_msg(c.stderr)),
+    }
+}
+
+fn update_msg(r: UpdateReport) -> v1::UpdateResponse {
+    use v1::group_update::Kind;
+    use v1::process_update::Action as A;
+    let groups = r
+        .groups
+        .into_iter()
+        .map(|g| v1::GroupUpdate {
+            name: g.name,
+            kind: match g.kind {
+                GroupUpdateKind::Removed => Kind::Removed,
+                GroupUpdateKind::Replaced => Kind::Replaced,
+                GroupUpdateKind::Changed => Kind::Changed,
+                GroupUpdateKind::Added => Kind::Added,
+            } as i32,
+            fields: g.fields,
+            processes: g
+                .processes
+                .into_iter()
+                .map(|p| v1::ProcessUpdate {
+                    name: p.name,
+                    action: match p.action {
+                        ProcessUpdateAction::Restart => A::Restart,
+                        ProcessUpdateAction::Add => A::Add,
+                        ProcessUpdateAction::Remove => A::Remove,
+                        ProcessUpdateAction::Live => A::Live,
+                    } as i32,
+                    fields: p.fields,
+                    start: p.start,
+                })
+                .collect(),
+            problems: g.problems,
+        })
+        .collect();
+    v1::UpdateResponse {
+        unknown: r.unknown,
+        groups,
     }
 }
 
@@ -333,6 +373,20 @@ impl<C: Control> Supervisor for GrpcService<C> {
             changed: r.changed,
             removed: r.removed,
         }))
+    }
+
+    async fn update(&self, req: Request<v1::UpdateRequest>) -> Rpc<v1::UpdateResponse> {
+        guard::running(&*self.ctl).map_err(status)?;
+        let req = req.into_inner();
+        let report = self
+            .ctl
+            .update(UpdateRequest {
+                dry_run: req.dry_run,
+                groups: req.groups,
+            })
+            .await
+            .map_err(status)?;
+        Ok(Response::new(update_msg(report)))
     }
 
     async fn add_group(&self, req: Request<v1::GroupRequest>) -> Rpc<v1::GroupResponse> {

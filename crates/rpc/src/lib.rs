@@ -12,8 +12,9 @@ pub mod server;
 pub mod xmlrpc;
 
 pub use control::{
-    Action, ConfigInfo, Control, CtlResult, LogInfo, LogSource, ProcessInfo, ProcessResult, Reread,
-    Target, WatchedEvent,
+    Action, ConfigInfo, Control, CtlResult, GroupUpdate, GroupUpdateKind, LogInfo, LogSource,
+    ProcessInfo, ProcessResult, ProcessUpdate, ProcessUpdateAction, Reread, Target, UpdateReport,
+    UpdateRequest, WatchedEvent,
 };
 
 /// `supervisor.getAPIVersion`: the XML-RPC API generation clients check.

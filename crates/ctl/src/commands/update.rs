@@ -1,13 +1,22 @@
-//! `update [all|group...]` (supervisorctl.py `do_update`), orchestrated client-side
-//! as Python does: re-read, then for each removed group stop and remove it, for each
-//! changed group stop, remove and re-add it, and add each new group, limited to the
-//! named groups if any. Faults in the middle are not handled (Python lets them out).
+//! `update [all|group...]` (supervisorctl.py `do_update`). Python orchestrates it
+//! client-side (reloadConfig, then stop + remove / stop + remove + add / add per
+//! group), restarting every process of a changed group. We make one `Update` call and
+//! supervisord applies the new config per process, restarting only what a
+//! restart-relevant change needs; the lines printed stay Python's, group by group
+//! (`<g>: stopped` included for every removed or changed group, as Python prints it,
+//! so scripts reading the output see no difference).
+//!
+//! Beyond Supervisor: `update --dry-run [group...]` prints what would be done, per
+//! process, and changes nothing.
 
 use std::collections::HashSet;
 
 use supervisor_model::Fault;
+use supervisor_proto::v1::group_update::Kind;
+use supervisor_proto::v1::process_update::Action;
+use supervisor_proto::v1::{GroupUpdate, ProcessUpdate, UpdateResponse};
 
-use crate::api::{Api, Console, Target};
+use crate::api::{Api, Console};
 use crate::controller::Controller;
 use crate::error::CallError;
 use crate::format::{exit, py_split};
@@ -16,18 +25,112 @@ pub(super) const HELP: &str = "update\t\t\tReload config and add/remove as neces
 update all\t\tReload config and add/remove as necessary, and will restart affected programs\n\
 update <gname> [...]\tUpdate specific groups\n";
 
+const DRY_RUN: &str = "--dry-run";
+
 /// The groups the arguments name: none (= every group) for no argument or `all`;
 /// duplicates dropped, first-seen order (Python uses a set; its order is arbitrary).
-pub(crate) fn wanted(arg: &str) -> Vec<&str> {
+pub(crate) fn wanted(words: &[&str]) -> Vec<String> {
     let mut seen = HashSet::new();
-    let names: Vec<&str> = py_split(arg)
-        .into_iter()
-        .filter(|n| seen.insert(*n))
+    let names: Vec<String> = words
+        .iter()
+        .filter(|n| seen.insert(**n))
+        .map(|n| n.to_string())
         .collect();
-    if names.contains(&"all") {
+    if names.iter().any(|n| n == "all") {
         Vec::new()
     } else {
         names
+    }
+}
+
+/// Python's lines for an applied update, each with whether it is a failure.
+pub(crate) fn applied_lines(r: &UpdateResponse) -> Vec<(String, bool)> {
+    let mut lines: Vec<(String, bool)> = r
+        .unknown
+        .iter()
+        .map(|g| (format!("ERROR: no such group: {g}"), true))
+        .collect();
+    for g in &r.groups {
+        let name = &g.name;
+        match g.kind() {
+            Kind::Removed => {
+                lines.push((format!("{name}: stopped"), false));
+                if g.problems.is_empty() {
+                    lines.push((format!("{name}: removed process group"), false));
+                } else {
+                    lines.push((format!("{name}: has problems; not removing"), true));
+                }
+            }
+            Kind::Replaced | Kind::Changed => {
+                lines.push((format!("{name}: stopped"), false));
+                for p in &g.problems {
+                    lines.push((format!("{p}: has problems; not updated"), true));
+                }
+                lines.push((format!("{name}: updated process group"), false));
+            }
+            Kind::Added => lines.push((format!("{name}: added process group"), false)),
+            Kind::Unspecified => {}
+        }
+    }
+    lines
+}
+
+/// `update --dry-run`: what would happen, a line per group and, indented, a line
+/// per process it touches (unlisted processes are left running as they are).
+pub(crate) fn dry_run_lines(r: &UpdateResponse) -> Vec<String> {
+    let mut lines: Vec<String> = r
+        .unknown
+        .iter()
+        .map(|g| format!("ERROR: no such group: {g}"))
+        .collect();
+    if r.groups.is_empty() && r.unknown.is_empty() {
+        lines.push("No config updates to processes".to_string());
+    }
+    for g in &r.groups {
+        lines.push(group_line(g));
+        lines.extend(g.processes.iter().map(|p| format!("  {}", process_line(p))));
+    }
+    lines
+}
+
+fn fields(f: &[String]) -> String {
+    if f.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", f.join(", "))
+    }
+}
+
+fn group_line(g: &GroupUpdate) -> String {
+    let name = &g.name;
+    match g.kind() {
+        Kind::Removed => format!("{name}: would be stopped and removed"),
+        Kind::Replaced => format!(
+            "{name}: would be stopped, removed and added again{}",
+            fields(&g.fields)
+        ),
+        Kind::Changed if g.fields.is_empty() => format!("{name}: would be updated"),
+        Kind::Changed => format!(
+            "{name}: would be updated, applying {} in place",
+            g.fields.join(", ")
+        ),
+        Kind::Added => format!("{name}: would be added"),
+        Kind::Unspecified => format!("{name}: ?"),
+    }
+}
+
+fn process_line(p: &ProcessUpdate) -> String {
+    let name = &p.name;
+    let f = fields(&p.fields);
+    match (p.action(), p.start) {
+        (Action::Restart, true) => format!("{name}: would restart{f}"),
+        (Action::Restart, false) => format!("{name}: would be replaced, not started{f}"),
+        (Action::Add, true) => format!("{name}: would be added and started"),
+        (Action::Add, false) => format!("{name}: would be added"),
+        (Action::Remove, _) => format!("{name}: would be stopped and removed"),
+        (Action::Live, true) => format!("{name}: would change in place{f}, then start"),
+        (Action::Live, false) => format!("{name}: would change in place{f}, keeps running"),
+        (Action::Unspecified, _) => format!("{name}: ?"),
     }
 }
 
@@ -35,8 +138,11 @@ pub(super) async fn run<A: Api, C: Console>(
     ctl: &mut Controller<A, C>,
     arg: &str,
 ) -> Result<(), CallError> {
-    let changes = match ctl.api.reread().await {
-        Ok(changes) => changes,
+    let mut words = py_split(arg);
+    let dry_run = words.contains(&DRY_RUN);
+    words.retain(|w| *w != DRY_RUN);
+    let report = match ctl.api.update(dry_run, wanted(&words)).await {
+        Ok(report) => report,
         Err(e) => {
             if e.fault().is_some() {
                 ctl.exit = exit::GENERIC;
@@ -45,134 +151,29 @@ pub(super) async fn run<A: Api, C: Console>(
                 ctl.output("ERROR: already shutting down");
                 return Ok(());
             }
+            // CANT_REREAD and the rest escape as Python's do (its `do_update` does
+            // not catch the reloadConfig fault).
             return Err(e);
         }
     };
-    let wanted = wanted(arg);
-    if !wanted.is_empty() {
-        let mut groups: HashSet<String> = ctl
-            .api
-            .list_processes()
-            .await?
-            .into_iter()
-            .map(|info| info.group)
-            .collect();
-        groups.extend(changes.added.iter().cloned());
-        for name in &wanted {
-            if !groups.contains(*name) {
-                ctl.output(&format!("ERROR: no such group: {name}"));
-                ctl.exit = exit::GENERIC;
-            }
+    if dry_run {
+        for line in dry_run_lines(&report) {
+            ctl.output(&line);
         }
-    }
-    let selected = |group: &str| wanted.is_empty() || wanted.contains(&group);
-
-    for group in changes.removed.iter().filter(|g| selected(g)) {
-        let results = ctl.api.stop(Target::Group(group.clone())).await?;
-        ctl.output(&format!("{group}: stopped"));
-        if results.iter().any(|r| r.status == Fault::Failed.code()) {
-            ctl.output(&format!("{group}: has problems; not removing"));
+        if !report.unknown.is_empty() {
             ctl.exit = exit::GENERIC;
-            continue;
         }
-        ctl.api.remove_group(group).await?;
-        ctl.output(&format!("{group}: removed process group"));
+        return Ok(());
     }
-    for group in changes.changed.iter().filter(|g| selected(g)) {
-        ctl.api.stop(Target::Group(group.clone())).await?;
-        ctl.output(&format!("{group}: stopped"));
-        ctl.api.remove_group(group).await?;
-        ctl.api.add_group(group).await?;
-        ctl.output(&format!("{group}: updated process group"));
-    }
-    for group in changes.added.iter().filter(|g| selected(g)) {
-        ctl.api.add_group(group).await?;
-        ctl.output(&format!("{group}: added process group"));
+    for (line, failed) in applied_lines(&report) {
+        ctl.output(&line);
+        if failed {
+            ctl.exit = exit::GENERIC;
+        }
     }
     Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testing::{Call, Harness, Reply, fault, info, result};
-    use supervisor_proto::v1::RereadResponse;
-
-    fn changes() -> RereadResponse {
-        RereadResponse {
-            added: vec!["newprog".into(), "quick2".into()],
-            changed: vec!["long".into()],
-            removed: vec!["quick".into()],
-        }
-    }
-
-    #[test]
-    fn applies_everything_in_python_order() {
-        let mut h = Harness::new();
-        h.reply(Reply::Reread(changes()))
-            .reply(Reply::Results(vec![result(
-                "quick",
-                "quick",
-                Fault::NotRunning,
-            )]))
-            .reply(Reply::Unit)
-            .reply(Reply::Results(vec![]))
-            .reply(Reply::Unit)
-            .reply(Reply::Unit)
-            .reply(Reply::Unit)
-            .reply(Reply::Unit);
-        let (out, code) = h.run("update");
-        assert_eq!(
-            out,
-            "quick: stopped\nquick: removed process group\nlong: stopped\nlong: updated process group\nnewprog: added process group\nquick2: added process group\n"
-        );
-        assert_eq!(code, 0);
-        assert_eq!(
-            h.calls(),
-            [
-                Call::Reread,
-                Call::Stop(Target::Group("quick".into())),
-                Call::RemoveGroup("quick".into()),
-                Call::Stop(Target::Group("long".into())),
-                Call::RemoveGroup("long".into()),
-                Call::AddGroup("long".into()),
-                Call::AddGroup("newprog".into()),
-                Call::AddGroup("quick2".into()),
-            ]
-        );
-    }
-
-    #[test]
-    fn named_groups_and_problems() {
-        let mut h = Harness::new();
-        h.reply(Reply::Reread(changes()))
-            .reply(Reply::Processes(vec![info(
-                "quick", "quick", "RUNNING", "",
-            )]))
-            .reply(Reply::Results(vec![result(
-                "quick",
-                "quick",
-                Fault::Failed,
-            )]))
-            .reply(Reply::Unit);
-        let (out, code) = h.run("update nosuch quick newprog nosuch");
-        assert_eq!(
-            out,
-            "ERROR: no such group: nosuch\nquick: stopped\nquick: has problems; not removing\nnewprog: added process group\n"
-        );
-        assert_eq!(code, 1);
-        h.reply(Reply::Reread(RereadResponse::default()));
-        assert_eq!(h.run("update all"), (String::new(), 0));
-        h.reply(fault(Fault::ShutdownState, ""));
-        assert_eq!(
-            h.run("update"),
-            ("ERROR: already shutting down\n".into(), 1)
-        );
-        h.reply(fault(Fault::CantReread, "x"));
-        let (out, code) = h.run("update");
-        assert!(
-            out.starts_with("error: <class 'xmlrpc.client.Fault'>, <Fault 92: 'CANT_REREAD: x'>")
-        );
-        assert_eq!(code, 1);
-    }
-}
+#[path = "update_tests.rs"]
+mod tests;

@@ -575,3 +575,19 @@ fn path_helpers() {
     assert!(existing_dirpath(OsStr::new("/x.log"), root).is_ok());
     assert!(existing_directory(OsStr::new("tmp"), root).is_ok());
 }
+
+#[test]
+fn a_usage_errors_message_keeps_every_line_of_it() {
+    let e = CliExit::usage(
+        "supervisord",
+        "Source contains parsing errors: '/x.conf'\n\t[line  3]: 'junk'",
+    );
+    assert_eq!(
+        e.message(),
+        "Source contains parsing errors: '/x.conf'\n\t[line  3]: 'junk'"
+    );
+    assert_eq!(
+        CliExit::usage("supervisord", "one line").message(),
+        "one line"
+    );
+}

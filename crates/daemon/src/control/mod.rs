@@ -1,6 +1,6 @@
 //! The daemon's implementation of [`supervisor_rpc::Control`]: queries read the
 //! published [`Registry`] and snapshots directly; actions message the process
-//! actors ([`act`]); reread, add, remove, reload and shutdown go to the root.
+//! actors ([`act`]); reread, add, remove, update, reload and shutdown go to the root.
 
 mod act;
 pub mod info;
@@ -14,7 +14,7 @@ use supervisor_config::LogFile;
 use supervisor_model::{Fault, FaultError, SupervisorState};
 use supervisor_rpc::{
     Action, ConfigInfo, Control, CtlResult, LogSource, ProcessInfo, ProcessResult, Reread, Target,
-    WatchedEvent,
+    UpdateReport, UpdateRequest, WatchedEvent,
 };
 use tokio::sync::{mpsc, watch};
 
@@ -22,6 +22,7 @@ use crate::events::EventBus;
 use crate::mainlog::MainLog;
 use crate::registry::Registry;
 use crate::root::RootMsg;
+use crate::update::Responder;
 
 pub struct DaemonControl {
     pub root: ActorRef<RootMsg>,
@@ -148,6 +149,15 @@ impl Control for DaemonControl {
         let name = name.to_string();
         self.root_call(|port| RootMsg::RemoveGroup(name, port))
             .await?
+    }
+
+    async fn update(&self, request: UpdateRequest) -> CtlResult<UpdateReport> {
+        self.root_call(|port| RootMsg::Update {
+            dry_run: request.dry_run,
+            groups: request.groups,
+            reply: Responder::Update(port),
+        })
+        .await?
     }
 
     fn config_info(&self) -> Vec<ConfigInfo> {

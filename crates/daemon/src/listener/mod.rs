@@ -97,6 +97,26 @@ impl Pool {
         self.listeners.get(n).map(|l| l.protocol.state)
     }
 
+    /// `update` changed `buffer_size`: a smaller buffer discards its oldest events
+    /// beyond the new size, as an overflow does.
+    pub fn resize(&mut self, buffer_size: usize) -> Vec<Effect> {
+        self.buffer_size = buffer_size.max(1);
+        let mut fx = Vec::new();
+        while self.buffer.len() > self.buffer_size {
+            if let Some(old) = self.buffer.pop_front() {
+                self.overflowed += 1;
+                fx.push(Effect::Log(
+                    LogLevel::Error,
+                    format!(
+                        "pool {} event buffer overflowed, discarding event {}",
+                        self.name, old.serial
+                    ),
+                ));
+            }
+        }
+        fx
+    }
+
     /// The bus handed the pool an event: buffer it, then dispatch.
     pub fn accept(&mut self, event: PoolEvent, stdin: &mut dyn Stdin) -> Vec<Effect> {
         let mut fx = Vec::new();

@@ -112,6 +112,25 @@ fn a_rejected_event_is_redelivered_first() {
 }
 
 #[test]
+fn a_smaller_buffer_after_update_discards_the_oldest_and_says_so() {
+    let mut io = Recorder::default();
+    let names = vec!["l0".to_string()];
+    let mut pool = Pool::new("pool", "supervisor", 5, &names);
+    for s in 0..4 {
+        pool.accept(event(s, "TICK_5", "when:5"), &mut io);
+    }
+    assert!(pool.resize(10).is_empty());
+    assert_eq!(
+        logs(&pool.resize(2), LogLevel::Error),
+        [
+            "pool pool event buffer overflowed, discarding event 0",
+            "pool pool event buffer overflowed, discarding event 1"
+        ]
+    );
+    assert_eq!((pool.buffered(), pool.overflowed), (2, 2));
+}
+
+#[test]
 fn overflow_discards_the_oldest_and_says_so() {
     let mut io = Recorder::default();
     let names = vec!["l0".to_string()];

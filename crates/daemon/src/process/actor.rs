@@ -43,6 +43,14 @@ pub enum ProcessMsg {
     ClearLogs(RpcReplyPort<Result<(), String>>),
     /// `sendProcessStdin`.
     Stdin(Vec<u8>, RpcReplyPort<Result<(), Refusal>>),
+    /// `update` replaces or removes this process: stop it as `stopProcess` does and
+    /// refuse every later start, so nothing revives it before it is dropped.
+    Retire,
+    /// The `update` that retired this process could not finish (a process of its
+    /// group would not stop): it stays, and may start again.
+    Reinstate,
+    /// `update` changed only live options: obey `config` from now on, child untouched.
+    Reconfigure(Box<ProcessConfig>),
     /// The group's strategy restarts this sibling: stop it if it runs, then start it.
     Restart,
     /// The group failed (intensity exceeded): stop, and say why in the description.
@@ -151,23 +159,8 @@ impl Actor for ProcessActor {
         } else {
             open(Channel::Stderr, &config.stderr)
         };
-        let policy = Policy {
-            startsecs: config.startsecs,
-            startretries: config.startretries,
-            autorestart: config.autorestart,
-            exitcodes: config.exitcodes.clone(),
-            stopsignal: config.stopsignal,
-            stopwaitsecs: config.stopwaitsecs,
-            stopasgroup: config.stopasgroup,
-            killasgroup: config.killasgroup,
-            retry: Retry {
-                backoff: config.backoff,
-                max: config.backoff_max,
-                fatal_retry_after: config.fatal_retry_after,
-            },
-        };
         let state = ProcessActorState {
-            machine: Machine::new(config.name.clone(), policy),
+            machine: Machine::new(config.name.clone(), policy_of(&config)),
             name: Arc::from(config.name.as_str()),
             group: Arc::from(config.group.as_str()),
             config,
@@ -201,6 +194,25 @@ impl Actor for ProcessActor {
             st.recover(&panic_text(&panic));
         }
         Ok(())
+    }
+}
+
+/// The options of `config` the state machine obeys.
+fn policy_of(config: &ProcessConfig) -> Policy {
+    Policy {
+        startsecs: config.startsecs,
+        startretries: config.startretries,
+        autorestart: config.autorestart,
+        exitcodes: config.exitcodes.clone(),
+        stopsignal: config.stopsignal,
+        stopwaitsecs: config.stopwaitsecs,
+        stopasgroup: config.stopasgroup,
+        killasgroup: config.killasgroup,
+        retry: Retry {
+            backoff: config.backoff,
+            max: config.backoff_max,
+            fatal_retry_after: config.fatal_retry_after,
+        },
     }
 }
 

@@ -78,6 +78,25 @@ impl ProcessActorState {
             }
             #[cfg(test)]
             ProcessMsg::InjectPanic => panic!("injected fault"),
+            ProcessMsg::Retire => {
+                self.machine.restarts_allowed = false;
+                if let Ok(fx) = self.machine.stop() {
+                    self.apply(myself, fx);
+                }
+            }
+            ProcessMsg::Reinstate => self.machine.restarts_allowed = true,
+            ProcessMsg::Reconfigure(config) => {
+                self.machine.policy = super::policy_of(&config);
+                for (sink, cfg) in [
+                    (&self.stdout, &config.stdout),
+                    (&self.stderr, &config.stderr),
+                ] {
+                    sink.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .set_limits(cfg);
+                }
+                self.config = *config;
+            }
             ProcessMsg::Restart => {
                 if self.machine.state.is_running()
                     && let Ok(fx) = self.machine.stop()

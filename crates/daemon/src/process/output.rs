@@ -121,6 +121,17 @@ impl ChannelLog {
         }
     }
 
+    /// `update` changed `*_logfile_maxbytes` / `*_logfile_backups`: the next write
+    /// reopens the file (appending) under the new limits.
+    pub fn set_limits(&mut self, cfg: &ChannelConfig) {
+        let (maxbytes, backups) = (cfg.logfile_maxbytes.bytes(), cfg.logfile_backups);
+        if (maxbytes, backups) != (self.maxbytes, self.backups) {
+            self.maxbytes = maxbytes;
+            self.backups = backups;
+            self.file = None;
+        }
+    }
+
     /// SIGUSR2 / external logrotate: write to a fresh file at the same path.
     pub fn reopen(&mut self) -> io::Result<()> {
         match &mut self.file {

@@ -10,7 +10,7 @@ use supervisor_model::{Fault, FaultError, ProcessState, Signal, SupervisorState}
 
 use crate::control::{
     Action, ConfigInfo, Control, CtlResult, LogInfo, LogSource, ProcessInfo, ProcessResult, Reread,
-    Target,
+    Target, UpdateReport, UpdateRequest,
 };
 
 pub(crate) struct Fake {
@@ -205,6 +205,11 @@ impl Control for Fake {
             "g" => Err(FaultError::new(Fault::StillRunning, name)),
             _ => Err(FaultError::new(Fault::BadName, name)),
         }
+    }
+
+    async fn update(&self, request: UpdateRequest) -> CtlResult<UpdateReport> {
+        self.note(format!("update {request:?}"));
+        Ok(UpdateReport::default())
     }
 
     fn config_info(&self) -> Vec<ConfigInfo> {
