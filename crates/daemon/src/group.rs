@@ -45,6 +45,9 @@ pub enum GroupMsg {
     MemberDied {
         index: usize,
     },
+    /// Replies once this listener pool holds no event (buffered or in flight); at
+    /// once for any other group.
+    Drained(RpcReplyPort<()>),
     /// An event for this listener pool, from the bus.
     Event(PoolEvent),
     /// News from listener `index` of this pool.
@@ -91,6 +94,8 @@ pub struct GroupActorState {
     members: Vec<ActorRef<ProcessMsg>>,
     pool: Option<PoolRun>,
     intensity: Intensity,
+    /// `Drained` requests waiting for the pool to empty.
+    drain_waiters: Vec<RpcReplyPort<()>>,
     /// Shutting down: deaths restart nothing more.
     settled: bool,
 }
@@ -154,6 +159,15 @@ impl GroupActorState {
         }
         for sibling in strategy::siblings(self.config.strategy, index, self.members.len()) {
             let _ = self.members[sibling].send_message(ProcessMsg::Restart);
+        }
+    }
+
+    /// Answers `Drained` requests once the pool is empty (or is no pool).
+    fn answer_drained(&mut self) {
+        if self.pool.as_ref().is_none_or(|run| run.pool.idle()) {
+            for reply in self.drain_waiters.drain(..) {
+                let _ = reply.send(());
+            }
         }
     }
 
@@ -259,6 +273,7 @@ impl Actor for GroupActor {
         Ok(GroupActorState {
             intensity: Intensity::new(args.config.max_restarts, args.config.restart_window),
             settled: false,
+            drain_waiters: Vec::new(),
             config: args.config,
             ctx: args.ctx,
             members,
@@ -319,10 +334,15 @@ impl Actor for GroupActor {
                 st.members = members;
                 let _ = reply.send(());
             }
+            GroupMsg::Drained(reply) => {
+                st.drain_waiters.push(reply);
+                st.answer_drained();
+            }
             GroupMsg::Event(event) => {
                 if let Some(run) = &mut st.pool {
                     let fx = run.pool.accept(event, &mut run.stdin);
                     st.carry_out(fx);
+                    st.answer_drained();
                 }
             }
             GroupMsg::Listener { index, news } => {
@@ -349,6 +369,7 @@ impl Actor for GroupActor {
                         }
                     };
                     st.carry_out(fx);
+                    st.answer_drained();
                 }
             }
         }

@@ -494,6 +494,9 @@ pub(crate) async fn spawn_group(
 
 /// Stops every group, highest priority value first; groups sharing a priority stop
 /// together. Logs `waiting for a, b to die` every 3 s, as Supervisor does.
+/// How long a listener pool may take to deliver its buffered events at shutdown.
+const POOL_DRAIN: Duration = Duration::from_secs(1);
+
 async fn stop_all(mut plan: Vec<Arc<GroupHandle>>, log: &MainLog) {
     plan.sort_by_key(|g| std::cmp::Reverse(g.config.priority));
     let mut rest = plan.as_slice();
@@ -505,6 +508,18 @@ async fn stop_all(mut plan: Vec<Arc<GroupHandle>>, log: &MainLog) {
             .count();
         let (bucket, tail) = rest.split_at(n);
         rest = tail;
+        // Better than Supervisor: a listener pool (stopped last, at priority -1) first
+        // gets a moment to deliver what it holds — SUPERVISOR_STATE_CHANGE_STOPPING and
+        // the other programs' stops — instead of losing it with its listeners.
+        for g in bucket {
+            if matches!(
+                g.config.kind,
+                supervisor_config::GroupKind::EventListener(_)
+            ) {
+                let _ =
+                    tokio::time::timeout(POOL_DRAIN, g.actor.call(GroupMsg::Drained, None)).await;
+            }
+        }
         for g in bucket {
             let _ = g.actor.send_message(GroupMsg::Shutdown);
         }

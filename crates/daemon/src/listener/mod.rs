@@ -92,6 +92,11 @@ impl Pool {
         self.buffer.len()
     }
 
+    /// Nothing buffered and nothing in flight.
+    pub fn idle(&self) -> bool {
+        self.buffer.is_empty() && self.listeners.iter().all(|l| l.event.is_none())
+    }
+
     /// A listener's protocol state (tests and status).
     pub fn listener_state(&self, n: usize) -> Option<ListenerState> {
         self.listeners.get(n).map(|l| l.protocol.state)

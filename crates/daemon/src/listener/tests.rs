@@ -213,3 +213,17 @@ fn a_listener_breaking_the_protocol_is_restarted_and_its_event_kept() {
     pool.output(0, 300, b"READY\n", &mut io);
     assert!(io.writes.last().unwrap().1.contains("serial:5 "));
 }
+
+#[test]
+fn idle_means_nothing_buffered_and_nothing_in_flight() {
+    let mut io = Recorder::default();
+    let mut pool = ready_pool(1, 10, &mut io);
+    assert!(pool.idle());
+    pool.accept(event(0, "TICK_5", "when:5"), &mut io);
+    pool.accept(event(1, "TICK_5", "when:10"), &mut io);
+    assert!(!pool.idle());
+    pool.output(0, 100, b"RESULT 2\nOKREADY\n", &mut io);
+    assert!(!pool.idle(), "the second event is in flight");
+    pool.output(0, 100, b"RESULT 2\nOK", &mut io);
+    assert!(pool.idle());
+}
