@@ -28,6 +28,35 @@ if len(sys.argv) > 5:
     metadata = [("authorization", "Basic " + token)]
 
 
+def wait_live(stream, sock):
+    """Returns once `stream` (a WatchEvents subscription) is live: a marker event came
+    back through it. Markers sent before the server subscribed are lost, so they are
+    sent until one arrives."""
+    import threading
+    import xmlrpc.client
+
+    from supervisor.xmlrpc import SupervisorTransport
+
+    synced = threading.Event()
+
+    def sync():
+        marker = xmlrpc.client.ServerProxy(
+            "http://127.0.0.1", transport=SupervisorTransport(None, None, "unix://" + sock)
+        )
+        while not synced.wait(0.05):
+            marker.supervisor.sendRemoteCommEvent("sync", "")
+
+    syncer = threading.Thread(target=sync)
+    syncer.start()
+    try:
+        for ev in stream:
+            if ev.name == "REMOTE_COMMUNICATION":
+                break
+    finally:
+        synced.set()
+        syncer.join()
+
+
 def fault(err):
     """The Fault carried in the status details (trailer grpc-status-details-bin)."""
     for key, value in err.trailing_metadata() or ():
@@ -98,12 +127,9 @@ elif scenario == "events":
     stream = stub.WatchEvents(
         pb.WatchEventsRequest(names=["PROCESS_STATE", "REMOTE_COMMUNICATION"]),
         metadata=metadata,
+        timeout=20,
     )
-    # The subscription is live once our own marker comes back through it.
-    rpc2.supervisor.sendRemoteCommEvent("sync", "")
-    for ev in stream:
-        if ev.name == "REMOTE_COMMUNICATION":
-            break
+    wait_live(stream, sock)
     stub.StartProcesses(
         pb.ProcessActionRequest(target=pb.Target(process="manual"), wait=True),
         metadata=metadata,
@@ -114,6 +140,8 @@ elif scenario == "events":
     seen = []
     serials = []
     for ev in stream:
+        if ev.payload.startswith("type:sync"):
+            continue  # a late marker of wait_live
         seen.append([ev.name, re.sub(r"pid:\d+", "pid:N", ev.payload), ev.dropped])
         serials.append(ev.serial)
         if ev.name == "REMOTE_COMMUNICATION":
@@ -143,32 +171,13 @@ elif scenario == "group_events":
             for g in response.groups
         ]
 
-    import threading
-
     # A deadline, so a missing event fails the test instead of hanging it.
     stream = stub.WatchEvents(
         pb.WatchEventsRequest(names=["PROCESS_GROUP", "REMOTE_COMMUNICATION"]),
         metadata=metadata,
         timeout=20,
     )
-    # The subscription is live once a marker comes back through it; markers sent
-    # before the server subscribed are lost, so send them until one arrives.
-    synced = threading.Event()
-
-    def sync():
-        marker = xmlrpc.client.ServerProxy(
-            "http://127.0.0.1", transport=SupervisorTransport(None, None, "unix://" + sock)
-        )
-        while not synced.wait(0.05):
-            marker.supervisor.sendRemoteCommEvent("sync", "")
-
-    syncer = threading.Thread(target=sync)
-    syncer.start()
-    for ev in stream:
-        if ev.name == "REMOTE_COMMUNICATION":
-            break
-    synced.set()
-    syncer.join()
+    wait_live(stream, sock)
     out["dry"] = brief(stub.Update(pb.UpdateRequest(dry_run=True), metadata=metadata))
     rpc2.supervisor.sendRemoteCommEvent("dry-run-done", "")
     out["update"] = brief(stub.Update(pb.UpdateRequest(), metadata=metadata))
