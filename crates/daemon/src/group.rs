@@ -245,7 +245,9 @@ impl Actor for GroupActor {
         for (index, (process, snapshot)) in
             args.config.processes.iter().zip(args.snapshots).enumerate()
         {
-            let (actor, _) = Actor::spawn_linked(
+            // Boxed: an awaited future lives inline in the actor's task for the task's
+            // whole life, and spawn_linked's is large (issue 3: idle RSS per group).
+            let (actor, _) = Box::pin(Actor::spawn_linked(
                 None,
                 ProcessActor,
                 ProcessArgs {
@@ -266,7 +268,7 @@ impl Actor for GroupActor {
                     }),
                 },
                 myself.get_cell(),
-            )
+            ))
             .await?;
             members.push(actor);
         }
@@ -303,7 +305,8 @@ impl Actor for GroupActor {
                 for (p, actor) in st.config.processes.iter().zip(&st.members) {
                     if p.autostart {
                         // The reply comes once the spawn (or its failure) is done.
-                        let _ = actor.call(|port| ProcessMsg::Start(Some(port)), None).await;
+                        let _ =
+                            Box::pin(actor.call(|port| ProcessMsg::Start(Some(port)), None)).await;
                     }
                 }
                 let _ = reply.send(());
