@@ -14,4 +14,5 @@ pub mod snapshot;
 pub mod startup;
 pub mod strategy;
 pub mod ticks;
+pub mod tree;
 pub mod update;

@@ -31,10 +31,9 @@ use crate::context::Context;
 use crate::group::{GroupMsg, watches_deaths};
 use crate::process::actor::{ListenerLink, ProcessActor, ProcessArgs, ProcessMsg};
 use crate::registry::{GroupHandle, Member};
-use crate::root::{
-    RootActorState, RootMsg, spawn_group, start_autostart, stop_group_actor, wait_stopped,
-};
+use crate::root::{RootActorState, RootMsg};
 use crate::snapshot::Snapshot;
+use crate::tree::{spawn_group, start_autostart, stop_group_actor, wait_stopped};
 
 /// Phase 1 is over: what the root needs to finish.
 pub struct Retired {
