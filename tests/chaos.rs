@@ -195,10 +195,11 @@ fn ten_thousand_restarts_under_random_faults_leave_nothing_behind() {
         "left behind: {:?}",
         leftovers()
     );
-    // fds: exactly as before the first start; RSS: back within 2 MB (the allocator
-    // keeps some freed memory).
+    // fds: back to the starting level (not above it: the baseline may still count
+    // the server's end of the last supervisorctl connection, closed a moment later);
+    // RSS: back within 2 MB (the allocator keeps some freed memory).
     assert!(
-        wait_until(support::DEADLINE, || fds(daemon) == fds_before),
+        wait_until(support::DEADLINE, || fds(daemon) <= fds_before),
         "fds {fds_before} -> {}: {:?}",
         fds(daemon),
         std::fs::read_dir(format!("/proc/{daemon}/fd"))
