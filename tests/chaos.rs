@@ -51,6 +51,15 @@ fn processes() -> Vec<(i32, i32, char, String)> {
     out
 }
 
+/// The `sleep` victims the daemon runs now.
+fn victims_of(daemon: i32) -> Vec<i32> {
+    processes()
+        .into_iter()
+        .filter(|(_, ppid, _, cmd)| *ppid == daemon && cmd.contains(MARK))
+        .map(|(pid, ..)| pid)
+        .collect()
+}
+
 fn ctl(d: &Daemon, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_supervisorctl"))
         .arg("-c")
@@ -152,12 +161,8 @@ fn ten_thousand_restarts_under_random_faults_leave_nothing_behind() {
             "only {} spawns in 300 s",
             spawns.count()
         );
-        let victims: Vec<i32> = processes()
-            .into_iter()
-            .filter(|(_, ppid, _, cmd)| *ppid == daemon && cmd.contains(MARK))
-            .map(|(pid, ..)| pid)
-            .collect();
-        for pid in victims {
+        let victims = victims_of(daemon);
+        for &pid in &victims {
             let sig = match rng.next(10) {
                 0..=5 => Signal::SIGKILL,
                 6 => Signal::SIGTERM,
@@ -169,7 +174,11 @@ fn ten_thousand_restarts_under_random_faults_leave_nothing_behind() {
                 stopped.insert(pid);
             }
         }
-        std::thread::sleep(Duration::from_millis(5)); // pace the injector, not a wait
+        // The next round once a victim we have not hit yet runs (one was restarted),
+        // or the target is reached (the quick programs get there on their own).
+        wait_until(support::DEADLINE, || {
+            spawns.count() >= target || victims_of(daemon).iter().any(|p| !victims.contains(p))
+        });
     }
     let restarts = spawns.count();
     let elapsed = started.elapsed();

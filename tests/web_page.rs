@@ -109,7 +109,6 @@ impl EvilSite {
         use std::io::{Read, Write};
         use std::sync::atomic::Ordering;
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
         let page = format!(
             "<!DOCTYPE html><html><head><title>evil</title></head><body>\
@@ -120,11 +119,12 @@ impl EvilSite {
         );
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = stop.clone();
+        // A blocking accept; Drop sets the flag and connects once to wake it.
         let thread = std::thread::spawn(move || {
             while !flag.load(Ordering::Relaxed) {
                 match listener.accept() {
+                    Ok(_) if flag.load(Ordering::Relaxed) => break,
                     Ok((mut s, _)) => {
-                        let _ = s.set_nonblocking(false);
                         let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
                         let mut req = Vec::new();
                         let mut buf = [0u8; 1024];
@@ -140,7 +140,7 @@ impl EvilSite {
                             page.len()
                         );
                     }
-                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                    Err(_) => break,
                 }
             }
         });
@@ -155,6 +155,7 @@ impl EvilSite {
 impl Drop for EvilSite {
     fn drop(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }

@@ -62,7 +62,11 @@ def main():
         append(record, line, payload, result)
         hold = opts.get("--hold")
         if hold and seen == 1:
+            # Wait for the test's flag, with a deadline so a broken test ends.
+            end = time.monotonic() + 60
             while not os.path.exists(hold):
+                if time.monotonic() > end:
+                    sys.exit("listener: no release flag within 60 s")
                 time.sleep(0.01)
         sys.stdout.write("RESULT %d\n%s" % (len(result), result))
         sys.stdout.flush()

@@ -327,19 +327,28 @@ fn runtime() -> Runtime {
 }
 
 /// Serves `fake` on a unix socket at `path` until the returned sender is dropped.
-fn serve_unix(rt: &Runtime, path: &Path, fake: Fake) -> tokio::sync::oneshot::Sender<()> {
+/// The fake server on a unix socket: the sender stops it, the handle ends once it
+/// has stopped (and dropped its listener).
+fn serve_unix(
+    rt: &Runtime,
+    path: &Path,
+    fake: Fake,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
+) {
     let listener = rt
         .block_on(async { tokio::net::UnixListener::bind(path) })
         .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    rt.spawn(
+    let served = rt.spawn(
         tonic::transport::Server::builder()
             .add_service(SupervisorServer::new(fake))
             .serve_with_incoming_shutdown(UnixListenerStream::new(listener), async {
                 let _ = stopped.await;
             }),
     );
-    stop
+    (stop, served)
 }
 
 fn fake(api_version: &str) -> Fake {
@@ -354,7 +363,7 @@ fn commands_over_a_unix_socket() {
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("sv.sock");
-    let stop = serve_unix(&rt, &sock, fake("3.0"));
+    let (stop, served) = serve_unix(&rt, &sock, fake("3.0"));
     let url = format!("unix://{}", sock.display());
     let mut c = Client::new(&url, None, None);
 
@@ -399,17 +408,16 @@ fn commands_over_a_unix_socket() {
 
     // The server goes away with its socket file: the next upcheck says so.
     drop(stop);
-    let gone = rt.block_on(async {
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-        while tokio::net::UnixStream::connect(&sock).await.is_ok() {
-            if tokio::time::Instant::now() > deadline {
-                return false;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        true
-    });
-    assert!(gone, "the fake server never stopped listening");
+    let gone = rt
+        .block_on(async { tokio::time::timeout(std::time::Duration::from_secs(10), served).await });
+    assert!(
+        matches!(gone, Ok(Ok(Ok(())))),
+        "the fake server never stopped: {gone:?}"
+    );
+    assert!(
+        rt.block_on(tokio::net::UnixStream::connect(&sock)).is_err(),
+        "still listening"
+    );
     std::fs::remove_file(&sock).unwrap();
     let mut fresh = Client::new(&url, None, None);
     let (out, code) = fresh.run(&rt, "status");
@@ -459,7 +467,7 @@ fn api_version_mismatch() {
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("old.sock");
-    let _stop = serve_unix(&rt, &sock, fake("2.0"));
+    let (_stop, _served) = serve_unix(&rt, &sock, fake("2.0"));
     let mut c = Client::new(&format!("unix://{}", sock.display()), None, None);
     let (out, code) = c.run(&rt, "start x");
     assert_eq!(
