@@ -7,11 +7,11 @@ mod support;
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use support::tree::ctl;
 use support::{Daemon, SOCKET, read, wait_until};
 
 /// A sleep length no other process on the machine uses: how leftovers are found.
@@ -58,16 +58,6 @@ fn victims_of(daemon: i32) -> Vec<i32> {
         .filter(|(_, ppid, _, cmd)| *ppid == daemon && cmd.contains(MARK))
         .map(|(pid, ..)| pid)
         .collect()
-}
-
-fn ctl(d: &Daemon, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_supervisorctl"))
-        .arg("-c")
-        .arg(d.path("sd.conf"))
-        .args(args)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Counts `spawned:` lines in the main log, reading only what was appended.
@@ -143,15 +133,15 @@ fn ten_thousand_restarts_under_random_faults_leave_nothing_behind() {
     let daemon = d.daemon_pid();
     // The starting level: after one start and stop of everything, so the log files
     // a child's first spawn opens (and keeps open) are counted in it.
-    ctl(&d, &["start", "all"]);
-    ctl(&d, &["stop", "all"]);
+    ctl(&d, "start all");
+    ctl(&d, "stop all");
     assert!(wait_until(support::DEADLINE, || !processes()
         .iter()
         .any(|(_, ppid, ..)| *ppid == daemon)));
     let (fds_before, rss_before) = (fds(daemon), rss_kb(daemon));
 
     let started = Instant::now();
-    ctl(&d, &["start", "all"]);
+    ctl(&d, "start all");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut stopped: HashSet<i32> = HashSet::new();
     let mut spawns = SpawnCounter::new(&d.path("main.log"));
@@ -183,8 +173,8 @@ fn ten_thousand_restarts_under_random_faults_leave_nothing_behind() {
     let restarts = spawns.count();
     let elapsed = started.elapsed();
     // Stopped children are killed after stopwaitsecs; everything comes down.
-    ctl(&d, &["stop", "all"]);
-    let status = ctl(&d, &["status"]);
+    ctl(&d, "stop all");
+    let (status, _) = ctl(&d, "status");
     assert!(
         status
             .lines()

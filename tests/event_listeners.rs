@@ -255,6 +255,8 @@ impl Drop for Reader {
     }
 }
 
+/// Our supervisorctl on the daemon's config, to be spawned (for a command that
+/// follows until killed).
 fn ctl(d: &support::Daemon, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_supervisorctl"));
     cmd.arg("-c").arg(d.path("sd.conf")).args(args);
@@ -339,8 +341,10 @@ fn superlance_crashmail_and_memmon_work_unchanged() {
     ));
     d.wait_for_socket();
     let pid = |name: &str| -> String {
-        let out = ctl(&d, &["pid", name]).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        support::tree::ctl(&d, &format!("pid {name}"))
+            .0
+            .trim()
+            .to_string()
     };
     assert!(wait_until(DEADLINE, || pid("crasher") != "0"
         && !pid("crasher").is_empty()));

@@ -7,6 +7,7 @@ mod support;
 
 use std::process::{Command, Stdio};
 
+use support::tree::ctl;
 use support::{DEADLINE, Daemon, alive, wait_until};
 
 /// The main log's `spawned: '<name>'` times, in seconds since midnight.
@@ -163,23 +164,13 @@ fn as_pid_1_it_reaps_orphans_and_shuts_down_cleanly() {
     );
 }
 
-fn ctl(d: &Daemon, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_supervisorctl"))
-        .arg("-c")
-        .arg(d.path("sd.conf"))
-        .args(args)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// The pid of `name` once it is RUNNING with a pid other than `not`.
 fn running_pid(d: &Daemon, name: &str, not: i32) -> i32 {
     let mut pid = 0;
     assert!(
         wait_until(DEADLINE, || {
-            pid = ctl(d, &["pid", name]).parse().unwrap_or(0);
-            pid != 0 && pid != not && ctl(d, &["status", name]).contains("RUNNING")
+            pid = ctl(d, &format!("pid {name}")).0.trim().parse().unwrap_or(0);
+            pid != 0 && pid != not && ctl(d, &format!("status {name}")).0.contains("RUNNING")
         }),
         "{name} never ran again; main log:\n{}",
         d.main_log()
@@ -228,7 +219,7 @@ fn rest_for_one_restarts_the_siblings_after_the_dead_one() {
     kill9(b);
     running_pid(&d, "g:b", b);
     running_pid(&d, "g:c", c);
-    assert_eq!(ctl(&d, &["pid", "g:a"]), a.to_string());
+    assert_eq!(ctl(&d, "pid g:a").0.trim(), a.to_string());
     assert!(alive(a));
 }
 
@@ -252,11 +243,11 @@ fn exceeding_max_restarts_stops_the_group_and_says_why() {
          stopping its processes",
     );
     assert!(wait_until(DEADLINE, || {
-        let status = ctl(&d, &["status", "g:x"]);
+        let (status, _) = ctl(&d, "status g:x");
         status.contains("STOPPED") && status.contains("group g failed (max_restarts exceeded)")
     }));
     // A manual start clears it.
-    ctl(&d, &["start", "g:x"]);
+    ctl(&d, "start g:x");
     running_pid(&d, "g:x", pid);
 }
 
@@ -282,7 +273,7 @@ fn stopasgroup_reaches_a_setsid_grandchild() {
     // It really left the group.
     let pgid = |p: i32| nix::unistd::getpgid(Some(nix::unistd::Pid::from_raw(p))).unwrap();
     assert_ne!(pgid(escaped), pgid(main));
-    assert!(ctl(&d, &["stop", "escaper"]).contains("escaper: stopped"));
+    assert!(ctl(&d, "stop escaper").0.contains("escaper: stopped"));
     assert!(
         wait_until(DEADLINE, || !alive(escaped)),
         "the setsid grandchild survived"

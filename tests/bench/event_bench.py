@@ -11,17 +11,18 @@ exits; the listener stamps the time it reads the matching EXITED event.
 Prints one JSON object. Used by `just bench-events`; figures go to BENCHMARKS.md.
 """
 import argparse
-import http.client
 import json
 import os
 import shlex
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import xmlrpc.client
+
+# The same directory: the control benchmark's XML-RPC-over-unix-socket transport.
+from ctl_bench import UnixTransport
 
 LISTENER = r'''
 import sys, time
@@ -42,25 +43,6 @@ import sys, time
 sys.stdin.readline()
 open(sys.argv[1], "a").write("%s\n" % time.time())
 '''
-
-
-class UnixHTTP(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost")
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(self.path)
-
-
-class UnixTransport(xmlrpc.client.Transport):
-    def __init__(self, path):
-        super().__init__()
-        self.path = path
-
-    def make_connection(self, host):
-        return UnixHTTP(self.path)
 
 
 def wait(cond, what, deadline=60.0):
