@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use supervisor_model::{Event, ProcessState, subscribes};
 use tokio::sync::broadcast;
 
-use crate::mainlog::python_repr_bytes;
+use crate::mainlog::python_text;
 
 /// Events a slow watcher may lag behind before it starts losing them.
 const BACKLOG: usize = 4096;
@@ -186,20 +186,11 @@ pub fn process_state(c: &StateChange<'_>) -> (String, String) {
     (format!("PROCESS_STATE_{}", c.to.name()), payload)
 }
 
-/// Output data as event payloads carry it: UTF-8 text, else Python's
-/// `Undecodable: b'…'`.
-pub fn payload_text(data: &[u8]) -> String {
-    match std::str::from_utf8(data) {
-        Ok(s) => s.to_string(),
-        Err(_) => format!("Undecodable: {}", python_repr_bytes(data)),
-    }
-}
-
 /// `PROCESS_LOG_STDOUT`/`_STDERR` for one chunk read from a child (spec §7.1).
 pub fn process_log(name: &str, group: &str, pid: i32, channel: &str, data: &[u8]) -> String {
     format!(
         "processname:{name} groupname:{group} pid:{pid} channel:{channel}\n{}",
-        payload_text(data)
+        python_text(data)
     )
 }
 
@@ -207,7 +198,7 @@ pub fn process_log(name: &str, group: &str, pid: i32, channel: &str, data: &[u8]
 pub fn process_communication(name: &str, group: &str, pid: i32, data: &[u8]) -> String {
     format!(
         "processname:{name} groupname:{group} pid:{pid}\n{}",
-        payload_text(data)
+        python_text(data)
     )
 }
 

@@ -21,7 +21,7 @@ use supervisor_model::{ByteSize, LogLevel};
 use supervisor_sys::RotatingFile;
 use supervisor_sys::localtime::{LocalTime, local_time};
 
-pub use repr::{python_repr_bytes, python_repr_str};
+pub use repr::{python_repr_bytes, python_repr_str, python_text};
 use syslog::SyslogSender;
 
 /// Where `logfile=syslog` lines and `stdout_syslog`/`stderr_syslog` output go.

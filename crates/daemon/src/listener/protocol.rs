@@ -162,7 +162,7 @@ impl Protocol {
                                 format!(
                                     "{}: bad result line: '{}'",
                                     self.name,
-                                    crate::events::payload_text(&line)
+                                    crate::mainlog::python_text(&line)
                                 ),
                             ));
                             self.to(ListenerState::Unknown, steps);

@@ -9,6 +9,15 @@ fn pick_quote(has_single: bool, has_double: bool) -> char {
     if has_single && !has_double { '"' } else { '\'' }
 }
 
+/// Bytes as Supervisor's messages and event payloads carry them (its `as_string`
+/// with a fallback): UTF-8 text, else `Undecodable: b'…'`.
+pub fn python_text(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_string(),
+        Err(_) => format!("Undecodable: {}", python_repr_bytes(b)),
+    }
+}
+
 /// `repr(b)` for Python `bytes`: `b'...'`. Bytes 0x20–0x7e are literal except `\`
 /// (`\\`) and the quote; tab, LF, CR are `\t \n \r`; everything else is `\xNN`
 /// (lower-case hex).

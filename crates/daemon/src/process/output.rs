@@ -21,7 +21,7 @@ pub use super::auto_log::{auto_log_path, clear_auto_logs, is_auto_log_name, reso
 use super::capture::{Capture, Piece};
 use super::output_syslog::SyslogOut;
 use crate::events::{self, EventBus};
-use crate::mainlog::{MainLog, python_repr_bytes, python_repr_str};
+use crate::mainlog::{MainLog, python_repr_bytes, python_repr_str, python_text};
 
 /// Supervisor reads child pipes in chunks of up to 128 KiB.
 const CHUNK: usize = 128 * 1024;
@@ -352,14 +352,11 @@ pub fn strip_escapes(data: &[u8]) -> Vec<u8> {
 
 /// Supervisor's debug line for child output (spec §4.2).
 fn debug_line(name: &str, channel: Channel, chunk: &[u8]) -> String {
-    let text = match std::str::from_utf8(chunk) {
-        Ok(s) => s.to_string(),
-        Err(_) => format!("Undecodable: {}", python_repr_bytes(chunk)),
-    };
     format!(
-        "{} {} output:\n{text}",
+        "{} {} output:\n{}",
         python_repr_str(name),
-        channel.name()
+        channel.name(),
+        python_text(chunk)
     )
 }
 
