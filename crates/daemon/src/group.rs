@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use crate::context::Context;
 use crate::events::PoolEvent;
 use crate::listener::{self, Pool};
-use crate::process::actor::{ListenerLink, ProcessActor, ProcessArgs, ProcessMsg};
+use crate::process::actor::{GroupLink, ProcessActor, ProcessArgs, ProcessMsg};
 use crate::process::stdin::StdinWriter;
 use crate::snapshot::Snapshot;
 use crate::strategy::{self, Intensity};
@@ -258,12 +258,12 @@ impl Actor for GroupActor {
                     },
                     ctx: args.ctx.clone(),
                     snapshot,
-                    listener: pool.as_ref().map(|_| ListenerLink {
-                        pool: myself.clone(),
+                    listener: pool.as_ref().map(|_| GroupLink {
+                        group: myself.clone(),
                         index,
                     }),
-                    deaths: watches_deaths(&args.config).then(|| ListenerLink {
-                        pool: myself.clone(),
+                    deaths: watches_deaths(&args.config).then(|| GroupLink {
+                        group: myself.clone(),
                         index,
                     }),
                 },

@@ -288,35 +288,29 @@ impl Actor for RootActor {
                 Err(e) => reply.send(Err(FaultError::new(Fault::CantReread, e))),
             },
             RootMsg::Retired(done) => st.finish_update(&myself, *done).await,
-            RootMsg::Alarm(Alarm::GroupFailed(name)) => {
-                let essential = st.running.group(&name).is_some_and(|g| g.essential);
-                if essential && running {
+            RootMsg::Alarm(alarm) => {
+                // Beyond Supervisor (issue 5, Supervisor #712): the container use case.
+                // A shutdown already under way keeps its course.
+                let why = match alarm {
+                    Alarm::EssentialFatal(name) => {
+                        Some(format!("essential program {name} entered FATAL state"))
+                    }
+                    Alarm::GroupFailed(name) => st
+                        .running
+                        .group(&name)
+                        .is_some_and(|g| g.essential)
+                        .then(|| format!("essential group {name} failed")),
+                };
+                if let Some(why) = why {
                     log.log(
                         LogLevel::Critical,
-                        &format!(
-                            "essential group {name} failed: shutting down (exit status \
-                             {ESSENTIAL_EXIT})"
-                        ),
+                        &format!("{why}: shutting down (exit status {ESSENTIAL_EXIT})"),
                     );
                     st.exit_code.store(ESSENTIAL_EXIT, Ordering::SeqCst);
-                    st.state.send_replace(SupervisorState::Shutdown);
-                    st.begin_stop(&myself, false);
-                }
-            }
-            RootMsg::Alarm(Alarm::EssentialFatal(name)) => {
-                // Beyond Supervisor (issue 5, Supervisor #712): the container use
-                // case. A shutdown already under way keeps its course.
-                log.log(
-                    LogLevel::Critical,
-                    &format!(
-                        "essential program {name} entered FATAL state: shutting down \
-                         (exit status {ESSENTIAL_EXIT})"
-                    ),
-                );
-                st.exit_code.store(ESSENTIAL_EXIT, Ordering::SeqCst);
-                if running {
-                    st.state.send_replace(SupervisorState::Shutdown);
-                    st.begin_stop(&myself, false);
+                    if running {
+                        st.state.send_replace(SupervisorState::Shutdown);
+                        st.begin_stop(&myself, false);
+                    }
                 }
             }
         }

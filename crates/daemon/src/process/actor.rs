@@ -65,23 +65,24 @@ pub struct ProcessArgs {
     pub ctx: Arc<Context>,
     pub snapshot: watch::Sender<Snapshot>,
     /// Set for a member of an `[eventlistener:x]` pool.
-    pub listener: Option<ListenerLink>,
+    pub listener: Option<GroupLink>,
     /// Set when the group applies a strategy or an intensity limit: unexpected
     /// deaths are reported to it.
-    pub deaths: Option<ListenerLink>,
+    pub deaths: Option<GroupLink>,
 }
 
-/// A listener's way to its pool: spawns, state changes and stdout go there.
+/// A process's way to its group actor: a listener's spawns, states and stdout go
+/// to its pool; a death goes to a group that watches deaths (strategy, intensity).
 #[derive(Clone)]
-pub struct ListenerLink {
-    pub pool: ActorRef<GroupMsg>,
-    /// The listener's place in the pool (its group's process order).
+pub struct GroupLink {
+    pub group: ActorRef<GroupMsg>,
+    /// The process's place in its group (the group's process order).
     pub index: usize,
 }
 
-impl ListenerLink {
+impl GroupLink {
     fn tell(&self, news: ListenerNews) {
-        let _ = self.pool.send_message(GroupMsg::Listener {
+        let _ = self.group.send_message(GroupMsg::Listener {
             index: self.index,
             news,
         });
@@ -99,8 +100,8 @@ pub struct ProcessActorState {
     stderr: Arc<Mutex<ChannelLog>>,
     /// The child's stdin (`sendProcessStdin`), replaced at each spawn.
     stdin: Option<StdinWriter>,
-    listener: Option<ListenerLink>,
-    deaths: Option<ListenerLink>,
+    listener: Option<GroupLink>,
+    deaths: Option<GroupLink>,
     /// A strategy restart is under way: start again once stopped.
     restart_pending: bool,
     /// See [`Snapshot::note`].
@@ -287,7 +288,7 @@ impl ProcessActorState {
                         && let Some(link) = &self.deaths
                     {
                         let _ = link
-                            .pool
+                            .group
                             .send_message(GroupMsg::MemberDied { index: link.index });
                     }
                     if to == ProcessState::Starting {

@@ -29,7 +29,7 @@ use super::plan::{self, GroupStep, Plan, ProcessAction, ProcessStep};
 use super::{Responder, has_problem, report, retires};
 use crate::context::Context;
 use crate::group::{GroupMsg, watches_deaths};
-use crate::process::actor::{ListenerLink, ProcessActor, ProcessArgs, ProcessMsg};
+use crate::process::actor::{GroupLink, ProcessActor, ProcessArgs, ProcessMsg};
 use crate::registry::{GroupHandle, Member};
 use crate::root::{RootActorState, RootMsg};
 use crate::snapshot::Snapshot;
@@ -366,8 +366,8 @@ impl RootActorState {
             listener: None,
             // A group watching deaths keeps its members' positions through an
             // in-place update (the plan replaces it otherwise).
-            deaths: watches_deaths(group).then(|| ListenerLink {
-                pool: actor.clone(),
+            deaths: watches_deaths(group).then(|| GroupLink {
+                group: actor.clone(),
                 index: group
                     .processes
                     .iter()
