@@ -135,16 +135,6 @@ impl EventBus {
         }
     }
 
-    /// Does any pool or watcher listen? (Producers skip building payloads if not.)
-    pub fn wanted(&self, name: &str) -> bool {
-        self.tx.receiver_count() > 0
-            || self
-                .pools()
-                .pools
-                .iter()
-                .any(|p| p.events.iter().any(|e| subscribes(e, name)))
-    }
-
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
         self.tx.subscribe()
     }

@@ -97,7 +97,8 @@ impl Pool {
         self.buffer.is_empty() && self.listeners.iter().all(|l| l.event.is_none())
     }
 
-    /// A listener's protocol state (tests and status).
+    /// A listener's protocol state.
+    #[cfg(test)]
     pub fn listener_state(&self, n: usize) -> Option<ListenerState> {
         self.listeners.get(n).map(|l| l.protocol.state)
     }
