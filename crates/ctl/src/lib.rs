@@ -1,3 +1,4 @@
+//! supervisorctl as a library: the command line, the shell and every command, over gRPC.
 #![doc = include_str!("../README.md")]
 
 mod api;

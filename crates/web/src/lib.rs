@@ -1,3 +1,4 @@
+//! The web page over the `Control` trait: status, actions, tail, CSRF guard.
 #![doc = include_str!("../README.md")]
 
 pub mod actions;
