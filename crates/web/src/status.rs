@@ -138,7 +138,7 @@ fn server_url(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
-/// A query-string value: [`quote`] plus `/`, so a namespec survives any decoder.
+/// A query-string value: `quote` plus `/`, so a namespec survives any decoder.
 pub fn query_value(s: &str) -> String {
     quote(s).replace('/', "%2F")
 }
