@@ -3,6 +3,7 @@
 //! `[fcgi-program:x]`, sorted by (priority, name); listener events and FastCGI
 //! sockets are validated here, the processes themselves in `process.rs`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use supervisor_model::{OctalMode, parse_bool};
@@ -79,7 +80,7 @@ fn group(
         name,
         priority,
         kind,
-        processes,
+        processes: processes.into_iter().map(Arc::new).collect(),
         strategy: Strategy::OneForOne,
         max_restarts: None,
         restart_window: DEFAULT_RESTART_WINDOW,

@@ -251,11 +251,7 @@ impl Actor for GroupActor {
                 None,
                 ProcessActor,
                 ProcessArgs {
-                    // An essential group makes each of its programs essential.
-                    config: ProcessConfig {
-                        essential: process.essential || args.config.essential,
-                        ..process.clone()
-                    },
+                    config: member_config(&args.config, process),
                     ctx: args.ctx.clone(),
                     snapshot,
                     listener: pool.as_ref().map(|_| GroupLink {
@@ -405,4 +401,17 @@ impl Actor for GroupActor {
 /// one_for_one, or an intensity limit.
 pub fn watches_deaths(config: &GroupConfig) -> bool {
     config.strategy != Strategy::OneForOne || config.max_restarts.is_some()
+}
+
+/// A member's config as its process actor sees it: an essential group makes each of its
+/// programs essential. Shared with the group's config unless that flag differs.
+pub(crate) fn member_config(group: &GroupConfig, p: &Arc<ProcessConfig>) -> Arc<ProcessConfig> {
+    if group.essential && !p.essential {
+        Arc::new(ProcessConfig {
+            essential: true,
+            ..(**p).clone()
+        })
+    } else {
+        p.clone()
+    }
 }

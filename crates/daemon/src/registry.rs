@@ -14,7 +14,7 @@ use crate::process::actor::ProcessMsg;
 use crate::snapshot::Snapshot;
 
 pub struct Member {
-    pub config: ProcessConfig,
+    pub config: Arc<ProcessConfig>,
     pub actor: ActorRef<ProcessMsg>,
     pub snapshot: watch::Receiver<Snapshot>,
 }

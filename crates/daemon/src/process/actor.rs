@@ -50,7 +50,7 @@ pub enum ProcessMsg {
     /// group would not stop): it stays, and may start again.
     Reinstate,
     /// `update` changed only live options: obey `config` from now on, child untouched.
-    Reconfigure(Box<ProcessConfig>),
+    Reconfigure(Arc<ProcessConfig>),
     /// The group's strategy restarts this sibling: stop it if it runs, then start it.
     Restart,
     /// The group failed (intensity exceeded): stop, and say why in the description.
@@ -61,7 +61,7 @@ pub enum ProcessMsg {
 }
 
 pub struct ProcessArgs {
-    pub config: ProcessConfig,
+    pub config: Arc<ProcessConfig>,
     pub ctx: Arc<Context>,
     pub snapshot: watch::Sender<Snapshot>,
     /// Set for a member of an `[eventlistener:x]` pool.
@@ -91,7 +91,7 @@ impl GroupLink {
 
 pub struct ProcessActorState {
     machine: Machine,
-    config: ProcessConfig,
+    config: Arc<ProcessConfig>,
     ctx: Arc<Context>,
     snapshot: watch::Sender<Snapshot>,
     name: Arc<str>,

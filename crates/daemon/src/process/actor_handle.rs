@@ -95,7 +95,7 @@ impl ProcessActorState {
                         .unwrap_or_else(|p| p.into_inner())
                         .set_limits(cfg);
                 }
-                self.config = *config;
+                self.config = config;
             }
             ProcessMsg::Restart => {
                 if self.machine.state.is_running()

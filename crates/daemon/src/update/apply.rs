@@ -28,7 +28,7 @@ use tokio::sync::watch;
 use super::plan::{self, GroupStep, Plan, ProcessAction, ProcessStep};
 use super::{Responder, has_problem, report, retires};
 use crate::context::Context;
-use crate::group::{GroupMsg, watches_deaths};
+use crate::group::{GroupMsg, member_config, watches_deaths};
 use crate::process::actor::{GroupLink, ProcessActor, ProcessArgs, ProcessMsg};
 use crate::registry::{GroupHandle, Member};
 use crate::root::{RootActorState, RootMsg};
@@ -269,7 +269,7 @@ impl RootActorState {
                     );
                     let _ = m
                         .actor
-                        .send_message(ProcessMsg::Reconfigure(Box::new(as_member(config, p))));
+                        .send_message(ProcessMsg::Reconfigure(member_config(config, p)));
                     let mut m = copy(m);
                     m.config = p.clone();
                     (m, start)
@@ -354,12 +354,12 @@ impl RootActorState {
         &self,
         actor: &ActorRef<GroupMsg>,
         group: &GroupConfig,
-        config: &ProcessConfig,
+        config: &Arc<ProcessConfig>,
         ctx: &Arc<Context>,
     ) -> Option<Member> {
         let (tx, rx) = watch::channel(Snapshot::new(&config.name, &config.group));
         let args = ProcessArgs {
-            config: as_member(group, config),
+            config: member_config(group, config),
             ctx: ctx.clone(),
             snapshot: tx,
             // Never a listener: a pool whose listeners change is replaced whole.
@@ -407,13 +407,6 @@ impl RootActorState {
 }
 
 /// The config a process actor of `group` runs with.
-fn as_member(group: &GroupConfig, p: &ProcessConfig) -> ProcessConfig {
-    ProcessConfig {
-        essential: p.essential || group.essential,
-        ..p.clone()
-    }
-}
-
 fn copy(m: &Member) -> Member {
     Member {
         config: m.config.clone(),

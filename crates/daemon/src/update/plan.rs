@@ -264,8 +264,13 @@ fn process_step(
     change: &ProcessChange,
     state: impl Fn(&str) -> ProcessState,
 ) -> ProcessStep {
-    let config =
-        |name: &str| -> Option<&ProcessConfig> { group.processes.iter().find(|p| p.name == name) };
+    let config = |name: &str| -> Option<&ProcessConfig> {
+        group
+            .processes
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| &**p)
+    };
     let autostart = |name: &str| config(name).is_some_and(|p| p.autostart);
     let (name, action) = match change {
         ProcessChange::Added(name) => (
