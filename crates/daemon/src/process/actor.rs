@@ -357,7 +357,7 @@ impl ProcessActorState {
             let capture = usize::try_from(cfg.capture_maxbytes.bytes())
                 .ok()
                 .filter(|&n| n > 0 && tap.is_none())
-                .map(Capture::new);
+                .map(|n| Box::new(Capture::new(n)));
             tokio::spawn(output::pump(
                 rx,
                 output::Feed {
@@ -371,7 +371,11 @@ impl ProcessActorState {
                     bus: self.ctx.events.clone(),
                     log_events: cfg.events_enabled && tap.is_none(),
                     syslog: (cfg.syslog && tap.is_none()).then(|| {
-                        SyslogOut::new(crate::mainlog::syslog_socket(), &self.name, channel)
+                        Box::new(SyslogOut::new(
+                            crate::mainlog::syslog_socket(),
+                            &self.name,
+                            channel,
+                        ))
                     }),
                     capture,
                     tap,

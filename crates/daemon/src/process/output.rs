@@ -183,12 +183,13 @@ pub struct Feed {
     pub bus: EventBus,
     /// `*_events_enabled`.
     pub log_events: bool,
-    /// Capture mode (`*_capture_maxbytes` > 0).
-    pub capture: Option<Capture>,
+    /// Capture mode (`*_capture_maxbytes` > 0). Boxed, as `syslog`: rarely set, and
+    /// the pump's future (one per pipe, alive as long as the child) carries `Feed` inline.
+    pub capture: Option<Box<Capture>>,
     /// An event listener's stdout: the protocol channel.
     pub tap: Option<Tap>,
     /// `*_syslog`: the lines of the logged output also go to syslog.
-    pub syslog: Option<SyslogOut>,
+    pub syslog: Option<Box<SyslogOut>>,
 }
 
 /// Copies a pipe into its channel log (and events, capture, listener tap) until EOF.
@@ -310,7 +311,8 @@ impl Feed {
         if let Some(syslog) = &mut self.syslog
             && syslog.has_pending()
         {
-            syslog.drain(&self.log).await;
+            // Boxed so that the pump's future does not carry the drain's state inline.
+            Box::pin(syslog.drain(&self.log)).await;
         }
     }
 
@@ -383,5 +385,20 @@ mod tests {
             debug_line("web", Channel::Stderr, b"\x88\n"),
             "'web' stderr output:\nUndecodable: b'\\x88\\n'"
         );
+    }
+}
+/// Idle memory (issue 3): every running child holds two pump futures for its whole life,
+/// so what `Feed` and the pump carry inline is paid per pipe. Rare parts are boxed.
+#[cfg(test)]
+mod size_guard {
+    fn future_size<A, B, Fut, F: Fn(A, B) -> Fut>(_: F) -> usize {
+        std::mem::size_of::<Fut>()
+    }
+
+    #[test]
+    fn a_pump_stays_small() {
+        assert!(std::mem::size_of::<super::Feed>() <= 128);
+        let pump = future_size(super::pump);
+        assert!(pump <= 512, "pump future is {pump} bytes");
     }
 }
