@@ -80,7 +80,9 @@ impl SpawnSpec {
 #[derive(Debug)]
 pub struct Child {
     pub pid: i32,
-    pub stdin: Option<pipe::Sender>,
+    /// The write end, not yet registered with the runtime: most children are never
+    /// written to, and a registration per child is idle memory (issue 3).
+    pub stdin: Option<OwnedFd>,
     pub stdout: Option<pipe::Receiver>,
     /// `None` with `redirect_stderr`.
     pub stderr: Option<pipe::Receiver>,
@@ -187,10 +189,7 @@ pub fn spawn(spec: &SpawnSpec, reaper: &Reaper) -> Result<Child, SpawnError> {
     // Register the parent ends before forking, so nothing can fail after the child
     // exists. tokio sets them non-blocking; the child's ends stay blocking.
     let (stdin_r, stdin) = match stdin_pipe {
-        Some((r, w)) => (
-            Some(r),
-            Some(pipe::Sender::from_owned_fd(w).map_err(SpawnError::Register)?),
-        ),
+        Some((r, w)) => (Some(r), Some(w)),
         None => (None, None),
     };
     let stdout = pipe::Receiver::from_owned_fd(stdout_r).map_err(SpawnError::Register)?;

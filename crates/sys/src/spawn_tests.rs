@@ -333,7 +333,8 @@ async fn without_stdin_the_child_reads_dev_null() {
     assert_eq!(exit(child).await, ExitStatus::Exited(0));
     // With a stdin pipe the child sees what we write, then EOF when we close it.
     let mut child = spawn(&spec("/bin/cat"), reaper()).expect("spawn");
-    let mut stdin = child.stdin.take().expect("stdin");
+    let stdin = child.stdin.take().expect("stdin");
+    let mut stdin = tokio::net::unix::pipe::Sender::from_owned_fd(stdin).expect("register");
     tokio::io::AsyncWriteExt::write_all(&mut stdin, b"hello")
         .await
         .unwrap();

@@ -6,6 +6,7 @@
 //! The task and its queue are only created by the first write: most children are
 //! never sent anything, and an idle daemon should not pay a task per child (issue 3).
 
+use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -21,15 +22,15 @@ pub struct StdinWriter {
 }
 
 enum Inner {
-    /// Nothing written yet: just the pipe.
-    Idle(pipe::Sender),
+    /// Nothing written yet: just the pipe's write end.
+    Idle(OwnedFd),
     /// The writer task runs.
     Queue(mpsc::UnboundedSender<Vec<u8>>),
     Closed,
 }
 
 impl StdinWriter {
-    pub fn new(pipe: pipe::Sender) -> StdinWriter {
+    pub fn new(pipe: OwnedFd) -> StdinWriter {
         StdinWriter {
             inner: Arc::new(Mutex::new(Inner::Idle(pipe))),
             broken: Arc::new(AtomicBool::new(false)),
@@ -43,8 +44,13 @@ impl StdinWriter {
         }
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if let Inner::Idle(_) = &*inner
-            && let Inner::Idle(mut pipe) = std::mem::replace(&mut *inner, Inner::Closed)
+            && let Inner::Idle(fd) = std::mem::replace(&mut *inner, Inner::Closed)
         {
+            // Sets the write end non-blocking and registers it (a pipe, opened by us).
+            let Ok(mut pipe) = pipe::Sender::from_owned_fd(fd) else {
+                self.broken.store(true, Ordering::Relaxed);
+                return false;
+            };
             let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
             let flag = self.broken.clone();
             tokio::spawn(async move {
