@@ -50,6 +50,10 @@ fuzz secs="60":
         PROPTEST_CASES=200000 cargo test -p supervisor-rpc --release --lib fuzz_
     fi
 
+# the resident cost of one empty ractor actor (issue 3's idle-memory floor)
+actor-floor n="10000":
+    cargo run --release -p supervisor-daemon --example actor_floor -- {{n}}
+
 # control-plane benchmark (BENCHMARKS.md): `supervisorctl status` with 500 programs and
 # single-call round trips, ours and Python's side by side
 bench-ctl n="500" reps="30":
