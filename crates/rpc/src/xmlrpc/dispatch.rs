@@ -30,14 +30,25 @@ pub async fn call<C: Control>(
 
 /// `system.multicall`: each call in order, each awaited before the next starts;
 /// every result is the call's bare value or its fault struct.
+///
+/// Once a `restart` or `shutdown` in the request has been accepted, the calls after it
+/// get SHUTDOWN_STATE, as in Supervisor, where the daemon only acts on its new mood
+/// after the response is sent. Ours acts at once, and an in-place restart can be done
+/// (and the state RUNNING again) before the next call in the list runs.
 async fn multicall<C: Control>(ctl: &C, calls: Value) -> Result<Value, FaultError> {
     let Value::Array(calls) = calls else {
         return Err(incorrect());
     };
     let mut results = Vec::with_capacity(calls.len());
+    let mut stopping = false;
     for c in calls {
         let result = match multicall_entry(c) {
-            Ok((name, params)) => call_one(ctl, &name, params).await,
+            Ok((name, params)) => {
+                let result = call_guarded(ctl, &name, params, stopping).await;
+                stopping |= result.is_ok()
+                    && matches!(name.as_str(), "supervisor.restart" | "supervisor.shutdown");
+                result
+            }
             Err(e) => Err(e),
         };
         results.push(result.unwrap_or_else(|e| encode::fault(&e)));
@@ -76,6 +87,16 @@ async fn call_one<C: Control>(
     method: &str,
     params: Vec<Value>,
 ) -> Result<Value, FaultError> {
+    call_guarded(ctl, method, params, false).await
+}
+
+/// [`call_one`], as if the daemon were already stopping when `stopping`.
+async fn call_guarded<C: Control>(
+    ctl: &C,
+    method: &str,
+    params: Vec<Value>,
+    stopping: bool,
+) -> Result<Value, FaultError> {
     let def = methods::lookup(method).ok_or_else(|| FaultError::bare(Fault::UnknownMethod))?;
     // Python calls the method with *params: a wrong count is a TypeError before the
     // method's own `_update` guard runs.
@@ -88,6 +109,9 @@ async fn call_one<C: Control>(
         Some(("supervisor", name)) => {
             // `sendRemoteCommEvent` is the one method without Supervisor's `_update`.
             if name != "sendRemoteCommEvent" {
+                if stopping {
+                    return Err(FaultError::bare(Fault::ShutdownState));
+                }
                 guard::running(ctl)?;
             }
             supervisor(ctl, name, args).await

@@ -300,3 +300,46 @@ async fn multicall_follows_supervisor() {
     assert_eq!(out[0], fault(Fault::ShutdownState.code(), "SHUTDOWN_STATE"));
     assert!(matches!(out[1], Value::Array(_)));
 }
+
+/// Supervisor only restarts or shuts down once the response is sent, so the calls
+/// after an accepted `restart`/`shutdown` in one multicall see SHUTDOWN_STATE — even
+/// when our daemon's restart is already over by then.
+#[tokio::test]
+async fn multicall_after_restart_or_shutdown_is_shut_down() {
+    let shut = write::fault_struct(Fault::ShutdownState.code(), "SHUTDOWN_STATE");
+    let entry = |name: &str| Value::structure([("methodName", s(name))]);
+    for first in ["supervisor.restart", "supervisor.shutdown"] {
+        let f = Fake::new();
+        f.reload_instantly();
+        let calls = Value::Array(vec![
+            entry(first),
+            entry("supervisor.getState"),
+            entry("supervisor.getPID"),
+            Value::structure([
+                ("methodName", s("supervisor.sendRemoteCommEvent")),
+                ("params", Value::Array(vec![s("t"), s("d")])),
+            ]),
+            entry("system.listMethods"),
+        ]);
+        let Ok(Value::Array(out)) = call(&f, "system.multicall", vec![calls]).await else {
+            panic!("an array");
+        };
+        assert_eq!(out[0], Value::Bool(true), "{first}");
+        assert_eq!(out[1], shut, "{first}: getState");
+        assert_eq!(out[2], shut, "{first}: getPID");
+        assert_eq!(out[3], Value::Bool(true), "{first}: sendRemoteCommEvent");
+        assert!(matches!(out[4], Value::Array(_)), "{first}: listMethods");
+    }
+    // A refused restart changes nothing for the calls after it.
+    let f = Fake::new();
+    f.set_state(SupervisorState::Restarting);
+    let calls = Value::Array(vec![
+        entry("supervisor.restart"),
+        entry("system.listMethods"),
+    ]);
+    let Ok(Value::Array(out)) = call(&f, "system.multicall", vec![calls]).await else {
+        panic!("an array");
+    };
+    assert_eq!(out[0], shut);
+    assert!(matches!(out[1], Value::Array(_)));
+}

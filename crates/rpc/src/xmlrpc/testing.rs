@@ -15,6 +15,9 @@ use crate::control::{
 
 pub(crate) struct Fake {
     state: Mutex<SupervisorState>,
+    /// `reload` is over before it returns (the state is RUNNING again), as a fast
+    /// in-place restart of the real daemon can be by the time the next call runs.
+    instant_reload: std::sync::atomic::AtomicBool,
     procs: Vec<ProcessInfo>,
     journal: Mutex<Vec<String>>,
     logs: tempfile::TempDir,
@@ -49,6 +52,7 @@ impl Fake {
         std::fs::write(logs.path().join("a.out"), b"0123456789").expect("write");
         Fake {
             state: Mutex::new(SupervisorState::Running),
+            instant_reload: std::sync::atomic::AtomicBool::new(false),
             procs: vec![
                 proc("g", "a", ProcessState::Running),
                 proc("g", "b", ProcessState::Stopped),
@@ -57,6 +61,11 @@ impl Fake {
             journal: Mutex::new(Vec::new()),
             logs,
         }
+    }
+
+    pub(crate) fn reload_instantly(&self) {
+        self.instant_reload
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub(crate) fn set_state(&self, s: SupervisorState) {
@@ -253,7 +262,12 @@ impl Control for Fake {
     }
 
     async fn reload(&self) -> CtlResult<()> {
-        self.set_state(SupervisorState::Restarting);
+        if !self
+            .instant_reload
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            self.set_state(SupervisorState::Restarting);
+        }
         Ok(())
     }
 
