@@ -21,6 +21,9 @@ fn listener() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/events/listener.py")
 }
 
+/// `flaky` exits at once with `startsecs=10`: far from its lifetime, so no daemon
+/// under load counts it RUNNING (with `startsecs=1`, Python did once under a CPU hog
+/// and the oracle's stream had extra RUNNING/EXITED cycles).
 fn config(python: &Path) -> String {
     let l = format!("{} {}", python.display(), listener().display());
     format!(
@@ -37,7 +40,7 @@ fn config(python: &Path) -> String {
          stdout_capture_maxbytes=1KB\nstartsecs=0\n\n\
          [program:quick]\ncommand=sh -c 'exit 3'\nstartsecs=0\nautorestart=false\n\n\
          [program:errlog]\ncommand=sh -c 'read go; printf \"oops\\n\" >&2; exec sleep 1000'\nstderr_events_enabled=true\nstartsecs=0\n\n\
-         [program:flaky]\ncommand=sh -c 'exit 1'\nstartsecs=1\nstartretries=1\n"
+         [program:flaky]\ncommand=sh -c 'exit 1'\nstartsecs=10\nstartretries=1\n"
     )
 }
 
