@@ -3,8 +3,9 @@
 //! its actor (Supervisor buffers the same way and writes when the pipe is writable).
 //! Holding the write end open also means the child never sees a spurious EOF.
 //!
-//! The task and its queue are only created by the first write: most children are
-//! never sent anything, and an idle daemon should not pay a task per child (issue 3).
+//! The pipe's registration with the runtime, the task and its queue are only created
+//! by the first write: most children are never sent anything, and an idle daemon
+//! should not pay a task and a reactor registration per child (issue 3).
 
 use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -406,7 +406,6 @@ impl RootActorState {
     }
 }
 
-/// The config a process actor of `group` runs with.
 fn copy(m: &Member) -> Member {
     Member {
         config: m.config.clone(),
