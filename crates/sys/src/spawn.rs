@@ -186,8 +186,9 @@ pub fn spawn(spec: &SpawnSpec, reaper: &Reaper) -> Result<Child, SpawnError> {
         .map_or(stdout_w.as_raw_fd(), |(_, w)| w.as_raw_fd());
     let plan = build_plan(spec, child_stdin, stdout_w.as_raw_fd(), child_stderr)?;
 
-    // Register the parent ends before forking, so nothing can fail after the child
-    // exists. tokio sets them non-blocking; the child's ends stay blocking.
+    // Register the parent's read ends before forking, so nothing can fail after the
+    // child exists. tokio sets them non-blocking; the child's ends stay blocking. The
+    // stdin write end is registered by its first writer (see `Child::stdin`).
     let (stdin_r, stdin) = match stdin_pipe {
         Some((r, w)) => (Some(r), Some(w)),
         None => (None, None),

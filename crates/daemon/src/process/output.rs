@@ -387,6 +387,7 @@ mod tests {
         );
     }
 }
+
 /// Idle memory (issue 3): every running child holds two pump futures for its whole life,
 /// so what `Feed` and the pump carry inline is paid per pipe. Rare parts are boxed.
 #[cfg(test)]
