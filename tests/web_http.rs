@@ -8,23 +8,15 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use support::{DEADLINE, Daemon, oracle_python, wait_until};
+use support::{DEADLINE, Daemon, free_port, oracle_python, wait_until};
 
 /// `user:s3cr3t`.
 const AUTH: &str = "Authorization: Basic dXNlcjpzM2NyM3Q=\r\n";
 const MARKUP_NAME: &str = "<script>alert(\"x&y\")<script>";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[derive(Debug)]
 struct Reply {

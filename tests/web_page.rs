@@ -17,18 +17,10 @@ use std::time::{Duration, Instant};
 use browser::{Driver, screenshot};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
-use support::{DEADLINE, Daemon, wait_until};
+use support::{DEADLINE, Daemon, free_port, wait_until};
 
 /// A process whose name is markup; the page must show it as text.
 const MARKUP_NAME: &str = "<script>window.pwned=1<script>";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Waits (with the deadline) until `f` returns `Some`.
 async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T

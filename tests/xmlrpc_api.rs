@@ -9,13 +9,13 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{DEADLINE, oracle_python, wait_until};
+use support::{DEADLINE, free_port, oracle_python, wait_until};
 
 /// Spec Appendix A's programs, plus `ansi` (valid UTF-8 output with ESC, which XML
 /// 1.0 cannot carry) and `binary` (invalid UTF-8 output). `missing` has an explicit
@@ -50,15 +50,6 @@ fn config(port: u16, inet_extra: &str) -> String {
          [rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n\
          {PROGRAMS}"
     )
-}
-
-/// A port nobody listens on (bound, then released for the daemon).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Which supervisord.
