@@ -158,16 +158,7 @@ fn a_slow_update_blocks_no_query_and_later_config_requests_see_its_result() {
     d.wait_for_socket();
     let before = running(&d, "sd.conf", &["keep", "slow"]);
     write(&d, "sd.conf", &format!("{HEADER}{}", slow(1001)));
-    let bin = ours().to_path_buf();
-    let conf = d.path("sd.conf");
-    let update = std::thread::spawn(move || {
-        Command::new(bin)
-            .arg("-c")
-            .arg(conf)
-            .arg("update")
-            .output()
-            .unwrap()
-    });
+    let update = update_in_background(&d);
     d.expect_log("killing slow (pid");
     let started = std::time::Instant::now();
     let states = states_of(&d, "sd.conf");
@@ -191,15 +182,7 @@ fn a_slow_update_blocks_no_query_and_later_config_requests_see_its_result() {
     // SIGTERM in the middle of an update: supervisord still stops everything and
     // exits, and the caller is told.
     write(&d, "sd.conf", &format!("{HEADER}{}", slow(1002)));
-    let (bin, conf) = (ours().to_path_buf(), d.path("sd.conf"));
-    let update = std::thread::spawn(move || {
-        Command::new(bin)
-            .arg("-c")
-            .arg(conf)
-            .arg("update")
-            .output()
-            .unwrap()
-    });
+    let update = update_in_background(&d);
     assert!(wait_until(DEADLINE, || d.count("killing slow (pid") == 2));
     let mut d = d;
     assert_eq!(d.terminate(), 0);
@@ -512,4 +495,17 @@ fn a_strategy_group_keeps_working_after_an_in_place_update() {
         ctl(&d, "update --dry-run").0.lines().next(),
         Some("g: would be stopped, removed and added again (numprocs)")
     );
+}
+
+/// `supervisorctl update` on its own thread (it blocks until the update is done).
+fn update_in_background(d: &Daemon) -> std::thread::JoinHandle<std::process::Output> {
+    let (bin, conf) = (ours().to_path_buf(), d.path("sd.conf"));
+    std::thread::spawn(move || {
+        Command::new(bin)
+            .arg("-c")
+            .arg(conf)
+            .arg("update")
+            .output()
+            .unwrap()
+    })
 }
