@@ -3,6 +3,7 @@
 mod child;
 mod command;
 mod daemon;
+mod dispositions;
 mod errno;
 mod exit;
 mod privileges;
@@ -18,6 +19,7 @@ pub use command::{
     CommandError, DEFAULT_PATH, ResolvedCommand, ShlexError, resolve_command, shlex_split,
 };
 pub use daemon::{DaemonError, DaemonNote, daemonize, hostname, remove_pidfile, write_pidfile};
+pub use dispositions::with_default_signals;
 pub use errno::errno_name;
 pub use exit::ExitStatus;
 pub use privileges::{PrivilegeError, drop_privileges};
