@@ -8,17 +8,9 @@
 //! `.conf`. Both sides run with the same pinned environment and working directory.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{Value, json};
 use supervisor_config::{ChannelConfig, Config, GroupKind, Loader, LogFile};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -46,25 +38,11 @@ fn pinned_env(corpus: &Path) -> Vec<(String, String)> {
     ]
 }
 
-fn oracle_python() -> PathBuf {
-    let script = repo_root().join("tests/oracle/ensure-venv.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .output()
-        .expect("run ensure-venv.sh");
-    assert!(
-        out.status.success(),
-        "ensure-venv.sh failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
-
 /// Runs the oracle once over all files: the host name it expands
 /// `%(host_node_name)s` to, and one JSON object per file.
 fn python_models(files: &[PathBuf], corpus: &Path) -> (String, Vec<Value>) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/dump_config.py");
-    let out = Command::new(oracle_python())
+    let out = supervisor_testkit::command(supervisor_testkit::oracle_python(&[]))
         .arg(script)
         .args(files)
         .env_clear()

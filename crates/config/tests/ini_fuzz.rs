@@ -7,8 +7,8 @@
 //! be identical, and a text one rejects the other must reject too.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 
 use serde_json::{Value, json};
 
@@ -118,20 +118,6 @@ fn generate(rng: &mut Rng) -> String {
     lines.join(newline) + if rng.chance(80) { newline } else { "" }
 }
 
-fn oracle_python() -> PathBuf {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/oracle/ensure-venv.sh");
-    let out = Command::new("bash")
-        .arg(script)
-        .output()
-        .expect("run ensure-venv.sh");
-    assert!(
-        out.status.success(),
-        "ensure-venv.sh failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
-
 fn ours(text: &str) -> Value {
     match supervisor_config::ini_sections_for_tests(text) {
         Err(e) => json!({ "error": e.to_string() }),
@@ -150,7 +136,7 @@ fn ini_layer_matches_configparser() {
     let mut rng = Rng(0x5eed_cafe_f00d_1234);
     let texts: Vec<String> = (0..1500).map(|_| generate(&mut rng)).collect();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/dump_values.py");
-    let mut child = Command::new(oracle_python())
+    let mut child = supervisor_testkit::command(supervisor_testkit::oracle_python(&[]))
         .arg(script)
         .arg("ini")
         .env("LC_ALL", "C.UTF-8")

@@ -5,8 +5,8 @@
 //! and what one rejects the other must reject.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 
 use serde_json::{Value, json};
 
@@ -26,19 +26,9 @@ impl Rng {
 }
 
 fn oracle(mode: &str, inputs: &[String]) -> Vec<Value> {
-    let ensure = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/oracle/ensure-venv.sh");
-    let out = Command::new("bash")
-        .arg(ensure)
-        .output()
-        .expect("run ensure-venv.sh");
-    assert!(
-        out.status.success(),
-        "ensure-venv.sh failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let python = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+    let python = supervisor_testkit::oracle_python(&[]);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/dump_values.py");
-    let mut child = Command::new(python)
+    let mut child = supervisor_testkit::command(python)
         .arg(script)
         .arg(mode)
         .env("LC_ALL", "C.UTF-8")

@@ -6,25 +6,13 @@
 use std::cell::RefCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::rc::Rc;
 
 use supervisor_ctl::{ACTIONS, Controller, Early, GrpcApi, Server, TermConsole};
 
 /// The oracle's supervisorctl script.
 fn oracle() -> PathBuf {
-    let ensure = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/oracle/ensure-venv.sh");
-    let out = Command::new("bash")
-        .arg(ensure)
-        .output()
-        .expect("run ensure-venv.sh");
-    assert!(
-        out.status.success(),
-        "ensure-venv.sh failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let python = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
-    python.with_file_name("supervisorctl")
+    supervisor_testkit::oracle_bin("supervisorctl")
 }
 
 /// (stdout, stderr, exit status) of the oracle. A server URL that cannot exist
@@ -32,7 +20,7 @@ fn oracle() -> PathBuf {
 /// one.
 fn theirs(ctl: &Path, args: &[&str]) -> (String, String, i32) {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(ctl)
+    let out = supervisor_testkit::command(ctl)
         .args(args)
         .current_dir(dir.path())
         .env("LC_ALL", "C.UTF-8")
