@@ -20,7 +20,7 @@ fmt:
 # test; its screenshots land in target/web-artifacts/
 browser:
     bash tests/browser/ensure-chromium.sh
-    cargo test --test web_page
+    cargo test --test e2e web_page::
 
 # provision the Python Supervisor 4.3 oracle used by the differential tests
 oracle:
@@ -78,4 +78,4 @@ bench-events reps="3":
 # fault injection (issue 5): N restarts under random SIGKILL/SIGSTOP/exits, then checks
 # for zombies, orphans, fd and RSS levels; prints the figures
 chaos restarts="10000":
-    CHAOS_RESTARTS={{restarts}} cargo test --release --test chaos -- --nocapture
+    CHAOS_RESTARTS={{restarts}} cargo test --release --test e2e chaos:: -- --nocapture

@@ -3,7 +3,6 @@
 //! count and RSS back to where they were before the first start. `just chaos` runs
 //! it with more restarts (CHAOS_RESTARTS) and prints the figures.
 
-mod support;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -11,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use support::tree::ctl;
-use support::{Daemon, SOCKET, read, wait_until};
+use crate::support::tree::ctl;
+use crate::support::{Daemon, SOCKET, read, wait_until};
 
 /// A sleep length no other process on the machine uses: how leftovers are found.
 const MARK: &str = "86397";
@@ -135,7 +134,7 @@ fn ten_thousand_restarts_under_random_faults_leave_nothing_behind() {
     // a child's first spawn opens (and keeps open) are counted in it.
     ctl(&d, "start all");
     ctl(&d, "stop all");
-    assert!(wait_until(support::DEADLINE, || !processes()
+    assert!(wait_until(crate::support::DEADLINE, || !processes()
         .iter()
         .any(|(_, ppid, ..)| *ppid == daemon)));
     let (fds_before, rss_before) = (fds(daemon), rss_kb(daemon));
@@ -166,7 +165,7 @@ fn ten_thousand_restarts_under_random_faults_leave_nothing_behind() {
         }
         // The next round once a victim we have not hit yet runs (one was restarted),
         // or the target is reached (the quick programs get there on their own).
-        wait_until(support::DEADLINE, || {
+        wait_until(crate::support::DEADLINE, || {
             spawns.count() >= target || victims_of(daemon).iter().any(|p| !victims.contains(p))
         });
     }
@@ -190,7 +189,7 @@ fn ten_thousand_restarts_under_random_faults_leave_nothing_behind() {
             .collect::<Vec<_>>()
     };
     assert!(
-        wait_until(support::DEADLINE, || leftovers().is_empty()),
+        wait_until(crate::support::DEADLINE, || leftovers().is_empty()),
         "left behind: {:?}",
         leftovers()
     );
@@ -198,7 +197,7 @@ fn ten_thousand_restarts_under_random_faults_leave_nothing_behind() {
     // the server's end of the last supervisorctl connection, closed a moment later);
     // RSS: back within 2 MB (the allocator keeps some freed memory).
     assert!(
-        wait_until(support::DEADLINE, || fds(daemon) <= fds_before),
+        wait_until(crate::support::DEADLINE, || fds(daemon) <= fds_before),
         "fds {fds_before} -> {}: {:?}",
         fds(daemon),
         std::fs::read_dir(format!("/proc/{daemon}/fd"))

@@ -15,16 +15,15 @@
 //! The read-only and full-disk tests mount a tmpfs when run as root (as in CI); as
 //! another user they use a mode-555 directory and `/dev/full` instead.
 
-mod support;
 
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::{DEADLINE, Daemon, SOCKET, read, wait_until};
+use crate::support::{DEADLINE, Daemon, SOCKET, read, wait_until};
 
 /// A config whose `[supervisord]` logs at `level` (floods stay out of a debug log).
 fn configure(level: &str, programs: &str) -> Daemon {
@@ -45,7 +44,7 @@ fn is_root() -> bool {
 /// `supervisorctl status`, with how long it took.
 fn ctl_status(d: &Daemon) -> (String, Duration) {
     let began = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_supervisorctl"))
+    let out = crate::support::command(env!("CARGO_BIN_EXE_supervisorctl"))
         .args(["-s", &d.server_url(), "status"])
         .output()
         .unwrap();
@@ -83,7 +82,7 @@ struct Tmpfs(tempfile::TempDir);
 impl Tmpfs {
     fn mount(options: &str) -> Tmpfs {
         let dir = tempfile::tempdir().unwrap();
-        let status = Command::new("mount")
+        let status = crate::support::command("mount")
             .args(["-t", "tmpfs", "-o", options, "tmpfs"])
             .arg(dir.path())
             .status()
@@ -97,7 +96,7 @@ impl Tmpfs {
     }
 
     fn remount(&self, options: &str) {
-        let status = Command::new("mount")
+        let status = crate::support::command("mount")
             .args(["-o", &format!("remount,{options}")])
             .arg(self.path())
             .status()
@@ -108,7 +107,7 @@ impl Tmpfs {
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.path()).status();
+        let _ = crate::support::command("umount").arg("-l").arg(self.path()).status();
     }
 }
 
@@ -206,7 +205,7 @@ fn dev_stdout_with_maxbytes_is_never_rotated_and_gets_every_byte() {
         .flat_map(|i| format!("line {i:05} of a child writing to /dev/stdout\n").into_bytes())
         .collect();
     std::fs::write(d.path("payload"), &payload).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_supervisord"))
+    let mut child = crate::support::command(env!("CARGO_BIN_EXE_supervisord"))
         .arg("-n")
         .arg("-c")
         .arg(d.path("sd.conf"))
@@ -254,7 +253,7 @@ fn stdout_and_stderr_syslog_send_one_datagram_per_line_tagged_with_the_name() {
     let server = UnixDatagram::bind(&socket).unwrap();
     server.set_read_timeout(Some(DEADLINE)).unwrap();
     d.child = Some(
-        Command::new(env!("CARGO_BIN_EXE_supervisord"))
+        crate::support::command(env!("CARGO_BIN_EXE_supervisord"))
             .arg("-n")
             .arg("-c")
             .arg(d.path("sd.conf"))
@@ -326,7 +325,7 @@ fn a_read_only_log_directory_is_reported_and_the_process_still_runs() {
     d.expect_log("success: p entered RUNNING state");
     // The process is still under control: stop and start it.
     let ctl = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_supervisorctl"))
+        let out = crate::support::command(env!("CARGO_BIN_EXE_supervisorctl"))
             .args(["-s", &d.server_url()])
             .args(args)
             .output()

@@ -2,12 +2,10 @@
 //! supervisord on it refused with Supervisor's message and exit status 2, a stale
 //! socket file from a killed daemon replaced, and the file removed at exit.
 
-mod support;
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 
-use support::{Daemon, SOCKET};
+use crate::support::{Daemon, SOCKET};
 
 #[test]
 fn second_instance_is_refused_and_socket_is_removed_at_exit() {
@@ -25,7 +23,7 @@ fn second_instance_is_refused_and_socket_is_removed_at_exit() {
         .mode();
     assert_eq!(mode & 0o777, 0o700);
 
-    let second = Command::new(env!("CARGO_BIN_EXE_supervisord"))
+    let second = crate::support::command(env!("CARGO_BIN_EXE_supervisord"))
         .arg("-n")
         .arg("-c")
         .arg(d.path("sd.conf"))
@@ -71,7 +69,7 @@ fn a_socket_this_user_may_not_use_is_refused_with_a_clear_message() {
     ));
     // Only the socket's own mode may stand in the way.
     std::fs::set_permissions(d.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    assert!(support::wait_until(support::DEADLINE, || d
+    assert!(crate::support::wait_until(crate::support::DEADLINE, || d
         .path("sv.sock")
         .exists()));
     // A copy nobody can run whatever the checkout's permissions are.
@@ -80,13 +78,13 @@ fn a_socket_this_user_may_not_use_is_refused_with_a_clear_message() {
     let ctl = ctl.to_str().unwrap();
     let url = d.server_url();
     let out = if root {
-        Command::new("setpriv")
+        crate::support::command("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", ctl])
             .args(["-s", &url, "status"])
             .output()
             .unwrap()
     } else {
-        Command::new(ctl)
+        crate::support::command(ctl)
             .args(["-s", &url, "status"])
             .output()
             .unwrap()
@@ -146,7 +144,7 @@ fn slow_and_stalled_clients_do_not_stall_the_daemon() {
         held.push(s);
     }
     let ctl = env!("CARGO_BIN_EXE_supervisorctl");
-    let out = Command::new(ctl)
+    let out = crate::support::command(ctl)
         .args(["-s", &d.server_url(), "status", "sleeper"])
         .output()
         .unwrap();

@@ -8,12 +8,11 @@
 //! The config edits (groups added, changed and removed; numprocs 2 → 4 → 1; a
 //! broken include) give Supervisor's lines through our per-process `update` too.
 
-mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
-use support::{DEADLINE, oracle_python, wait_until};
+use crate::support::{DEADLINE, oracle_python, wait_until};
 
 const CONF: &str = "[unix_http_server]\nfile=%(here)s/sv.sock\n\n\
 [supervisord]\nlogfile=%(here)s/main.log\npidfile=%(here)s/sd.pid\nchildlogdir=%(here)s\n\n\
@@ -120,7 +119,7 @@ struct Run {
 impl Drop for Run {
     fn drop(&mut self) {
         if let Some(c) = self.daemon.take() {
-            support::stop_gently(c);
+            crate::support::stop_gently(c);
         }
     }
 }
@@ -137,7 +136,7 @@ fn start(daemon: &Path) -> Run {
 fn start_with(daemon: &Path, text: &str) -> Run {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(conf(dir.path()), text).unwrap();
-    let child = Command::new(daemon)
+    let child = crate::support::command(daemon)
         .arg("-n")
         .arg("-c")
         .arg(conf(dir.path()))
@@ -152,7 +151,7 @@ fn start_with(daemon: &Path, text: &str) -> Run {
 }
 
 fn ctl(ctl: &Path, dir: &Path, words: &str) -> (String, String, i32) {
-    let out = Command::new(ctl)
+    let out = crate::support::command(ctl)
         .arg("-c")
         .arg(conf(dir))
         .args(words.split_whitespace())
@@ -415,7 +414,7 @@ fn follow_then_interrupt(
 ) -> (String, i32) {
     use std::io::{Read, Write};
     use std::sync::{Arc, Mutex};
-    let mut child = Command::new(ctl_bin)
+    let mut child = crate::support::command(ctl_bin)
         .arg("-c")
         .arg(conf(dir))
         .args(args.split_whitespace())
@@ -559,7 +558,7 @@ fn the_shell_asks_for_credentials_like_python() {
     let session = |ctl_bin: &Path, input: &str| {
         use std::io::Write;
         // setsid: no controlling terminal, so the password is read from stdin.
-        let mut child = Command::new("setsid")
+        let mut child = crate::support::command("setsid")
             .arg(ctl_bin)
             .arg("-c")
             .arg(conf(dir.path()))

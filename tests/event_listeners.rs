@@ -9,13 +9,12 @@
 //! in every pool holding a listener of the rejecting listener's priority (its
 //! processes compare equal by priority), a bug we do not reproduce.
 
-mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use support::{DEADLINE, SOCKET, oracle_python, wait_until};
+use crate::support::{DEADLINE, SOCKET, oracle_python, wait_until};
 
 fn listener() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/events/listener.py")
@@ -50,7 +49,7 @@ fn scenario(daemon: &Path, python: &Path) -> (Value, String, Value) {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("sd.conf");
     std::fs::write(&conf, config(python)).unwrap();
-    let child = Command::new(daemon)
+    let child = crate::support::command(daemon)
         .args(["-n", "-c"])
         .arg(&conf)
         .stdout(Stdio::null())
@@ -61,20 +60,20 @@ fn scenario(daemon: &Path, python: &Path) -> (Value, String, Value) {
     assert!(wait_until(DEADLINE, || {
         std::os::unix::net::UnixStream::connect(&sock).is_ok()
     }));
-    let out = Command::new(python)
+    let out = crate::support::command(python)
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/events/drive.py"))
         .arg(dir.path())
         .output()
         .unwrap();
-    support::stop_gently(child);
-    let log = support::read(&dir.path().join("main.log"));
+    crate::support::stop_gently(child);
+    let log = crate::support::read(&dir.path().join("main.log"));
     assert!(
         out.status.success(),
         "{} failed: {}\nmain log:\n{log}",
         daemon.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    let all: Vec<Value> = support::read(&dir.path().join("all.jsonl"))
+    let all: Vec<Value> = crate::support::read(&dir.path().join("all.jsonl"))
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
@@ -260,21 +259,21 @@ impl Drop for Reader {
 
 /// Our supervisorctl on the daemon's config, to be spawned (for a command that
 /// follows until killed).
-fn ctl(d: &support::Daemon, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_supervisorctl"));
+fn ctl(d: &crate::support::Daemon, args: &[&str]) -> Command {
+    let mut cmd = crate::support::command(env!("CARGO_BIN_EXE_supervisorctl"));
     cmd.arg("-c").arg(d.path("sd.conf")).args(args);
     cmd
 }
 
 /// One `supervisor.<call>` through Python's XML-RPC client.
-fn rpc(python: &Path, d: &support::Daemon, call: &str) {
+fn rpc(python: &Path, d: &crate::support::Daemon, call: &str) {
     let script = format!(
         "import xmlrpc.client\nfrom supervisor.xmlrpc import SupervisorTransport\n\
          t = SupervisorTransport(None, None, {url:?})\n\
          xmlrpc.client.ServerProxy('http://127.0.0.1', transport=t).supervisor.{call}\n",
         url = d.server_url()
     );
-    let status = Command::new(python).arg("-c").arg(script).status().unwrap();
+    let status = crate::support::command(python).arg("-c").arg(script).status().unwrap();
     assert!(status.success(), "supervisor.{call} failed");
 }
 
@@ -285,7 +284,7 @@ fn rpc(python: &Path, d: &support::Daemon, call: &str) {
 fn a_listener_breaking_the_protocol_is_restarted_and_loses_no_event() {
     let python = oracle_python(&[]);
     let l = format!("{} {}", python.display(), listener().display());
-    let d = support::Daemon::start(&format!(
+    let d = crate::support::Daemon::start(&format!(
         "{SOCKET}[eventlistener:bad]\ncommand={l} %(here)s/bad.jsonl --garbage-once %(here)s/flag\n\
          events=REMOTE_COMMUNICATION\nstartsecs=0\n"
     ));
@@ -298,11 +297,11 @@ fn a_listener_breaking_the_protocol_is_restarted_and_loses_no_event() {
     rpc(&python, &d, "sendRemoteCommEvent('x', '1')");
     d.expect_log("bad: listener broke the event protocol (state UNKNOWN); restarting it");
     let record = d.path("bad.jsonl");
-    assert!(wait_until(DEADLINE, || support::read(&record)
+    assert!(wait_until(DEADLINE, || crate::support::read(&record)
         .lines()
         .count()
         == 2));
-    let results: Vec<(String, String)> = support::read(&record)
+    let results: Vec<(String, String)> = crate::support::read(&record)
         .lines()
         .map(|l| {
             let v: Value = serde_json::from_str(l).unwrap();
@@ -331,7 +330,7 @@ fn a_listener_breaking_the_protocol_is_restarted_and_loses_no_event() {
 fn superlance_crashmail_and_memmon_work_unchanged() {
     let python = oracle_python(&["superlance==2.0.0"]);
     let bin = python.parent().unwrap();
-    let d = support::Daemon::start(&format!(
+    let d = crate::support::Daemon::start(&format!(
         "{SOCKET}[eventlistener:crashmail]\n\
          command={crashmail} -a -m ops@example.com -s \"cat >> %(here)s/mail.txt\"\n\
          events=PROCESS_STATE_EXITED\n\n\
@@ -344,7 +343,7 @@ fn superlance_crashmail_and_memmon_work_unchanged() {
     ));
     d.wait_for_socket();
     let pid = |name: &str| -> String {
-        support::tree::ctl(&d, &format!("pid {name}"))
+        crate::support::tree::ctl(&d, &format!("pid {name}"))
             .0
             .trim()
             .to_string()
@@ -356,12 +355,12 @@ fn superlance_crashmail_and_memmon_work_unchanged() {
     rpc(&python, &d, "sendProcessStdin('crasher', 'go\\n')");
     let mail = d.path("mail.txt");
     assert!(
-        wait_until(DEADLINE, || support::read(&mail)
+        wait_until(DEADLINE, || crate::support::read(&mail)
             .contains("exited unexpectedly")),
         "no mail; main log:\n{}",
         d.main_log()
     );
-    let text = support::read(&mail);
+    let text = crate::support::read(&mail);
     assert!(text.contains("To: ops@example.com"), "{text}");
     assert!(text.contains("Subject:  crasher crashed at"), "{text}");
     assert!(

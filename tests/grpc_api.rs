@@ -2,20 +2,18 @@
 //! (grpcio-tools, provisioned in the oracle venv) drives a live supervisord over its
 //! unix socket; authentication is enforced on gRPC calls too.
 
-mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{Value, json};
-use support::{Daemon, SOCKET, oracle_python};
+use crate::support::{Daemon, SOCKET, oracle_python};
 
 const GRPC_TOOLS: &str = "grpcio-tools==1.76.0";
 
 /// Generates the Python stubs for the proto into `dir`.
 fn generate(python: &Path, dir: &Path) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let status = Command::new(python)
+    let status = crate::support::command(python)
         .args(["-m", "grpc_tools.protoc"])
         // The stubs are imported as `supervisor_pb2`: a `supervisor` package would
         // collide with Python's Supervisor, installed in the same venv.
@@ -34,7 +32,7 @@ fn client(d: &Daemon, scenario: &str, creds: Option<(&str, &str)>) -> Value {
     std::fs::create_dir_all(&gen_dir).unwrap();
     generate(&python, &gen_dir);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/grpc/client.py");
-    let mut cmd = Command::new(&python);
+    let mut cmd = crate::support::command(&python);
     cmd.arg(script)
         .arg(&gen_dir)
         .arg(d.path("sv.sock"))
@@ -216,7 +214,7 @@ fn supervisorctl_status_json_is_a_parseable_listing() {
     ));
     d.wait_for_socket();
     d.expect_log("success: sleeper entered RUNNING state");
-    let out = Command::new(env!("CARGO_BIN_EXE_supervisorctl"))
+    let out = crate::support::command(env!("CARGO_BIN_EXE_supervisorctl"))
         .args(["-s", &d.server_url(), "status", "--json"])
         .output()
         .unwrap();

@@ -2,13 +2,12 @@
 //! `reload_keeps_running = true` an in-place update that keeps unchanged processes
 //! (same pids, same supervisord), through both supervisorctls and a TOML config.
 
-mod support;
 
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use support::tree::{SLEEP, cmdline, ctl, ours, run_ctl, running, states_of, write};
-use support::{DEADLINE, Daemon, SOCKET, oracle_python, wait_until};
+use crate::support::tree::{SLEEP, cmdline, ctl, ours, run_ctl, running, states_of, write};
+use crate::support::{DEADLINE, Daemon, SOCKET, oracle_python, wait_until};
 
 /// The same config in TOML, with `reload_keeps_running = true`: `reload` and SIGHUP
 /// apply the edit like `update`, in the same supervisord.
@@ -28,7 +27,7 @@ fn reload_and_sighup_keep_unchanged_processes_with_reload_keeps_running_in_toml(
     let mut d = Daemon { dir, child: None };
     write(&d, "sd.toml", &toml("1000"));
     d.child = Some(
-        Command::new(env!("CARGO_BIN_EXE_supervisord"))
+        crate::support::command(env!("CARGO_BIN_EXE_supervisord"))
             .args(["-n", "-c"])
             .arg(d.path("sd.toml"))
             .stdout(Stdio::null())
@@ -64,7 +63,7 @@ fn reload_and_sighup_keep_unchanged_processes_with_reload_keeps_running_in_toml(
     // Python's supervisorctl (XML-RPC `supervisor.restart`) gets the same.
     let python = oracle_python(&[]);
     write(&d, "sd.toml", &toml("1003"));
-    let out = Command::new(python.parent().unwrap().join("supervisorctl"))
+    let out = crate::support::command(python.parent().unwrap().join("supervisorctl"))
         .args(["-s", &d.server_url(), "reload"])
         .current_dir(d.path(""))
         .output()

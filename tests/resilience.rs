@@ -3,12 +3,11 @@
 //! leaves FATAL, and supervisord as PID 1 of a pid namespace reaps orphans and shuts
 //! down cleanly on SIGTERM.
 
-mod support;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use support::tree::ctl;
-use support::{DEADLINE, Daemon, alive, wait_until};
+use crate::support::tree::ctl;
+use crate::support::{DEADLINE, Daemon, alive, wait_until};
 
 /// The main log's `spawned: '<name>'` times, in seconds since midnight.
 fn spawn_times(log: &str, name: &str) -> Vec<f64> {
@@ -109,7 +108,7 @@ fn fatal_retry_after_leaves_fatal() {
 
 /// supervisord's own pid, as seen from here, under `unshare --fork` (its child).
 fn child_of(pid: u32) -> Option<i32> {
-    let children = support::read(std::path::Path::new(&format!(
+    let children = crate::support::read(std::path::Path::new(&format!(
         "/proc/{pid}/task/{pid}/children"
     )));
     children.split_whitespace().next()?.parse().ok()
@@ -119,7 +118,7 @@ fn child_of(pid: u32) -> Option<i32> {
 fn as_pid_1_it_reaps_orphans_and_shuts_down_cleanly() {
     let d =
         Daemon::configure("[program:forker]\ncommand=sh -c '(sleep 0.2 &) && exec sleep 1000'\n");
-    let mut unshare = Command::new("unshare")
+    let mut unshare = crate::support::command("unshare")
         .args(["--pid", "--fork", "--mount-proc"])
         .arg(env!("CARGO_BIN_EXE_supervisord"))
         .arg("-n")
@@ -136,7 +135,7 @@ fn as_pid_1_it_reaps_orphans_and_shuts_down_cleanly() {
     }));
     let daemon = daemon.unwrap();
     // Inside the namespace it is PID 1 (its pidfile says so).
-    assert!(wait_until(DEADLINE, || support::read(&d.path("sd.pid")) == "1\n"));
+    assert!(wait_until(DEADLINE, || crate::support::read(&d.path("sd.pid")) == "1\n"));
     d.expect_log("success: forker entered RUNNING state");
     // The double-forked `sleep 0.2` was orphaned to PID 1: reaped, not a zombie,
     // and never mistaken for the managed child.
@@ -187,7 +186,7 @@ fn kill9(pid: i32) {
 }
 
 fn strategy_group(strategy: &str) -> Daemon {
-    let mut conf = String::from(support::SOCKET);
+    let mut conf = String::from(crate::support::SOCKET);
     for (i, name) in ["a", "b", "c"].iter().enumerate() {
         conf += &format!(
             "[program:{name}]\ncommand=sleep 1000\nstartsecs=0\npriority={}\n\n",
@@ -228,7 +227,7 @@ fn exceeding_max_restarts_stops_the_group_and_says_why() {
     let d = Daemon::start(&format!(
         "{}[program:x]\ncommand=sleep 1000\nstartsecs=0\n\n\
          [group:g]\nprograms=x\nmax_restarts=2\nrestart_window=60\n",
-        support::SOCKET
+        crate::support::SOCKET
     ));
     d.wait_for_socket();
     let mut pid = running_pid(&d, "g:x", 0);
@@ -258,13 +257,13 @@ fn stopasgroup_reaches_a_setsid_grandchild() {
     let d = Daemon::start(&format!(
         "{}[program:escaper]\ncommand=sh -c 'setsid sleep 86396 & echo $! > %(here)s/escaped; exec sleep 1000'\n\
          startsecs=0\nstopasgroup=true\nkillasgroup=true\n",
-        support::SOCKET
+        crate::support::SOCKET
     ));
     d.wait_for_socket();
     let main = running_pid(&d, "escaper", 0);
     let mut escaped = 0;
     assert!(wait_until(DEADLINE, || {
-        escaped = support::read(&d.path("escaped"))
+        escaped = crate::support::read(&d.path("escaped"))
             .trim()
             .parse()
             .unwrap_or(0);
@@ -287,7 +286,7 @@ fn a_failed_essential_group_shuts_supervisord_down() {
     let mut d = Daemon::start(&format!(
         "{}[program:x]\ncommand=sleep 1000\nstartsecs=0\n\n\
          [group:g]\nprograms=x\nmax_restarts=0\nessential=true\n",
-        support::SOCKET
+        crate::support::SOCKET
     ));
     d.wait_for_socket();
     kill9(running_pid(&d, "g:x", 0));

@@ -3,12 +3,11 @@
 //! config validation, and the INI → TOML converter.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-mod support;
 
 fn run(bin: &str, args: &[&str]) -> Output {
-    Command::new(bin).args(args).output().expect("binary runs")
+    crate::support::command(bin).args(args).output().expect("binary runs")
 }
 
 fn supervisord(args: &[&str]) -> Output {
@@ -70,14 +69,14 @@ fn sample_config_runs_in_the_foreground() {
     let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/supervisord.conf");
     let log = dir.path().join("main.log");
     let pidfile = dir.path().join("sd.pid");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_supervisord"))
+    let mut child = crate::support::command(env!("CARGO_BIN_EXE_supervisord"))
         .args(["-n", "-s", "-c", conf.to_str().unwrap()])
         .args(["-l", log.to_str().unwrap(), "-j", pidfile.to_str().unwrap()])
         .args(["-q", dir.path().to_str().unwrap()])
         .spawn()
         .unwrap();
     let read = || std::fs::read_to_string(&log).unwrap_or_default();
-    let ok = support::wait_until(support::DEADLINE, || {
+    let ok = crate::support::wait_until(crate::support::DEADLINE, || {
         let l = read();
         [
             "spawned: 'ticker'",

@@ -3,12 +3,11 @@
 //! limit), `silent`, main-log rotation, SIGUSR2 log reopening, and the `waiting for
 //! … to die` lines of a slow shutdown.
 
-mod support;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use nix::sys::signal::Signal;
-use support::{DEADLINE, Daemon, read, wait_until};
+use crate::support::{DEADLINE, Daemon, read, wait_until};
 
 #[test]
 fn umask_applies_to_the_child() {
@@ -60,7 +59,7 @@ fn minfds_is_inherited_by_children() {
 #[test]
 fn silent_keeps_the_foreground_quiet() {
     let d = Daemon::configure("[program:sleeper]\ncommand=/bin/sleep 1000\n");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_supervisord"))
+    let mut child = crate::support::command(env!("CARGO_BIN_EXE_supervisord"))
         .args(["-n", "-s", "-c"])
         .arg(d.path("sd.conf"))
         .stdout(Stdio::piped())
@@ -128,12 +127,12 @@ fn supervisorctl_reopen_reopens_the_logs_after_an_external_rotation() {
     let d = Daemon::start(&format!(
         "{}[program:ticker]\ncommand=/bin/sh -c 'while true; do echo tick; sleep 0.05; done'\n\
          stdout_logfile=%(here)s/ticker.out\n",
-        support::SOCKET
+        crate::support::SOCKET
     ));
     d.wait_for_socket();
     assert!(wait_until(DEADLINE, || read(&d.path("ticker.out")).contains("tick")));
     std::fs::rename(d.path("ticker.out"), d.path("ticker.out.old")).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_supervisorctl"))
+    let out = crate::support::command(env!("CARGO_BIN_EXE_supervisorctl"))
         .arg("-c")
         .arg(d.path("sd.conf"))
         .arg("reopen")
@@ -182,7 +181,7 @@ fn dash_u_runs_supervisord_and_its_children_as_that_user() {
     std::fs::set_permissions(d.dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
     if !nix::unistd::geteuid().is_root() {
         // Only root may switch: anyone else gets Supervisor's refusal, exit 2.
-        let out = Command::new(env!("CARGO_BIN_EXE_supervisord"))
+        let out = crate::support::command(env!("CARGO_BIN_EXE_supervisord"))
             .args(["-n", "-u", "nobody", "-c"])
             .arg(d.path("sd.conf"))
             .output()
@@ -209,7 +208,7 @@ fn start_finds_commands_on_the_path_of_supervisord_environment() {
     use std::os::unix::fs::PermissionsExt;
     let d = Daemon::configure(&format!(
         "{}[program:tool]\ncommand=mytool\nautostart=false\nstartsecs=0\n",
-        support::SOCKET
+        crate::support::SOCKET
     ));
     std::fs::create_dir(d.path("bin")).unwrap();
     let tool = d.path("bin/mytool");
@@ -223,7 +222,7 @@ fn start_finds_commands_on_the_path_of_supervisord_environment() {
     let d = d.launch(&["-n"]);
     d.wait_for_socket();
     // The start pre-check looks where the spawn will look.
-    let out = Command::new(env!("CARGO_BIN_EXE_supervisorctl"))
+    let out = crate::support::command(env!("CARGO_BIN_EXE_supervisorctl"))
         .args(["-s", &d.server_url(), "start", "tool"])
         .output()
         .unwrap();

@@ -2,10 +2,9 @@
 //! transitions and their main-log lines, stopping, priorities, users, environment,
 //! daemon mode and signals.
 
-mod support;
 
 use nix::sys::signal::Signal;
-use support::{DEADLINE, Daemon, alive, read, wait_until};
+use crate::support::{DEADLINE, Daemon, alive, read, wait_until};
 
 #[test]
 fn lifecycle_lines_match_supervisor_and_shutdown_is_clean() {

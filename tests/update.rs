@@ -3,16 +3,14 @@
 //! stops — each checked by the pids of real children: what did not change keeps
 //! running, what changed is restarted, and nothing else.
 
-mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-use support::tree::{HEADER, SLEEP, cmdline, ctl, ours, run_ctl, running, states_of, write};
-use support::{DEADLINE, Daemon, SOCKET, alive, oracle_python, wait_until};
+use crate::support::tree::{HEADER, SLEEP, cmdline, ctl, ours, run_ctl, running, states_of, write};
+use crate::support::{DEADLINE, Daemon, SOCKET, alive, oracle_python, wait_until};
 
 fn programs_v1() -> String {
     format!(
@@ -365,7 +363,7 @@ fn a_listener_pool_receives_group_events_and_takes_new_events_live() {
     d.wait_for_socket();
     let before = running(&d, "sd.conf", &["old", "watch"]);
     let seen = || -> Vec<(String, String)> {
-        support::read(&d.path("watch.jsonl"))
+        crate::support::read(&d.path("watch.jsonl"))
             .lines()
             .map(|l| {
                 let v: Value = serde_json::from_str(l).unwrap();
@@ -417,7 +415,7 @@ fn a_listener_pool_receives_group_events_and_takes_new_events_live() {
         url = d.server_url()
     );
     assert!(
-        Command::new(&python)
+        crate::support::command(&python)
             .arg("-c")
             .arg(script)
             .status()
@@ -501,7 +499,7 @@ fn a_strategy_group_keeps_working_after_an_in_place_update() {
 fn update_in_background(d: &Daemon) -> std::thread::JoinHandle<std::process::Output> {
     let (bin, conf) = (ours().to_path_buf(), d.path("sd.conf"));
     std::thread::spawn(move || {
-        Command::new(bin)
+        crate::support::command(bin)
             .arg("-c")
             .arg(conf)
             .arg("update")

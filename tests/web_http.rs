@@ -5,14 +5,13 @@
 //! messages, the live `/follow` stream, the unix socket, and Supervisor's GET
 //! actions compared with Python supervisord 4.3's answers.
 
-mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Instant;
 
-use support::{DEADLINE, Daemon, free_port, oracle_python, wait_until};
+use crate::support::{DEADLINE, Daemon, free_port, oracle_python, wait_until};
 
 /// `user:s3cr3t`.
 const AUTH: &str = "Authorization: Basic dXNlcjpzM2NyM3Q=\r\n";
@@ -99,7 +98,7 @@ fn token(port: u16) -> String {
 fn daemon(port: u16, programs: &str) -> Daemon {
     let d = Daemon::start(&format!(
         "{}[inet_http_server]\nport=127.0.0.1:{port}\nusername=user\npassword=s3cr3t\n\n{programs}",
-        support::SOCKET
+        crate::support::SOCKET
     ));
     d.wait_for_socket();
     assert!(wait_until(DEADLINE, || TcpStream::connect((
@@ -285,7 +284,7 @@ fn names_log_text_and_messages_are_escaped() {
             "[program:{MARKUP_NAME}]\ncommand=/bin/sh -c \"printf '<script>alert(1)</script>\\\\n'; exec /bin/sleep 1000\"\nstartsecs=0\nstdout_logfile=%(here)s/markup.out\n\n"
         ),
     );
-    assert!(wait_until(DEADLINE, || support::read(
+    assert!(wait_until(DEADLINE, || crate::support::read(
         &d.path("markup.out")
     )
     .contains("alert(1)")));
@@ -334,12 +333,12 @@ fn the_tail_page_and_its_live_stream() {
     let d = Daemon::configure(&format!(
         "{}[inet_http_server]\nport=127.0.0.1:{port}\nusername=user\npassword=s3cr3t\n\n\
          [program:feeder]\ncommand=/usr/bin/tail -n +1 -F %(here)s/feed\nstartsecs=0\nstdout_logfile=%(here)s/feeder.out\nstderr_logfile=NONE\n",
-        support::SOCKET
+        crate::support::SOCKET
     ));
     std::fs::write(d.path("feed"), "one\ntwo\n").unwrap();
     let d = d.launch(&["-n"]);
     d.wait_for_socket();
-    assert!(wait_until(DEADLINE, || support::read(
+    assert!(wait_until(DEADLINE, || crate::support::read(
         &d.path("feeder.out")
     ) == "one\ntwo\n"));
     let page = get(port, "/tail.html?processname=feeder", AUTH).body;
@@ -393,7 +392,7 @@ fn get_actions_answer_like_python_supervisord() {
             ),
         )
         .unwrap();
-        let child = Command::new(supervisord)
+        let child = crate::support::command(supervisord)
             .arg("-n")
             .arg("-c")
             .arg(dir.path().join("sd.conf"))
@@ -430,7 +429,7 @@ fn get_actions_answer_like_python_supervisord() {
             };
             lines.push(format!("{path}: {} {location} {body}", r.status));
         }
-        support::stop_gently(child);
+        crate::support::stop_gently(child);
         lines
     };
     let python = oracle_python(&[]).parent().unwrap().join("supervisord");

@@ -8,16 +8,14 @@
 //! another origin try to act with the browser's login (refused). Screenshots go to
 //! `target/web-artifacts/`; tests/browser/mod.rs is the harness.
 
-mod browser;
-mod support;
 
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use browser::{Driver, screenshot};
+use crate::browser::{Driver, screenshot};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
-use support::{DEADLINE, Daemon, free_port, wait_until};
+use crate::support::{DEADLINE, Daemon, free_port, wait_until};
 
 /// A process whose name is markup; the page must show it as text.
 const MARKUP_NAME: &str = "<script>window.pwned=1<script>";

@@ -6,16 +6,15 @@
 //! deliberate differences listed in [`Exception`]. The HTTP layer (status codes for
 //! malformed requests, basic auth, `/logtail`) is compared with raw requests.
 
-mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{DEADLINE, free_port, oracle_python, wait_until};
+use crate::support::{DEADLINE, free_port, oracle_python, wait_until};
 
 /// Spec Appendix A's programs, plus `ansi` (valid UTF-8 output with ESC, which XML
 /// 1.0 cannot carry) and `binary` (invalid UTF-8 output). `missing` has an explicit
@@ -80,7 +79,7 @@ impl Run {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         std::fs::write(dir.path().join("sd.conf"), config(port, inet_extra)).unwrap();
-        let daemon = Command::new(which.binary())
+        let daemon = crate::support::command(which.binary())
             .arg("-n")
             .arg("-c")
             .arg(dir.path().join("sd.conf"))
@@ -110,7 +109,7 @@ impl Run {
     }
 
     fn main_log(&self) -> String {
-        support::read(&self.path("main.log"))
+        crate::support::read(&self.path("main.log"))
     }
 
     /// Waits until the daemon has exited (after `supervisor.shutdown`).
@@ -127,7 +126,7 @@ impl Run {
 impl Drop for Run {
     fn drop(&mut self) {
         if let Some(c) = self.daemon.take() {
-            support::stop_gently(c);
+            crate::support::stop_gently(c);
         }
     }
 }
@@ -147,7 +146,7 @@ fn transcript(which: Impl, over: Over) -> Vec<Value> {
         Over::Tcp => format!("http://127.0.0.1:{}", run.port),
     };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/xmlrpc/calls.py");
-    let out = Command::new(oracle_python(&[]))
+    let out = crate::support::command(oracle_python(&[]))
         .arg(script)
         .arg(&url)
         .arg(run.path("sd.conf"))
@@ -644,7 +643,7 @@ fn logtail_streams_the_log_like_python_supervisord() {
     for which in [Impl::Python, Impl::Ours] {
         let run = Run::start(which, "");
         // quick has run and exited once its log holds its line.
-        assert!(wait_until(DEADLINE, || support::read(
+        assert!(wait_until(DEADLINE, || crate::support::read(
             &run.path("quick.out")
         ) == "quick-out\n"));
         let r = exchange(run.port, &get("/logtail/quick", None), Some(b"quick-out\n"));
@@ -697,7 +696,7 @@ fn basic_auth_guards_rpc2_and_logtail_like_python_supervisord() {
         );
         // (quick's log, not sleeper's: ours creates sleeper's only on its first
         // output, see `open_difference`.)
-        assert!(wait_until(DEADLINE, || support::read(
+        assert!(wait_until(DEADLINE, || crate::support::read(
             &run.path("quick.out")
         ) == "quick-out\n"));
         let r = exchange(run.port, &get("/logtail/quick", ok), Some(b"quick-out\n"));

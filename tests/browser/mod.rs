@@ -6,7 +6,7 @@
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use fantoccini::{Client, ClientBuilder};
 use serde_json::json;
@@ -28,8 +28,8 @@ impl Driver {
         // double fork); as a subreaper this test inherits them and reaps them in
         // `stop` instead of leaving zombies to init.
         nix::sys::prctl::set_child_subreaper(true).expect("PR_SET_CHILD_SUBREAPER");
-        let port = crate::free_port();
-        let child = Command::new(binary)
+        let port = crate::support::free_port();
+        let child = crate::support::command(binary)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -193,7 +193,7 @@ impl Drop for Driver {
 /// The project's own installer: a no-op when chromium and chromedriver are there.
 fn ensure_chromedriver() -> PathBuf {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/ensure-chromium.sh");
-    let out = Command::new("bash")
+    let out = crate::support::command("bash")
         .arg(script)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())

@@ -1,13 +1,13 @@
 //! Test harness for end-to-end suites: a temp dir with a config, a supervisord launched
 //! on it, and waits on conditions with a deadline (never a fixed sleep).
 
-#![allow(dead_code)]
-
 pub mod tree;
 
+pub use supervisor_testkit::{command, oracle_python, wait_until};
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Stdio};
+use std::time::Duration;
 
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -18,18 +18,6 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// Polls `cond` until it holds or the deadline passes; returns whether it held.
-pub fn wait_until(deadline: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + deadline;
-    while Instant::now() < end {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    cond()
 }
 
 pub struct Daemon {
@@ -55,7 +43,7 @@ impl Daemon {
     }
 
     pub fn launch(mut self, extra: &[&str]) -> Daemon {
-        let child = Command::new(env!("CARGO_BIN_EXE_supervisord"))
+        let child = command(env!("CARGO_BIN_EXE_supervisord"))
             .arg("-c")
             .arg(self.path("sd.conf"))
             .args(extra)
@@ -162,19 +150,6 @@ impl Daemon {
     pub fn server_url(&self) -> String {
         format!("unix://{}", self.path("sv.sock").display())
     }
-}
-
-/// The oracle venv's python (Supervisor 4.3.0 plus `extra` pip requirements).
-pub fn oracle_python(extra: &[&str]) -> PathBuf {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/ensure-venv.sh");
-    let out = Command::new("bash")
-        .arg(script)
-        .args(extra)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("run ensure-venv.sh");
-    assert!(out.status.success(), "ensure-venv.sh failed");
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
 
 pub fn read(p: &Path) -> String {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
 
@@ -17,7 +17,7 @@ pub const HEADER: &str = "[supervisord]\nlogfile=%(here)s/main.log\npidfile=%(he
 /// Runs `supervisorctl -c <conf> <args>` with `bin`: stdout and
 /// stderr together, and the exit status.
 pub fn run_ctl(bin: &Path, d: &Daemon, conf: &str, args: &str) -> (String, i32) {
-    let out = Command::new(bin)
+    let out = crate::support::command(bin)
         .arg("-c")
         .arg(d.path(conf))
         .args(args.split_whitespace())

@@ -1,0 +1,23 @@
+//! The end-to-end suites, one test binary (ripgrep's `tests/tests.rs`): each module is
+//! a suite named after a config section, a command or a behaviour, and they share
+//! `support/`. Everything here talks to the built binaries (`CARGO_BIN_EXE_*`) and to
+//! real clients; nothing links the daemon's crates.
+
+mod browser;
+mod support;
+
+mod chaos;
+mod child_output;
+mod control_socket;
+mod ctl_oracle;
+mod event_listeners;
+mod grpc_api;
+mod reload;
+mod resilience;
+mod supervisord_cli;
+mod supervisord_options;
+mod supervisord_run;
+mod update;
+mod web_http;
+mod web_page;
+mod xmlrpc_api;
