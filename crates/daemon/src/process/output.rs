@@ -17,8 +17,8 @@ use supervisor_model::LogLevel;
 use supervisor_sys::RotatingFile;
 use tokio::net::unix::pipe::Receiver;
 
-pub use super::auto_log::{auto_log_path, clear_auto_logs, is_auto_log_name, resolve_log_path};
 use super::capture::{Capture, Piece};
+pub use super::channel::Channel;
 use super::output_syslog::SyslogOut;
 use crate::events::{self, EventBus};
 use crate::mainlog::{MainLog, python_repr_bytes, python_repr_str, python_text};
@@ -137,30 +137,6 @@ impl ChannelLog {
         match &mut self.file {
             Some(f) => f.reopen(),
             None => Ok(()),
-        }
-    }
-}
-
-/// Which channel a pump reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Stdout,
-    Stderr,
-}
-
-impl Channel {
-    pub fn name(self) -> &'static str {
-        match self {
-            Channel::Stdout => "stdout",
-            Channel::Stderr => "stderr",
-        }
-    }
-
-    /// The `STDOUT`/`STDERR` ending of its event names.
-    pub fn event_suffix(self) -> &'static str {
-        match self {
-            Channel::Stdout => "STDOUT",
-            Channel::Stderr => "STDERR",
         }
     }
 }
