@@ -129,7 +129,7 @@ impl Ctx<'_> {
         expand::expand(text, names, what).map_err(|message| ConfigError::Expansion {
             option: key.to_string(),
             message: if crate::error::is_secret(key) {
-                message.replace(&expand::py_repr(text), "'<redacted>'")
+                message.replace(&supervisor_model::py_repr(text), "'<redacted>'")
             } else {
                 message
             },

@@ -144,7 +144,7 @@ fn digits(chars: &[char], i: &mut usize) -> usize {
 }
 
 /// Python's `repr(str)`: one implementation, in the vocabulary crate.
-pub use supervisor_model::py_repr;
+use supervisor_model::py_repr;
 
 #[cfg(test)]
 mod tests {

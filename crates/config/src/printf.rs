@@ -2,7 +2,8 @@
 //! `%g`, ...) for the two kinds of values Supervisor expands, with CPython's
 //! output and error texts. Parsing the format string is `expand.rs`'s job.
 
-use crate::expand::{ExpValue, FormatError, py_repr};
+use crate::expand::{ExpValue, FormatError};
+use supervisor_model::py_repr;
 
 /// One `%...` conversion spec.
 #[derive(Default)]

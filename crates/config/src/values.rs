@@ -15,7 +15,7 @@ pub fn integer(value: &str) -> Result<i64, String> {
     let bad = || {
         format!(
             "invalid literal for int() with base 10: {}",
-            crate::expand::py_repr(value)
+            supervisor_model::py_repr(value)
         )
     };
     let t = value.trim();
@@ -55,7 +55,7 @@ pub fn process_or_group_name(name: &str) -> Result<String, String> {
         if s.contains(c) {
             return Err(format!(
                 "Invalid name: {} because of character: '{c}'",
-                crate::expand::py_repr(name)
+                supervisor_model::py_repr(name)
             ));
         }
     }
@@ -253,7 +253,7 @@ pub fn inet_address(value: &str) -> Result<(String, u16), String> {
             let port = port_number(value).map_err(|_| {
                 format!(
                     "not a valid port number: {} ",
-                    crate::expand::py_repr(value)
+                    supervisor_model::py_repr(value)
                 )
             })?;
             (String::new(), port)

@@ -46,11 +46,7 @@ impl Snapshot {
 
     /// Supervisor's namespec: `name` when group and name agree, else `group:name`.
     pub fn namespec(&self) -> String {
-        if self.group == self.name {
-            self.name.clone()
-        } else {
-            format!("{}:{}", self.group, self.name)
-        }
+        supervisor_model::namespec::make(&self.group, &self.name)
     }
 }
 

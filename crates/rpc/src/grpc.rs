@@ -225,8 +225,8 @@ impl<C: Control> Supervisor for GrpcService<C> {
             code: state.code(),
             name: state.name().to_string(),
             pid: self.ctl.pid(),
-            api_version: crate::API_VERSION.to_string(),
-            supervisor_version: crate::SUPERVISOR_VERSION.to_string(),
+            api_version: supervisor_model::API_VERSION.to_string(),
+            supervisor_version: supervisor_model::SUPERVISOR_VERSION.to_string(),
             identification: self.ctl.identification(),
         }))
     }

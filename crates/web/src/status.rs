@@ -163,7 +163,7 @@ fn render<C: Control>(ctl: &C, web: &Web, message: Option<String>) -> Response {
         identification: ctl.identification(),
         daemon_state: ctl.state().name(),
         version: env!("CARGO_PKG_VERSION"),
-        supervisor_version: supervisor_rpc::SUPERVISOR_VERSION,
+        supervisor_version: supervisor_model::SUPERVISOR_VERSION,
     };
     match page.render() {
         Ok(body) => html(StatusCode::OK, body),

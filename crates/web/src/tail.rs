@@ -153,7 +153,7 @@ fn log_file<C: Control>(ctl: &C, source: &LogSource) -> Result<PathBuf, FaultErr
     let (LogSource::Stdout(ns) | LogSource::Stderr(ns)) = source else {
         return Err(FaultError::bare(Fault::BadName));
     };
-    if supervisor_rpc::namespec::split(ns).1.is_none() {
+    if supervisor_model::namespec::split(ns).1.is_none() {
         return Err(FaultError::new(Fault::BadName, ns));
     }
     match ctl.log_path(source)? {

@@ -10,7 +10,7 @@ use nix::unistd::{Uid, User};
 use supervisor_config::UserSpec;
 use supervisor_model::{ByteSize, LogLevel};
 
-use crate::mainlog::python_repr_str as repr;
+use supervisor_model::py_repr as repr;
 
 pub(super) fn clamp_u64(n: i128) -> u64 {
     // Negative limits are never below the current one: Supervisor does nothing.

@@ -7,8 +7,9 @@
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use ractor::rpc::CallResult;
+use supervisor_model::namespec;
 use supervisor_model::{Fault, FaultError, ProcessState, Signal};
-use supervisor_rpc::{Action, CtlResult, ProcessResult, Target, namespec};
+use supervisor_rpc::{Action, CtlResult, ProcessResult, Target};
 use tokio::sync::watch;
 
 use crate::group::api::GroupHandle;

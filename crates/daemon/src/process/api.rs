@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use ractor::{DerivedActorRef, RpcReplyPort};
 use supervisor_config::ProcessConfig;
-use supervisor_model::{ProcessState, Signal};
+use supervisor_model::{ExitStatus, ProcessState, Signal};
 use tokio::sync::watch;
 
-use super::machine::{Exit, Refusal, Timer};
+use super::machine::{Refusal, Timer};
 use super::stdin::StdinWriter;
 use crate::snapshot::Snapshot;
 
@@ -25,7 +25,7 @@ pub enum ProcessMsg {
     /// `signalProcess`: send a signal without changing state.
     Signal(Signal, RpcReplyPort<Result<(), Refusal>>),
     /// The reaper collected `pid`.
-    Exited { pid: i32, exit: Exit },
+    Exited { pid: i32, exit: ExitStatus },
     /// A timer armed by the machine fired.
     Timer { timer: Timer, generation: u64 },
     /// Reopen the log files (SIGUSR2).

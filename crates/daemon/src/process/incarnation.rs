@@ -13,7 +13,6 @@ use super::api::{News, Upward};
 use super::auto_log::resolve_log_path;
 use super::capture::Capture;
 use super::channel::Channel;
-use super::machine::Exit;
 use super::output::{self, ChannelLog};
 use super::output_syslog::SyslogOut;
 use super::spawn;
@@ -90,7 +89,7 @@ pub struct Launched {
 /// (`exited(pid, exit)` once the reaper collected it). `Err` is the spawnerr text.
 pub fn launch(
     l: &Launch<'_>,
-    exited: impl FnOnce(i32, Exit) + Send + 'static,
+    exited: impl FnOnce(i32, supervisor_model::ExitStatus) + Send + 'static,
 ) -> Result<Launched, String> {
     let child = spawn::spawn(l.config, l.ctx)?;
     let pid = child.pid;
@@ -170,7 +169,7 @@ pub fn launch(
     let exit = child.exit;
     tokio::spawn(async move {
         if let Ok(status) = exit.await {
-            exited(pid, spawn::to_exit(status));
+            exited(pid, status);
         }
     });
     Ok(Launched { pid, stdin })

@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use supervisor_model::{AutoRestart, ExitCodes, LogLevel, ProcessState, Signal};
+use supervisor_model::{AutoRestart, ExitCodes, ExitStatus, LogLevel, ProcessState, Signal};
 
 use super::retry::Retry;
 
@@ -39,37 +39,6 @@ pub enum Timer {
     StopWait,
     /// `fatal_retry_after` elapsed in FATAL: try again from scratch.
     FatalRetry,
-}
-
-/// How a child ended, as the reaper reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Code(i32),
-    Signal { signal: i32, core_dumped: bool },
-}
-
-impl Exit {
-    /// Supervisor's `exitstatus`: the code, or -1 for a signal death.
-    pub fn status(self) -> i32 {
-        match self {
-            Exit::Code(c) => c,
-            Exit::Signal { .. } => -1,
-        }
-    }
-
-    /// `exit status 1` / `terminated by SIGKILL` / `... (core dumped)`.
-    pub fn describe(self) -> String {
-        match self {
-            Exit::Code(c) => format!("exit status {c}"),
-            Exit::Signal {
-                signal,
-                core_dumped,
-            } => {
-                let core = if core_dumped { " (core dumped)" } else { "" };
-                format!("terminated by {}{core}", Signal::describe(signal))
-            }
-        }
-    }
 }
 
 /// What the actor must do after a transition.
@@ -481,14 +450,14 @@ impl Machine {
     }
 
     /// The reaper reported the child's exit (Supervisor's `finish`).
-    pub fn exited(&mut self, exit: Exit, now: Instant) -> Vec<Effect> {
+    pub fn exited(&mut self, exit: ExitStatus, now: Instant) -> Vec<Effect> {
         let mut fx = Vec::new();
         if self.pid.is_none() {
             return fx;
         }
         let reaped = self.pid.take();
         self.laststop = Some(now);
-        let status = exit.status();
+        let status = exit.exit_code();
         let expected = self.policy.exitcodes.contains(status);
         let uptime = self.laststart.map(|t| now.saturating_duration_since(t));
         let too_quickly = uptime.is_some_and(|u| u < self.policy.startsecs);

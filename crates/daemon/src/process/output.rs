@@ -21,7 +21,8 @@ use super::capture::{Capture, Piece};
 pub use super::channel::Channel;
 use super::output_syslog::SyslogOut;
 use crate::events::{self, EventBus};
-use crate::mainlog::{MainLog, python_repr_bytes, python_repr_str, python_text};
+use crate::mainlog::MainLog;
+use supervisor_model::{py_repr, py_repr_bytes, py_text};
 
 /// Supervisor reads child pipes in chunks of up to 128 KiB.
 const CHUNK: usize = 128 * 1024;
@@ -216,9 +217,9 @@ impl Feed {
                     LogLevel::Debug,
                     &format!(
                         "{} {} output:\n{}",
-                        python_repr_str(&self.name),
+                        py_repr(&self.name),
                         self.channel.name(),
-                        python_repr_bytes(raw)
+                        py_repr_bytes(raw)
                     ),
                 );
             }
@@ -250,7 +251,7 @@ impl Feed {
                     LogLevel::Debug,
                     &format!(
                         "{} {} emitted a comm event",
-                        python_repr_str(&self.name),
+                        py_repr(&self.name),
                         self.channel.name()
                     ),
                 );
@@ -332,9 +333,9 @@ pub fn strip_escapes(data: &[u8]) -> Vec<u8> {
 fn debug_line(name: &str, channel: Channel, chunk: &[u8]) -> String {
     format!(
         "{} {} output:\n{}",
-        python_repr_str(name),
+        py_repr(name),
         channel.name(),
-        python_text(chunk)
+        py_text(chunk)
     )
 }
 

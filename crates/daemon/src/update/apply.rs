@@ -24,8 +24,9 @@ use std::sync::Arc;
 use ractor::ActorCell;
 use ractor::rpc::CallResult;
 use supervisor_config::Config;
+use supervisor_model::namespec;
 use supervisor_model::{LogLevel, ProcessState};
-use supervisor_rpc::{UpdateReport, namespec};
+use supervisor_rpc::UpdateReport;
 use tokio::sync::watch;
 
 use super::plan::{GroupStep, Plan};

@@ -9,7 +9,9 @@
 use supervisor_model::{Fault, FaultError};
 
 use crate::control::{Action, Control, LogSource, ProcessResult, Target};
-use crate::{API_VERSION, SUPERVISOR_VERSION, guard, logfile, namespec};
+use crate::{guard, logfile};
+use supervisor_model::namespec;
+use supervisor_model::{API_VERSION, SUPERVISOR_VERSION};
 
 use super::args::{Args, incorrect};
 use super::value::Value;
