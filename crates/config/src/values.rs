@@ -4,6 +4,7 @@
 //! Supervisor's message as a plain `String` for the caller to wrap with a location.
 
 use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
 
 use nix::unistd::{Gid, Group, Uid, User};
 
@@ -19,6 +20,29 @@ pub fn integer(value: &str) -> Result<i64, String> {
 /// datatypes.py `byte_size` ([`supervisor_model::ByteSize`]'s parser).
 pub fn byte_size(value: &str) -> Result<supervisor_model::ByteSize, String> {
     value.parse().map_err(|e: supervisor_model::ValueError| e.0)
+}
+
+/// Parses with a `supervisor-model` type, keeping its Supervisor-worded message.
+pub(crate) fn model<T: std::str::FromStr<Err = supervisor_model::ValueError>>(
+    v: &str,
+) -> Result<T, String> {
+    v.parse::<T>().map_err(|e| e.0)
+}
+
+/// datatypes.py `boolean`.
+pub(crate) fn boolean(v: &str) -> Result<bool, String> {
+    supervisor_model::parse_bool(v).map_err(|e| e.0)
+}
+
+/// Counts where Python accepts a negative number that means the same as 0.
+pub(crate) fn clamped_u32(v: &str) -> Result<u32, String> {
+    let n = integer(v)?;
+    Ok(u32::try_from(n.max(0)).unwrap_or(u32::MAX))
+}
+
+/// A number of seconds; Python accepts a negative one, which means the same as 0.
+pub(crate) fn seconds(v: &str) -> Result<Duration, String> {
+    Ok(Duration::from_secs(integer(v)?.max(0).unsigned_abs()))
 }
 
 /// datatypes.py `process_or_group_name`: stripped, no space, `:` or `/`.

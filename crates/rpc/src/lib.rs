@@ -4,10 +4,10 @@ pub mod auth;
 pub mod control;
 pub mod follow;
 pub mod grpc;
-pub mod guard;
 pub mod logfile;
 pub mod logtail;
 pub mod server;
+pub mod serving;
 pub mod xmlrpc;
 
 pub use control::{

@@ -6,6 +6,7 @@ mod daemon;
 mod dispositions;
 mod exit;
 mod privileges;
+mod readiness;
 mod reaper;
 mod rlimit;
 mod rotate;
@@ -21,6 +22,7 @@ pub use daemon::{DaemonError, DaemonNote, daemonize, hostname, remove_pidfile, w
 pub use dispositions::with_default_signals;
 pub use exit::decode_wait_status;
 pub use privileges::{PrivilegeError, drop_privileges};
+pub use readiness::wait_readable;
 pub use reaper::{Orphan, Reaper, ReaperConfig, ReaperError, set_child_subreaper};
 pub use rlimit::{RlimitError, raise_rlimits};
 pub use rotate::RotatingFile;

@@ -134,7 +134,7 @@ fn read_tail<C: Control>(
     source: &LogSource,
     limit: u64,
 ) -> Result<(Vec<u8>, u64), FaultError> {
-    supervisor_rpc::guard::running(ctl)?;
+    supervisor_rpc::serving::require_running(ctl)?;
     let path = log_file(ctl, source)?;
     let failed = |_| FaultError::bare(Fault::Failed);
     let mut f = File::open(&path).map_err(failed)?;
