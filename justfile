@@ -50,7 +50,7 @@ fuzz secs="60":
         PROPTEST_CASES=200000 cargo test -p supervisor-rpc --release --lib fuzz_
     fi
 
-# the resident cost of one empty ractor actor (issue 3's idle-memory floor)
+# the resident cost of one empty ractor actor (the idle-memory floor in BENCHMARKS.md)
 actor-floor n="10000":
     cargo run --release -p supervisor-daemon --example actor_floor -- {{n}}
 
@@ -75,7 +75,7 @@ bench-events reps="3":
       "$V/python" tests/bench/event_bench.py --label python --daemon "$V/supervisord -n -c {conf}"; \
     done
 
-# fault injection (issue 5): N restarts under random SIGKILL/SIGSTOP/exits, then checks
+# fault injection: N restarts under random SIGKILL/SIGSTOP/exits, then checks
 # for zombies, orphans, fd and RSS levels; prints the figures
 chaos restarts="10000":
     CHAOS_RESTARTS={{restarts}} cargo test --release --test e2e chaos:: -- --nocapture

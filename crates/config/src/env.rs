@@ -1,7 +1,7 @@
 //! `environment=KEY=val,KEY2="v,al"` (datatypes.py `dict_of_key_value_pairs`, 4.3.0):
 //! Python's `shlex.shlex` in non-POSIX mode with `/.+-():` added to the word
 //! characters, consumed as `KEY`, `=`, `VALUE`, then one separator token that is
-//! never checked. Replicated quirk for quirk (spec §1.5): quotes stay part of a
+//! never checked. Replicated quirk for quirk (datatypes.py `dict_of_key_value_pairs`): quotes stay part of a
 //! token and are stripped from values only, `#` starts a comment, `A=a@b` fails.
 
 /// Why a value is not a valid list of pairs (Supervisor's wording).

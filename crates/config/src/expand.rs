@@ -1,8 +1,8 @@
 //! `%(name)s` expansion: Python's `value % dict` (options.py `expand`), with the
-//! names of spec §1.3. Every printf conversion Python accepts with a mapping works
+//! names Supervisor offers each option. Every printf conversion Python accepts with a mapping works
 //! (`%(process_num)02d`, `%(here)r`, `%%`); the error texts are Supervisor's. One
 //! deliberate difference: a conversion without a `(name)` (a bare `%s`) is an error
-//! here, where Python would print the whole dict (spec §11).
+//! here, where Python would print the whole dict (listed in crates/config/README.md).
 
 use std::collections::BTreeMap;
 

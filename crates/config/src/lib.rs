@@ -41,7 +41,7 @@ pub fn load_supervisorctl(path: &Path) -> Result<Option<SupervisorctlConfig>, Co
     Loader::new().load_supervisorctl(path)
 }
 
-/// The config file supervisord uses without `-c` (spec §1.2), or the usage error
+/// The config file supervisord uses without `-c` (options.py `Options.default_configfile`), or the usage error
 /// Supervisor prints when none exists.
 pub fn find_config_file(argv0: &Path) -> Result<PathBuf, ConfigError> {
     find::find_config_file(argv0)

@@ -1,5 +1,5 @@
 //! Loading: find the file (options.py `default_configfile`), read it and its
-//! `[include]` files into the raw layer (`read_config`'s include rules, spec §1.6),
+//! `[include]` files into the raw layer (`read_config`'s include rules, options.py `ServerOptions.read_config`),
 //! then build the typed [`Config`] section by section in Supervisor's order, and
 //! resolve what Supervisor resolves in `realize` (the `[supervisord]` user).
 

@@ -23,7 +23,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "PROCESS_COMMUNICATION_STDOUT",
     "PROCESS_GROUP",
     "PROCESS_GROUP_ADDED",
-    // Beyond Supervisor: a group past its max_restarts (issue 5).
+    // Beyond Supervisor: a group past its max_restarts (README, "Beyond Supervisor: resilience options").
     "PROCESS_GROUP_FAILED",
     "PROCESS_GROUP_REMOVED",
     "PROCESS_LOG",

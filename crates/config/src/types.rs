@@ -65,7 +65,8 @@ pub struct SupervisordConfig {
     /// `environment=`, in the order written (later keys win when merged).
     pub environment: Vec<(String, String)>,
     pub identifier: String,
-    /// Extension (issue 9): `reload` behaves like `update`, keeping unchanged processes.
+    /// Extension (README, "Changing the config of a running supervisord"): `reload`
+    /// behaves like `update`, keeping unchanged processes.
     pub reload_keeps_running: bool,
 }
 
@@ -180,7 +181,7 @@ pub struct FcgiConfig {
     pub socket_mode: OctalMode,
 }
 
-/// Extension (issue 5): how a group reacts when a member dies unexpectedly.
+/// Extension (README, "Beyond Supervisor: resilience options"): how a group reacts when a member dies unexpectedly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strategy {
     /// Supervisor's behaviour: only the process itself is restarted.
@@ -201,7 +202,7 @@ pub struct GroupConfig {
     /// the root, the group actor, the registry and each process actor hold the same one
     /// (a copy per holder cost ≈ 3 kB per program with 1000 programs).
     pub processes: Vec<Arc<ProcessConfig>>,
-    /// Extensions (issue 5); defaults are Supervisor's behaviour.
+    /// Extensions (README, "Beyond Supervisor: resilience options"); defaults are Supervisor's behaviour.
     pub strategy: Strategy,
     /// `max_restarts` within `restart_window`; `None` = unlimited.
     pub max_restarts: Option<u32>,
@@ -220,7 +221,7 @@ pub struct ChannelConfig {
     pub syslog: bool,
 }
 
-/// Extension (issue 5): delay growth between BACKOFF retries.
+/// Extension (README, "Beyond Supervisor: resilience options"): delay growth between BACKOFF retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Backoff {
     /// Supervisor's: 1 s, 2 s, 3 s, ...
@@ -264,7 +265,7 @@ pub struct ProcessConfig {
     pub umask: Option<OctalMode>,
     /// `serverurl=`; `None` means `AUTO`.
     pub serverurl: Option<String>,
-    /// Extensions (issue 5).
+    /// Extensions (README, "Beyond Supervisor: resilience options").
     pub essential: bool,
     pub backoff: Backoff,
     pub backoff_max: Option<Duration>,

@@ -1,5 +1,5 @@
 //! supervisord's command line, byte-compatible with Supervisor 4.3 (options.py
-//! `Options.realize`, `ServerOptions.__init__`, Python's `getopt.getopt`; spec §3.1,
+//! `Options.realize`, `ServerOptions.__init__`, Python's `getopt.getopt`; options.py `ServerOptions.realize`,
 //! Appendix B). It owns the option definitions, the help and version texts, the exact
 //! error messages and the overrides of `[supervisord]` values. It does not load the
 //! config file, print anything or exit: the binary does that with [`CliAction`] and

@@ -15,7 +15,7 @@ use crate::mainlog::MainLog;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Alarm {
     /// An `essential` program (or a member of an `essential` group) went FATAL:
-    /// supervisord shuts down and exits non-zero (issue 5).
+    /// supervisord shuts down and exits non-zero (README, "Beyond Supervisor: resilience options").
     EssentialFatal(String),
     /// A group exceeded its restart intensity and stopped its processes; the root
     /// decides (an `essential` group shuts supervisord down).
@@ -69,7 +69,7 @@ impl Context {
         }
     }
 
-    /// A child's complete environment (spec §5.4): ours, then `SUPERVISOR_*`, then
+    /// A child's complete environment (process.py `Subprocess._spawn_as_child`): ours, then `SUPERVISOR_*`, then
     /// the program's `environment=`, each layer overriding the one before.
     pub fn child_env(&self, p: &ProcessConfig) -> Vec<(OsString, OsString)> {
         let mut env = self.base_env.clone();

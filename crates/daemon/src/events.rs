@@ -151,7 +151,7 @@ pub struct StateChange<'a> {
     pub tries: u32,
 }
 
-/// `PROCESS_STATE_<TO>` and its payload (spec §7.1).
+/// `PROCESS_STATE_<TO>` and its payload (events.py, each event's `payload`).
 pub fn process_state(c: &StateChange<'_>) -> (String, String) {
     let mut payload = format!(
         "processname:{} groupname:{} from_state:{}",
@@ -176,7 +176,7 @@ pub fn process_state(c: &StateChange<'_>) -> (String, String) {
     (format!("PROCESS_STATE_{}", c.to.name()), payload)
 }
 
-/// `PROCESS_LOG_STDOUT`/`_STDERR` for one chunk read from a child (spec §7.1).
+/// `PROCESS_LOG_STDOUT`/`_STDERR` for one chunk read from a child (events.py, each event's `payload`).
 pub fn process_log(name: &str, group: &str, pid: i32, channel: &str, data: &[u8]) -> String {
     format!(
         "processname:{name} groupname:{group} pid:{pid} channel:{channel}\n{}",
@@ -184,7 +184,7 @@ pub fn process_log(name: &str, group: &str, pid: i32, channel: &str, data: &[u8]
     )
 }
 
-/// `PROCESS_COMMUNICATION_STDOUT`/`_STDERR` for one captured block (spec §7.6).
+/// `PROCESS_COMMUNICATION_STDOUT`/`_STDERR` for one captured block (dispatchers.py `POutputDispatcher.toggle_capturemode`).
 pub fn process_communication(name: &str, group: &str, pid: i32, data: &[u8]) -> String {
     format!(
         "processname:{name} groupname:{group} pid:{pid}\n{}",

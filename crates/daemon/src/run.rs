@@ -1,4 +1,4 @@
-//! Running supervisord (spec §3.2): the synchronous part first — privileges, rlimits,
+//! Running supervisord (supervisord.py `main`): the synchronous part first — privileges, rlimits,
 //! the main log, daemonizing, the pidfile — then, with no fork left to do, the tokio
 //! runtime with the reaper, the actor tree and the signal handlers. Returns the exit
 //! status.
@@ -106,7 +106,7 @@ pub fn run(cli: Cli, config: Config) -> i32 {
     for path in sockets {
         let _ = std::fs::remove_file(path);
     }
-    // Every child is gone: its AUTO log files go too (issue 4), unless nocleanup.
+    // Every child is gone: its AUTO log files go too (as Supervisor's shutdown removes them), unless nocleanup.
     // The startup config's childlogdir and identifier name them, as at startup.
     if !sd.nocleanup {
         for problem in crate::process::auto_log::clear_auto_logs(&sd.childlogdir, &sd.identifier) {
@@ -243,7 +243,7 @@ async fn supervise(
 
 type Signals = Vec<(Signal, fn() -> RootMsg)>;
 
-/// Installs supervisord's signal handlers (spec §3.4). Done before the tree starts,
+/// Installs supervisord's signal handlers (supervisord.py `Supervisor.handle_signal`). Done before the tree starts,
 /// as Supervisor does: a SIGTERM that arrives while the first children spawn is held
 /// until it can be forwarded, never taken by the default action (which would kill
 /// the daemon and orphan them).

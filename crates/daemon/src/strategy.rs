@@ -1,4 +1,4 @@
-//! Erlang-style group strategies for OS processes (issue 5), as plain functions the
+//! Erlang-style group strategies for OS processes (README, "Beyond Supervisor: resilience options"), as plain functions the
 //! group actor calls: which siblings a member's unexpected death restarts
 //! (`one_for_one` = Supervisor's behaviour: none; `one_for_all`: all of them;
 //! `rest_for_one`: those after it in start order), and the restart intensity limit

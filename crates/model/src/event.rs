@@ -10,7 +10,7 @@ pub struct Event {
     pub serial: Option<u64>,
     /// The concrete event name, e.g. `PROCESS_STATE_RUNNING`.
     pub name: String,
-    /// The payload as Supervisor renders it (spec §7.1).
+    /// The payload as Supervisor renders it (events.py, each event's `payload`).
     pub payload: String,
 }
 

@@ -1,7 +1,7 @@
 //! The one way into a running supervisord: the [`Control`] trait and its vocabulary.
 //! The gRPC service, the XML-RPC `/RPC2` handler, `/logtail` and the web page are
 //! thin translations over it, so behaviour cannot drift between APIs. Semantics are
-//! Supervisor's rpcinterface.py (spec §6.4); the daemon implements the trait.
+//! Supervisor's rpcinterface.py (rpcinterface.py); the daemon implements the trait.
 
 use std::future::Future;
 use std::path::PathBuf;

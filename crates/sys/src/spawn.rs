@@ -81,7 +81,7 @@ impl SpawnSpec {
 pub struct Child {
     pub pid: i32,
     /// The write end, not yet registered with the runtime: most children are never
-    /// written to, and a registration per child is idle memory (issue 3).
+    /// written to, and a registration per child is idle memory (BENCHMARKS.md).
     pub stdin: Option<OwnedFd>,
     pub stdout: Option<pipe::Receiver>,
     /// `None` with `redirect_stderr`.

@@ -1,4 +1,4 @@
-//! Supervisor's per-process state machine (process.py `Subprocess`, spec §5.2) as a
+//! Supervisor's per-process state machine (process.py `Subprocess`, process.py `Subprocess`) as a
 //! plain struct: every input (start, stop, spawn result, exit, timer) is a method that
 //! changes the state and returns the [`Effect`]s the actor must carry out. Nothing here
 //! does I/O or reads a clock, so each transition is unit-tested without a runtime.

@@ -1,4 +1,4 @@
-//! Transition-by-transition tests of the process state machine (spec §5.2).
+//! Transition-by-transition tests of the process state machine (process.py `Subprocess`).
 
 use super::*;
 use ProcessState::*;

@@ -329,7 +329,7 @@ pub fn strip_escapes(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Supervisor's debug line for child output (spec §4.2).
+/// Supervisor's debug line for child output (dispatchers.py `POutputDispatcher._log`).
 fn debug_line(name: &str, channel: Channel, chunk: &[u8]) -> String {
     format!(
         "{} {} output:\n{}",
@@ -365,7 +365,7 @@ mod tests {
     }
 }
 
-/// Idle memory (issue 3): every running child holds two pump futures for its whole life,
+/// Idle memory (BENCHMARKS.md, idle memory): every running child holds two pump futures for its whole life,
 /// so what `Feed` and the pump carry inline is paid per pipe. Rare parts are boxed.
 #[cfg(test)]
 mod size_guard {

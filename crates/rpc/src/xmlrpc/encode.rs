@@ -41,8 +41,8 @@ pub(crate) fn process_info(p: &ProcessInfo) -> Value {
 }
 
 /// One element of `getAllConfigInfo`. Supervisor 4.3 sends Python `None` as the
-/// string `"none"`; `autorestart` is the key Supervisor's main branch adds (spec
-/// §11), placed after `autostart` as there: `false`, `"unexpected"` or `true`.
+/// string `"none"`; `autorestart` is the key Supervisor's main branch adds
+/// (rpcinterface.py `getAllConfigInfo` there), placed after `autostart` as there: `false`, `"unexpected"` or `true`.
 pub(crate) fn config_info(c: &ConfigInfo) -> Value {
     let none = || Value::from("none");
     let opt = |s: &Option<String>| s.as_deref().map_or_else(none, Value::from);
