@@ -18,7 +18,7 @@ use supervisor_sys::RotatingFile;
 use tokio::net::unix::pipe::Receiver;
 
 use super::capture::{Capture, Piece};
-pub use super::channel::Channel;
+use super::channel::Channel;
 use super::output_syslog::SyslogOut;
 use crate::events::{self, EventBus};
 use crate::mainlog::MainLog;
