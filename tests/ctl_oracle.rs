@@ -1,13 +1,13 @@
 //! supervisorctl, differentially: one scenario (Supervisor's own transcript of spec
-//! Appendix A, plus every other command) is played three times: Python
+//! Appendix A, plus every other command) is played four times: Python
 //! supervisorctl 4.3 against Python supervisord 4.3 (the oracle), our supervisorctl
-//! (gRPC) against our supervisord, and Python supervisorctl (XML-RPC) against our
-//! supervisord. The transcripts (stdout, stderr and exit status of each command)
+//! (gRPC) against our supervisord, Python supervisorctl (XML-RPC) against our
+//! supervisord, and our supervisorctl against Python supervisord (which it finds
+//! speaks only XML-RPC). The transcripts (stdout, stderr and exit status of each command)
 //! must be identical once the values that differ between any two runs are masked:
 //! pids, uptimes, stop times, the temp dir and where Python's xmlrpc module lives.
 //! The config edits (groups added, changed and removed; numprocs 2 → 4 → 1; a
 //! broken include) give Supervisor's lines through our per-process `update` too.
-
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
@@ -392,6 +392,11 @@ fn supervisorctl_transcripts_match_python_supervisor() {
         &transcript(ours, &venv.join("supervisorctl")),
         "Python supervisorctl → our supervisord",
     );
+    compare(
+        &expected,
+        &transcript(&venv.join("supervisord"), ours_ctl),
+        "our supervisorctl (XML-RPC) → Python supervisord",
+    );
 }
 
 const TICKER: &str = "[unix_http_server]\nfile=%(here)s/sv.sock\n\n\
@@ -535,6 +540,19 @@ fn tail_f_maintail_f_and_fg_stream_until_ctrl_c_like_python() {
         follow_transcript(ours, &venv.join("supervisorctl")),
         expected,
         "Python supervisorctl against our supervisord"
+    );
+    // Our supervisorctl against Python's supervisord: /logtail and /mainlogtail over
+    // HTTP/1.1, `fg` input through sendProcessStdin.
+    let theirs = follow_transcript(&venv.join("supervisord"), ours_ctl);
+    assert_eq!(
+        theirs[..2],
+        expected[..2],
+        "our supervisorctl → Python supervisord"
+    );
+    assert_eq!(
+        theirs[2],
+        (fg_words.to_string(), 0),
+        "our fg → Python supervisord"
     );
 }
 
