@@ -111,8 +111,8 @@ const SCENARIO: &[&str] = &[
     "shutdown",
 ];
 
-struct Run {
-    dir: tempfile::TempDir,
+pub(crate) struct Run {
+    pub(crate) dir: tempfile::TempDir,
     daemon: Option<Child>,
 }
 
@@ -124,7 +124,7 @@ impl Drop for Run {
     }
 }
 
-fn conf(dir: &Path) -> PathBuf {
+pub(crate) fn conf(dir: &Path) -> PathBuf {
     dir.join("sd.conf")
 }
 
@@ -133,7 +133,7 @@ fn start(daemon: &Path) -> Run {
 }
 
 /// A daemon on `text` as its config, in a fresh temp dir.
-fn start_with(daemon: &Path, text: &str) -> Run {
+pub(crate) fn start_with(daemon: &Path, text: &str) -> Run {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(conf(dir.path()), text).unwrap();
     let child = crate::support::command(daemon)
@@ -150,7 +150,7 @@ fn start_with(daemon: &Path, text: &str) -> Run {
     }
 }
 
-fn ctl(ctl: &Path, dir: &Path, words: &str) -> (String, String, i32) {
+pub(crate) fn ctl(ctl: &Path, dir: &Path, words: &str) -> (String, String, i32) {
     let out = crate::support::command(ctl)
         .arg("-c")
         .arg(conf(dir))
@@ -166,13 +166,15 @@ fn ctl(ctl: &Path, dir: &Path, words: &str) -> (String, String, i32) {
 }
 
 /// Masks what legitimately differs between runs.
-fn mask(text: &str, dir: &Path) -> String {
+pub(crate) fn mask(text: &str, dir: &Path) -> String {
     let mut out = text.replace(&dir.display().to_string(), "<DIR>");
-    // An unhandled fault names the file Python raised it in: its install path for
+    // An unhandled error names the file Python raised it in: its install path for
     // Python's supervisorctl, relative for ours (a known difference).
-    if let Some(at) = out.find("xmlrpc/client.py line:") {
-        let start = out[..at].rfind("file: ").map_or(at, |f| f + "file: ".len());
-        out.replace_range(start..at, "");
+    for relative in ["xmlrpc/client.py line:", "supervisor/xmlrpc.py line:"] {
+        if let Some(at) = out.find(relative) {
+            let start = out[..at].rfind("file: ").map_or(at, |f| f + "file: ".len());
+            out.replace_range(start..at, "");
+        }
     }
     let mut masked = String::new();
     for line in out.lines() {

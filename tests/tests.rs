@@ -9,6 +9,7 @@ mod support;
 mod chaos;
 mod child_output;
 mod control_socket;
+mod ctl_fallback;
 mod ctl_oracle;
 mod event_listeners;
 mod grpc_api;
