@@ -90,3 +90,20 @@ fn paths_and_offsets() {
     assert_eq!(int(-1600), Value::Integer(-1600));
     assert_eq!(int(i64::MIN), Value::Integer(i32::MIN));
 }
+
+#[test]
+fn line_ends_are_normalised_as_xml_requires() {
+    let body = response("<value><string>a\r\nb\rc\n</string></value>");
+    assert_eq!(decode(&body).unwrap(), Value::String("a\nb\nc\n".into()));
+}
+
+#[test]
+fn control_characters_python_sends_raw_are_read() {
+    // Python's supervisord sends a log's ESC bytes unescaped, which is not
+    // well-formed XML; Python's supervisorctl fails on it, we print the log.
+    let body = response("<value><string>\u{1b}[31mred\u{1b}[0m</string></value>");
+    assert_eq!(
+        decode(&body).unwrap(),
+        Value::String("\u{1b}[31mred\u{1b}[0m".into())
+    );
+}
