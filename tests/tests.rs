@@ -8,6 +8,7 @@ mod support;
 
 mod chaos;
 mod child_output;
+mod config_warnings;
 mod control_socket;
 mod ctl_fallback;
 mod ctl_oracle;

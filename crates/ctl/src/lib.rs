@@ -63,6 +63,10 @@ pub fn run(argv0: &str, args: &[String]) -> i32 {
             return code;
         }
     };
+    // On stderr, so stdout stays what Python's supervisorctl prints.
+    for warning in &settings.warnings {
+        eprintln!("Warning: {warning}");
+    }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
