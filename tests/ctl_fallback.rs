@@ -259,3 +259,59 @@ fn our_supervisord_behind_an_http1_only_proxy() {
     // Every command first tried gRPC and was refused by the proxy.
     assert_eq!(refused.load(Ordering::SeqCst), commands.len());
 }
+
+/// An HTTP/1.1 server that answers every request with `status` (a proxy whose
+/// backend is down): reads each request whole, answers, closes.
+fn failing_http_server(status: &'static str) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(client.try_clone().unwrap());
+                let mut length = 0usize;
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    if line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0u8; length];
+                let _ = reader.read_exact(&mut body);
+                let mut client = client;
+                let _ = client.write_all(
+                    format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                        .as_bytes(),
+                );
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn an_http_error_from_a_proxy_reads_like_python() {
+    let venv = venv();
+    // Any config with a [supervisorctl] section will do; the daemon is not asked.
+    let run = start_with(
+        ours_daemon(),
+        &config(
+            "[unix_http_server]\nfile=%(here)s/sv.sock\n\n\
+             [supervisorctl]\nserverurl=unix://%(here)s/sv.sock\n",
+            "sleeper",
+        ),
+    );
+    let port = failing_http_server("502 Bad Gateway");
+    let commands = [format!("-s http://127.0.0.1:{port} status")];
+    let commands: Vec<&str> = commands.iter().map(String::as_str).collect();
+    let expected = transcript(&venv.join("supervisorctl"), &run, &commands);
+    assert!(
+        expected.contains("<ProtocolError for 127.0.0.1/RPC2: 502 Bad Gateway>"),
+        "{expected}"
+    );
+    assert_eq!(transcript(ours_ctl(), &run, &commands), expected);
+}
