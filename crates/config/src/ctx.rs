@@ -4,7 +4,8 @@
 //! helpers that read an option, expand it and wrap any failure with its location.
 
 use crate::error::{ConfigError, Location, redact};
-use crate::expand::{self, ExpValue, Expansions};
+use crate::expand::{self, Expansions};
+use crate::printf::ExpValue;
 use crate::raw::{RawConfig, RawText};
 use crate::values::Host;
 
@@ -41,6 +42,13 @@ impl Ctx<'_> {
     }
 
     /// A section-level error located at the option if present, else the header.
+    /// The name part of a `[kind:name]` section (datatypes.py
+    /// `process_or_group_name`), or the error at that section.
+    pub fn section_name(&self, section: &str) -> Result<String, ConfigError> {
+        let raw = section.split_once(':').map_or("", |(_, n)| n);
+        crate::values::process_or_group_name(raw).map_err(|m| self.err(section, None, m))
+    }
+
     pub fn err(&self, section: &str, key: Option<&str>, message: impl Into<String>) -> ConfigError {
         ConfigError::Section {
             message: message.into(),
@@ -131,7 +139,7 @@ impl Ctx<'_> {
         expand::expand(text, names, what).map_err(|message| ConfigError::Expansion {
             option: key.to_string(),
             message: if crate::error::is_secret(key) {
-                message.replace(&expand::py_repr(text), "'<redacted>'")
+                message.replace(&supervisor_model::py_repr(text), "'<redacted>'")
             } else {
                 message
             },
@@ -218,8 +226,4 @@ impl Ctx<'_> {
 /// Builds an expansion dict from string pairs.
 pub(crate) fn names<'k>(pairs: impl IntoIterator<Item = (&'k str, ExpValue)>) -> Expansions {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-}
-
-pub(crate) fn s(v: &str) -> ExpValue {
-    ExpValue::Str(v.to_string())
 }

@@ -96,7 +96,7 @@ pub fn environment_for_tests(value: &str) -> Result<Vec<(String, String)>, Strin
 /// `s`="héllo", `here`="/etc"). Not supported API.
 #[doc(hidden)]
 pub fn expand_for_tests(text: &str) -> Result<String, String> {
-    use expand::ExpValue;
+    use printf::ExpValue;
     let names: expand::Expansions = [
         ("n", ExpValue::Int(7)),
         ("neg", ExpValue::Int(-42)),

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use supervisor_model::LogLevel;
 
-use crate::ctx::{Ctx, s};
+use crate::ctx::Ctx;
 use crate::error::ConfigError;
-use crate::expand::{ExpValue, Expansions};
+use crate::expand::Expansions;
+use crate::printf::ExpValue;
 use crate::raw::RawConfig;
 use crate::values::{Host, normpath, python_dirname};
 use crate::{Config, SupervisorctlConfig, ini, sections, values};
@@ -93,7 +94,7 @@ impl Loader {
         let hostname = self.hostname_now();
         let environ: Expansions = env
             .iter()
-            .map(|(k, v)| (format!("ENV_{k}"), s(v)))
+            .map(|(k, v)| (format!("ENV_{k}"), ExpValue::text(v)))
             .collect();
         let mut infos = Vec::new();
         let mut warnings = Vec::new();
@@ -172,7 +173,7 @@ impl Loader {
         let here = python_dirname(&source.to_string_lossy()).to_string();
         let environ: Expansions = env
             .iter()
-            .map(|(k, v)| (format!("ENV_{k}"), s(v)))
+            .map(|(k, v)| (format!("ENV_{k}"), ExpValue::text(v)))
             .collect();
         let ctx = Ctx {
             raw: &raw,

@@ -313,10 +313,6 @@ impl ProcessConfig {
     /// Supervisor's namespec (options.py `make_namespec`): the bare name when the
     /// group and process names are equal, else `group:name`.
     pub fn namespec(&self) -> String {
-        if self.group == self.name {
-            self.name.clone()
-        } else {
-            format!("{}:{}", self.group, self.name)
-        }
+        supervisor_model::namespec::make(&self.group, &self.name)
     }
 }

@@ -6,15 +6,12 @@
 
 use std::io::Write;
 
-use supervisor_model::Fault;
+use supervisor_model::{API_VERSION, Fault};
 
 use crate::api::{Api, Console, Server};
 use crate::commands;
 use crate::error::CallError;
 use crate::format::{exit, parseline};
-
-/// The XML-RPC API version this supervisorctl speaks (rpcinterface.py `API_VERSION`).
-pub const API_VERSION: &str = "3.0";
 
 /// What the caller does after a command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,7 +28,7 @@ pub use api::{Api, Console, LogSource, LogStream, Server, Target};
 pub use auto::{AutoApi, Protocol};
 pub use commands::ACTIONS;
 pub use console::TermConsole;
-pub use controller::{API_VERSION, Controller, Flow};
+pub use controller::{Controller, Flow};
 pub use error::CallError;
 pub use grpc::{BasicAuth, GrpcApi};
 pub use options::{DEFAULT_SERVERURL, Early, Settings, help_text, realize};

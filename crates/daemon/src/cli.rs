@@ -22,18 +22,12 @@ use clap::{Arg, ArgAction, Command};
 use supervisor_config::{LogFile, SupervisordConfig};
 use supervisor_model::{ByteSize, LogLevel, OctalMode};
 
-use crate::mainlog::python_repr_str as repr;
 use getopt::{Given, getopt, specs};
+use supervisor_model::py_repr as repr;
 use values::{
     byte_size, clamp_u64, existing_directory, existing_dirpath, logging_level, normalize_path,
     python_int, resolve_user,
 };
-
-/// What `-v/--version` prints (plus a newline). We print Supervisor's version, not
-/// ours: supervisor-rs is a drop-in, and scripts and config-management tools parse
-/// `supervisord -v` to decide which features exist. supervisorctl compares the
-/// XML-RPC API version (`getAPIVersion`), not this string.
-pub const VERSION: &str = "4.3.0";
 
 /// supervisord.py's module docstring (Supervisor 4.3.0), which `-h` prints with `%s`
 /// replaced by argv[0], followed by the newline options.py `help` appends.
@@ -126,7 +120,10 @@ pub enum CliAction {
     Run(Cli),
     /// Print this text to stdout (exactly; it ends with a blank line) and exit 0.
     Help(String),
-    /// Print [`VERSION`] and a newline to stdout and exit 0.
+    /// Print Supervisor's version ([`supervisor_model::SUPERVISOR_VERSION`]) and a
+    /// newline to stdout and exit 0. Supervisor's, not ours: supervisor-rs is a
+    /// drop-in, and scripts and config-management tools parse `supervisord -v` to
+    /// decide which features exist.
     Version,
     /// Extension: print this supervisord.conf converted to TOML and exit.
     ConvertConfig(PathBuf),

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use supervisor_model::{Event, ProcessState, subscribes};
 use tokio::sync::broadcast;
 
-use crate::mainlog::python_text;
+use supervisor_model::py_text;
 
 /// Events a slow watcher may lag behind before it starts losing them.
 const BACKLOG: usize = 4096;
@@ -180,7 +180,7 @@ pub fn process_state(c: &StateChange<'_>) -> (String, String) {
 pub fn process_log(name: &str, group: &str, pid: i32, channel: &str, data: &[u8]) -> String {
     format!(
         "processname:{name} groupname:{group} pid:{pid} channel:{channel}\n{}",
-        python_text(data)
+        py_text(data)
     )
 }
 
@@ -188,7 +188,7 @@ pub fn process_log(name: &str, group: &str, pid: i32, channel: &str, data: &[u8]
 pub fn process_communication(name: &str, group: &str, pid: i32, data: &[u8]) -> String {
     format!(
         "processname:{name} groupname:{group} pid:{pid}\n{}",
-        python_text(data)
+        py_text(data)
     )
 }
 

@@ -20,7 +20,8 @@ use crate::control::{self, DaemonControl};
 use crate::events::EventBus;
 use crate::mainlog::{MainLog, MainLogSetup};
 use crate::registry::Registry;
-use crate::root::{RootActor, RootArgs, RootMsg};
+use crate::root::actor::{RootActor, RootArgs};
+use crate::root::api::RootMsg;
 
 /// Runs supervisord until it is shut down; the exit code.
 pub fn run(cli: Cli, config: Config) -> i32 {
@@ -50,7 +51,7 @@ pub fn run(cli: Cli, config: Config) -> i32 {
         return fail(&log, &format!("Error: cannot open the main log: {e}"));
     }
     if !sd.nocleanup {
-        for problem in crate::process::output::clear_auto_logs(&sd.childlogdir, &sd.identifier) {
+        for problem in crate::process::auto_log::clear_auto_logs(&sd.childlogdir, &sd.identifier) {
             log.log(LogLevel::Warn, &problem);
         }
     }
@@ -108,7 +109,7 @@ pub fn run(cli: Cli, config: Config) -> i32 {
     // Every child is gone: its AUTO log files go too (issue 4), unless nocleanup.
     // The startup config's childlogdir and identifier name them, as at startup.
     if !sd.nocleanup {
-        for problem in crate::process::output::clear_auto_logs(&sd.childlogdir, &sd.identifier) {
+        for problem in crate::process::auto_log::clear_auto_logs(&sd.childlogdir, &sd.identifier) {
             log.log(LogLevel::Warn, &problem);
         }
     }

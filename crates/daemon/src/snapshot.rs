@@ -46,12 +46,25 @@ impl Snapshot {
 
     /// Supervisor's namespec: `name` when group and name agree, else `group:name`.
     pub fn namespec(&self) -> String {
-        if self.group == self.name {
-            self.name.clone()
-        } else {
-            format!("{}:{}", self.group, self.name)
-        }
+        supervisor_model::namespec::make(&self.group, &self.name)
     }
+}
+
+/// The Unix time now, in seconds.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// The monotonic instant of a Unix time from the past (0 = never).
+pub fn instant_of(unix: i64) -> Option<Instant> {
+    if unix <= 0 {
+        return None;
+    }
+    let ago = u64::try_from(unix_now() - unix).unwrap_or(0);
+    Instant::now().checked_sub(Duration::from_secs(ago))
 }
 
 /// The Unix time (seconds) at which a monotonic instant happened.

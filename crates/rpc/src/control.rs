@@ -33,7 +33,7 @@ pub struct ProcessInfo {
 impl ProcessInfo {
     /// `name`, or `group:name` when they differ.
     pub fn namespec(&self) -> String {
-        crate::namespec::make(&self.group, &self.name)
+        supervisor_model::namespec::make(&self.group, &self.name)
     }
 }
 
@@ -87,7 +87,7 @@ pub enum Target {
 impl Target {
     /// Supervisor's `startProcess(name)` dispatch: `g:*` and `g:` mean the group.
     pub fn parse(namespec: &str) -> Target {
-        match crate::namespec::split(namespec) {
+        match supervisor_model::namespec::split(namespec) {
             (group, None) => Target::Group(group.to_string()),
             _ => Target::Process(namespec.to_string()),
         }

@@ -4,11 +4,10 @@ pub mod auth;
 pub mod control;
 pub mod follow;
 pub mod grpc;
-pub mod guard;
 pub mod logfile;
 pub mod logtail;
-pub mod namespec;
 pub mod server;
+pub mod serving;
 pub mod xmlrpc;
 
 pub use control::{
@@ -16,8 +15,3 @@ pub use control::{
     ProcessInfo, ProcessResult, ProcessUpdate, ProcessUpdateAction, Reread, Target, UpdateReport,
     UpdateRequest, WatchedEvent,
 };
-
-/// `supervisor.getAPIVersion`: the XML-RPC API generation clients check.
-pub const API_VERSION: &str = "3.0";
-/// `supervisor.getSupervisorVersion`: the Supervisor release this server behaves as.
-pub const SUPERVISOR_VERSION: &str = "4.3.0";

@@ -4,9 +4,9 @@ mod child;
 mod command;
 mod daemon;
 mod dispositions;
-mod errno;
 mod exit;
 mod privileges;
+mod readiness;
 mod reaper;
 mod rlimit;
 mod rotate;
@@ -20,14 +20,13 @@ pub use command::{
 };
 pub use daemon::{DaemonError, DaemonNote, daemonize, hostname, remove_pidfile, write_pidfile};
 pub use dispositions::with_default_signals;
-pub use errno::errno_name;
-pub use exit::ExitStatus;
+pub use exit::decode_wait_status;
 pub use privileges::{PrivilegeError, drop_privileges};
+pub use readiness::wait_readable;
 pub use reaper::{Orphan, Reaper, ReaperConfig, ReaperError, set_child_subreaper};
 pub use rlimit::{RlimitError, raise_rlimits};
 pub use rotate::RotatingFile;
 pub use signal::kill;
 pub use spawn::{Child, SpawnError, SpawnSpec, SpawnUser, spawn};
-pub use supervisor_model::py_repr;
 
 pub mod localtime;

@@ -22,10 +22,10 @@ use tokio::sync::oneshot;
 
 use crate::child::{ChildPlan, UserStep};
 use crate::command::{CommandError, ResolvedCommand};
-use crate::errno::errno_name;
-use crate::exit::ExitStatus;
 use crate::privileges::{GroupListError, group_list};
 use crate::reaper::Reaper;
+use supervisor_model::ExitStatus;
+use supervisor_model::errno_name;
 
 /// The user a program runs as (`user=`), resolved from the config by the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]

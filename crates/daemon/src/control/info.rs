@@ -2,8 +2,6 @@
 //! configs, with Supervisor's descriptions (`pid 42, uptime 0:01:02`,
 //! `Nov 24 08:27 AM`, `Not started`, spawn errors).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use supervisor_config::{ChannelConfig, LogFile, ProcessConfig};
 use supervisor_model::{AutoRestart, ProcessState};
 use supervisor_rpc::{ConfigInfo, LogInfo, ProcessInfo};
@@ -12,13 +10,6 @@ use crate::snapshot::Snapshot;
 
 /// Supervisor caps timestamps at 2^31-1 (XML-RPC ints are 32-bit).
 const CAP: i64 = i32::MAX as i64;
-
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
 
 pub fn process_info(s: &Snapshot, now: i64) -> ProcessInfo {
     let path = |p: &Option<std::path::PathBuf>| {

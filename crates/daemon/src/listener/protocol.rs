@@ -162,7 +162,7 @@ impl Protocol {
                                 format!(
                                     "{}: bad result line: '{}'",
                                     self.name,
-                                    crate::mainlog::python_text(&line)
+                                    supervisor_model::py_text(&line)
                                 ),
                             ));
                             self.to(ListenerState::Unknown, steps);

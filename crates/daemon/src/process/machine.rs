@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use supervisor_model::{AutoRestart, ExitCodes, LogLevel, ProcessState, Signal};
+use supervisor_model::{AutoRestart, ExitCodes, ExitStatus, LogLevel, ProcessState, Signal};
 
 use super::retry::Retry;
 
@@ -39,37 +39,6 @@ pub enum Timer {
     StopWait,
     /// `fatal_retry_after` elapsed in FATAL: try again from scratch.
     FatalRetry,
-}
-
-/// How a child ended, as the reaper reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Code(i32),
-    Signal { signal: i32, core_dumped: bool },
-}
-
-impl Exit {
-    /// Supervisor's `exitstatus`: the code, or -1 for a signal death.
-    pub fn status(self) -> i32 {
-        match self {
-            Exit::Code(c) => c,
-            Exit::Signal { .. } => -1,
-        }
-    }
-
-    /// `exit status 1` / `terminated by SIGKILL` / `... (core dumped)`.
-    pub fn describe(self) -> String {
-        match self {
-            Exit::Code(c) => format!("exit status {c}"),
-            Exit::Signal {
-                signal,
-                core_dumped,
-            } => {
-                let core = if core_dumped { " (core dumped)" } else { "" };
-                format!("terminated by {}{core}", Signal::describe(signal))
-            }
-        }
-    }
 }
 
 /// What the actor must do after a transition.
@@ -105,7 +74,7 @@ pub enum Effect {
 }
 
 /// Why `start`/`stop`/`signal` was refused; the control plane maps these to faults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     AlreadyStarted,
     NotRunning,
@@ -113,29 +82,47 @@ pub enum Refusal {
     ShuttingDown,
     /// The child's stdin is closed (sendProcessStdin: NO_FILE).
     NoStdin,
+    /// `signalProcess` could not deliver the signal (the process is now UNKNOWN;
+    /// Supervisor's rpcinterface answers FAILED with the problem).
+    SignalFailed(String),
 }
 
-/// One process's lifecycle state, with Supervisor's bookkeeping fields.
+/// One process's lifecycle state, with Supervisor's bookkeeping fields. The fields
+/// are private: only the methods below change them, so every change goes through a
+/// transition that reports its effects.
 #[derive(Debug, Clone)]
 pub struct Machine {
-    pub name: String,
-    pub policy: Policy,
+    name: String,
+    policy: Policy,
+    state: ProcessState,
+    pid: Option<i32>,
+    /// When the current/last spawn happened.
+    laststart: Option<Instant>,
+    /// When the last exit happened.
+    laststop: Option<Instant>,
+    /// Failed starts in a row (reset on RUNNING, on FATAL and on a normal exit).
+    backoff: u32,
+    exitstatus: Option<i32>,
+    spawnerr: Option<String>,
+    /// A stop was requested for the running child (Supervisor's `killing`).
+    killing: bool,
+    /// Bumped at every spawn; timers armed for an older generation are ignored.
+    generation: u64,
+    /// False once supervisord is shutting down (or `update` retires the process): no
+    /// start, no autorestart, no backoff retry.
+    restarts_allowed: bool,
+}
+
+/// What a machine is rebuilt from after its actor panicked: the last state it
+/// published (consistent by construction) and the counters the actor kept.
+#[derive(Debug, Clone)]
+pub struct Restored {
     pub state: ProcessState,
     pub pid: Option<i32>,
-    /// When the current/last spawn happened.
-    pub laststart: Option<Instant>,
-    /// When the last exit happened.
-    pub laststop: Option<Instant>,
-    /// Failed starts in a row (reset on RUNNING, on FATAL and on a normal exit).
-    pub backoff: u32,
     pub exitstatus: Option<i32>,
     pub spawnerr: Option<String>,
-    /// A stop was requested for the running child (Supervisor's `killing`).
-    pub killing: bool,
-    /// Bumped at every spawn; timers armed for an older generation are ignored.
-    pub generation: u64,
-    /// False once supervisord is shutting down: no autorestart, no backoff retry.
-    pub restarts_allowed: bool,
+    pub laststart: Option<Instant>,
+    pub laststop: Option<Instant>,
 }
 
 impl Machine {
@@ -154,6 +141,81 @@ impl Machine {
             generation: 0,
             restarts_allowed: true,
         }
+    }
+
+    /// Rebuilds a machine from `last` (see [`Restored`]), keeping `old`'s name,
+    /// policy, generation (timers already armed still match) and whether restarts
+    /// are allowed.
+    pub fn restore(old: &Machine, last: Restored) -> Machine {
+        Machine {
+            killing: last.state == ProcessState::Stopping,
+            state: last.state,
+            pid: last.pid,
+            exitstatus: last.exitstatus,
+            spawnerr: last.spawnerr,
+            laststart: last.laststart,
+            laststop: last.laststop,
+            backoff: 0,
+            generation: old.generation,
+            restarts_allowed: old.restarts_allowed,
+            name: old.name.clone(),
+            policy: old.policy.clone(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn state(&self) -> ProcessState {
+        self.state
+    }
+
+    pub fn pid(&self) -> Option<i32> {
+        self.pid
+    }
+
+    pub fn laststart(&self) -> Option<Instant> {
+        self.laststart
+    }
+
+    pub fn laststop(&self) -> Option<Instant> {
+        self.laststop
+    }
+
+    pub fn exitstatus(&self) -> Option<i32> {
+        self.exitstatus
+    }
+
+    pub fn spawnerr(&self) -> Option<&str> {
+        self.spawnerr.as_deref()
+    }
+
+    /// A stop signal was sent and the child has not exited yet.
+    pub fn killing(&self) -> bool {
+        self.killing
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// `update` obeys a new config from now on (only options the machine reads;
+    /// the child is untouched).
+    pub fn reconfigure(&mut self, policy: Policy) {
+        self.policy = policy;
+    }
+
+    /// `update` replaces or removes this process: stop it as `stopProcess` does and
+    /// refuse every later start, so nothing revives it before it is dropped.
+    pub fn retire(&mut self) -> Vec<Effect> {
+        self.restarts_allowed = false;
+        self.stop().unwrap_or_default()
+    }
+
+    /// The `update` that retired this process could not finish: it may start again.
+    pub fn reinstate(&mut self) {
+        self.restarts_allowed = true;
     }
 
     fn change(&mut self, to: ProcessState, expected: Option<bool>, fx: &mut Vec<Effect>) {
@@ -388,14 +450,14 @@ impl Machine {
     }
 
     /// The reaper reported the child's exit (Supervisor's `finish`).
-    pub fn exited(&mut self, exit: Exit, now: Instant) -> Vec<Effect> {
+    pub fn exited(&mut self, exit: ExitStatus, now: Instant) -> Vec<Effect> {
         let mut fx = Vec::new();
         if self.pid.is_none() {
             return fx;
         }
         let reaped = self.pid.take();
         self.laststop = Some(now);
-        let status = exit.status();
+        let status = exit.exit_code();
         let expected = self.policy.exitcodes.contains(status);
         let uptime = self.laststart.map(|t| now.saturating_duration_since(t));
         let too_quickly = uptime.is_some_and(|u| u < self.policy.startsecs);

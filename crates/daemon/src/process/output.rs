@@ -17,11 +17,12 @@ use supervisor_model::LogLevel;
 use supervisor_sys::RotatingFile;
 use tokio::net::unix::pipe::Receiver;
 
-pub use super::auto_log::{auto_log_path, clear_auto_logs, is_auto_log_name, resolve_log_path};
 use super::capture::{Capture, Piece};
+pub use super::channel::Channel;
 use super::output_syslog::SyslogOut;
 use crate::events::{self, EventBus};
-use crate::mainlog::{MainLog, python_repr_bytes, python_repr_str, python_text};
+use crate::mainlog::MainLog;
+use supervisor_model::{py_repr, py_repr_bytes, py_text};
 
 /// Supervisor reads child pipes in chunks of up to 128 KiB.
 const CHUNK: usize = 128 * 1024;
@@ -141,30 +142,6 @@ impl ChannelLog {
     }
 }
 
-/// Which channel a pump reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Stdout,
-    Stderr,
-}
-
-impl Channel {
-    pub fn name(self) -> &'static str {
-        match self {
-            Channel::Stdout => "stdout",
-            Channel::Stderr => "stderr",
-        }
-    }
-
-    /// The `STDOUT`/`STDERR` ending of its event names.
-    pub fn event_suffix(self) -> &'static str {
-        match self {
-            Channel::Stdout => "STDOUT",
-            Channel::Stderr => "STDERR",
-        }
-    }
-}
-
 /// Where a listener's stdout goes besides its log: the pool reads the protocol.
 pub type Tap = Box<dyn Fn(&[u8]) + Send>;
 
@@ -240,9 +217,9 @@ impl Feed {
                     LogLevel::Debug,
                     &format!(
                         "{} {} output:\n{}",
-                        python_repr_str(&self.name),
+                        py_repr(&self.name),
                         self.channel.name(),
-                        python_repr_bytes(raw)
+                        py_repr_bytes(raw)
                     ),
                 );
             }
@@ -274,7 +251,7 @@ impl Feed {
                     LogLevel::Debug,
                     &format!(
                         "{} {} emitted a comm event",
-                        python_repr_str(&self.name),
+                        py_repr(&self.name),
                         self.channel.name()
                     ),
                 );
@@ -356,9 +333,9 @@ pub fn strip_escapes(data: &[u8]) -> Vec<u8> {
 fn debug_line(name: &str, channel: Channel, chunk: &[u8]) -> String {
     format!(
         "{} {} output:\n{}",
-        python_repr_str(name),
+        py_repr(name),
         channel.name(),
-        python_text(chunk)
+        py_text(chunk)
     )
 }
 

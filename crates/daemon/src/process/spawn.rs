@@ -3,9 +3,8 @@
 //! and turns every failure into Supervisor's `spawnerr` text.
 
 use supervisor_config::ProcessConfig;
-use supervisor_sys::{Child, ExitStatus, SpawnSpec, SpawnUser};
+use supervisor_sys::{Child, SpawnSpec, SpawnUser};
 
-use super::machine::Exit;
 use crate::context::Context;
 
 /// Forks and execs `p`; `Err` is the spawnerr message that sends it to BACKOFF.
@@ -31,18 +30,4 @@ pub fn spawn(p: &ProcessConfig, ctx: &Context) -> Result<Child, String> {
     spec.want_stdin = true;
     spec.minfds = i32::try_from(ctx.minfds).unwrap_or(i32::MAX);
     supervisor_sys::spawn(&spec, &ctx.reaper).map_err(|e| e.spawnerr(&p.name))
-}
-
-/// The reaper's status in the state machine's terms.
-pub fn to_exit(status: ExitStatus) -> Exit {
-    match status {
-        ExitStatus::Exited(code) => Exit::Code(code),
-        ExitStatus::Signaled {
-            signal,
-            core_dumped,
-        } => Exit::Signal {
-            signal,
-            core_dumped,
-        },
-    }
 }

@@ -14,9 +14,10 @@ pub mod plan;
 
 use ractor::RpcReplyPort;
 use supervisor_config::Config;
+use supervisor_model::namespec;
 use supervisor_model::{FaultError, ProcessState};
+use supervisor_rpc::UpdateReport;
 use supervisor_rpc::{GroupUpdate, GroupUpdateKind, ProcessUpdate, ProcessUpdateAction};
-use supervisor_rpc::{UpdateReport, namespec};
 
 use plan::{GroupStep, Plan, ProcessAction};
 
