@@ -8,7 +8,9 @@ mod support;
 
 mod chaos;
 mod child_output;
+mod config_warnings;
 mod control_socket;
+mod ctl_fallback;
 mod ctl_oracle;
 mod event_listeners;
 mod grpc_api;

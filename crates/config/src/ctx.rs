@@ -21,6 +21,8 @@ pub(crate) struct Ctx<'a> {
     pub tempdir: String,
     pub warnings: Vec<String>,
     pub infos: Vec<String>,
+    /// supervisor-rs's own warnings (Supervisor logs nothing for them).
+    pub notices: Vec<String>,
 }
 
 impl Ctx<'_> {
@@ -172,7 +174,7 @@ impl Ctx<'_> {
     /// `environment=`: text is expanded then parsed; a TOML table is expanded
     /// value by value (keys and values are already split).
     pub fn environment(
-        &self,
+        &mut self,
         section: &str,
         key: &str,
         names: &Expansions,
@@ -182,13 +184,41 @@ impl Ctx<'_> {
             None => Ok(Vec::new()),
             Some(RawText::Text(t)) => {
                 let expanded = self.expand(section, key, &t, names, what)?;
-                crate::env::parse(&expanded)
-                    .map_err(|e| self.value_err(section, key, &expanded, e.0))
+                let pairs = crate::env::parse(&expanded)
+                    .map_err(|e| self.value_err(section, key, &expanded, e.0))?;
+                self.check_environment(section, key, &expanded);
+                Ok(pairs)
             }
             Some(RawText::Pairs(pairs)) => pairs
                 .iter()
                 .map(|(k, v)| Ok((k.clone(), self.expand(section, key, v, names, what)?)))
                 .collect(),
+        }
+    }
+}
+
+impl Ctx<'_> {
+    /// One of our own warnings, once however many processes of a section repeat it.
+    pub fn notice(&mut self, message: String) {
+        if !self.notices.contains(&message) {
+            self.notices.push(message);
+        }
+    }
+
+    /// Warns about what Supervisor's parser silently drops from an `environment=`
+    /// value that parsed (`env_check`).
+    pub fn check_environment(&mut self, section: &str, key: &str, expanded: &str) {
+        use crate::env_check::{describe, looks_secret, losses};
+        let losses = losses(expanded);
+        if losses.is_empty() {
+            return;
+        }
+        let secret = crate::env::parse(expanded)
+            .map(|pairs| pairs.iter().any(|(k, _)| looks_secret(k)))
+            .unwrap_or(true);
+        let at = self.loc(section, key);
+        for loss in &losses {
+            self.notice(format!("{key} {at}: {}", describe(loss, secret)));
         }
     }
 }

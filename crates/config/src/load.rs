@@ -125,6 +125,7 @@ impl Loader {
             tempdir,
             warnings,
             infos,
+            notices: Vec::new(),
         };
         let (mut supervisord, user) = sections::supervisord(&mut ctx)?;
         let rpcinterfaces = sections::rpcinterfaces(&ctx)?;
@@ -134,9 +135,12 @@ impl Loader {
             supervisord.user = Some(ctx.convert("supervisord", "user", &user, values::user)?);
         }
         let supervisorctl = self.load_supervisorctl(&source).ok().flatten();
+        let mut notices = std::mem::take(&mut ctx.notices);
+        notices.extend(crate::foreign::supervisord_warnings(&raw));
         let mut messages: Vec<(LogLevel, String)> = ctx
             .warnings
             .drain(..)
+            .chain(notices.iter().cloned())
             .map(|m| (LogLevel::Warn, m))
             .collect();
         messages.extend(ctx.infos.drain(..).map(|m| (LogLevel::Info, m)));
@@ -149,6 +153,7 @@ impl Loader {
             rpcinterfaces,
             groups,
             messages,
+            notices,
         })
     }
 
@@ -179,6 +184,7 @@ impl Loader {
             tempdir: String::new(),
             warnings: Vec::new(),
             infos: Vec::new(),
+            notices: Vec::new(),
         };
         sections::supervisorctl(&ctx)
     }

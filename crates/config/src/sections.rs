@@ -75,7 +75,10 @@ pub(crate) fn supervisord(
         Some(crate::raw::RawText::Text(t)) => {
             let once = ctx.expand(sec, "environment", &t, &first, "supervisord.environment")?;
             let twice = ctx.expand(sec, "environment", &once, &second, "environment")?;
-            crate::env::parse(&twice).map_err(|e| ctx.value_err(sec, "environment", &twice, e.0))?
+            let pairs = crate::env::parse(&twice)
+                .map_err(|e| ctx.value_err(sec, "environment", &twice, e.0))?;
+            ctx.check_environment(sec, "environment", &twice);
+            pairs
         }
         Some(crate::raw::RawText::Pairs(pairs)) => {
             let mut out = Vec::new();
@@ -271,6 +274,7 @@ pub(crate) fn supervisorctl(ctx: &Ctx) -> Result<Option<SupervisorctlConfig>, Co
         password,
         prompt,
         history_file,
+        warnings: crate::foreign::ctlplugin_warnings(ctx.raw),
     }))
 }
 

@@ -26,8 +26,15 @@ pub struct Config {
     pub groups: Vec<GroupConfig>,
     /// Messages produced while parsing that Supervisor logs at startup
     /// (`Included extra file ...`, `No file matches via include ...`, redirect_stderr
-    /// and AUTO-without-rollover warnings), in the order Supervisor logs them.
+    /// and AUTO-without-rollover warnings), in the order Supervisor logs them, with
+    /// supervisor-rs's own warnings (`notices`) after Supervisor's.
     pub messages: Vec<(LogLevel, String)>,
+    /// The warnings in `messages` that are supervisor-rs's own, about what the
+    /// config asks for that cannot be honoured: Python code (`[rpcinterface:x]`
+    /// factories, `[ctlplugin:x]`, `result_handler`), other supervisors' options,
+    /// `environment=` text Supervisor's parser drops. Python Supervisor logs nothing
+    /// for them.
+    pub notices: Vec<String>,
 }
 
 /// Where a main or child log goes (datatypes.py `logfile_name`, `existing_dirpath`).
@@ -129,6 +136,9 @@ pub struct SupervisorctlConfig {
     pub password: Option<String>,
     pub prompt: String,
     pub history_file: Option<PathBuf>,
+    /// What supervisorctl should tell the user about the file: its `[ctlplugin:x]`
+    /// sections, Python plugins it cannot load (each names its file and line).
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for SupervisorctlConfig {
@@ -139,6 +149,7 @@ impl std::fmt::Debug for SupervisorctlConfig {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("prompt", &self.prompt)
             .field("history_file", &self.history_file)
+            .field("warnings", &self.warnings)
             .finish()
     }
 }

@@ -232,6 +232,12 @@ impl<A: Api, C: Console> Controller<A, C> {
                 let msg = permission_denied(&self.server.serverurl);
                 self.output(&msg);
             }
+            CallError::NotOffered(what) => {
+                let url = self.server.serverurl.clone();
+                self.output(&format!(
+                    "error: {what} needs supervisor-rs's gRPC API; {url} speaks only Supervisor's XML-RPC"
+                ));
+            }
             _ => self.output(&e.python_line()),
         }
         self.exit = exit::GENERIC;

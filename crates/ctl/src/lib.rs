@@ -1,7 +1,9 @@
-//! supervisorctl as a library: the command line, the shell and every command, over gRPC.
+//! supervisorctl as a library: the command line, the shell and every command, over
+//! gRPC or, for servers without it, Supervisor's XML-RPC.
 #![doc = include_str!("../README.md")]
 
 mod api;
+mod auto;
 mod color;
 mod commands;
 mod complete;
@@ -12,14 +14,18 @@ mod follow;
 mod format;
 mod getopt;
 mod grpc;
+mod http1;
 mod options;
 mod shell;
 mod stdin;
 #[cfg(test)]
 mod testing;
 mod url;
+mod xmlrpc;
+mod xmlrpc_values;
 
 pub use api::{Api, Console, LogSource, LogStream, Server, Target};
+pub use auto::{AutoApi, Protocol};
 pub use commands::ACTIONS;
 pub use console::TermConsole;
 pub use controller::{Controller, Flow};
@@ -27,6 +33,7 @@ pub use error::CallError;
 pub use grpc::{BasicAuth, GrpcApi};
 pub use options::{DEFAULT_SERVERURL, Early, Settings, help_text, realize};
 pub use url::Endpoint;
+pub use xmlrpc::XmlRpcApi;
 
 /// Exit status after Ctrl-C interrupted a one-shot command (128 + SIGINT, what a
 /// shell reports for Python dying of its uncaught KeyboardInterrupt).
@@ -56,6 +63,10 @@ pub fn run(argv0: &str, args: &[String]) -> i32 {
             return code;
         }
     };
+    // On stderr, so stdout stays what Python's supervisorctl prints.
+    for warning in &settings.warnings {
+        eprintln!("Warning: {warning}");
+    }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -72,7 +83,7 @@ pub fn run(argv0: &str, args: &[String]) -> i32 {
         password: settings.password.clone(),
     };
     let mut ctl = Controller::new(
-        GrpcApi::new(&server),
+        AutoApi::new(&server),
         TermConsole::new(),
         server,
         settings.interactive,

@@ -61,6 +61,9 @@ pub struct Settings {
     pub interactive: bool,
     /// The action and its arguments; empty = start the shell.
     pub args: Vec<String>,
+    /// Warnings about the config file (`[ctlplugin:x]` plugins we cannot load),
+    /// printed on stderr before anything runs.
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -236,15 +239,16 @@ fn read_section(path: &Path) -> Result<supervisor_config::SupervisorctlConfig, E
 
 /// Command line over config over defaults.
 fn merge(cl: CommandLine, section: Option<supervisor_config::SupervisorctlConfig>) -> Settings {
-    let (serverurl, username, password, prompt, history_file) = match section {
+    let (serverurl, username, password, prompt, history_file, warnings) = match section {
         Some(s) => (
             Some(s.serverurl),
             s.username,
             s.password,
             Some(s.prompt),
             s.history_file,
+            s.warnings,
         ),
-        None => (None, None, None, None, None),
+        None => (None, None, None, None, None, Vec::new()),
     };
     let interactive = cl.interactive || cl.args.is_empty();
     Settings {
@@ -258,6 +262,7 @@ fn merge(cl: CommandLine, section: Option<supervisor_config::SupervisorctlConfig
         history_file,
         interactive,
         args: cl.args,
+        warnings,
     }
 }
 
@@ -361,6 +366,7 @@ mod tests {
             password: Some("p".into()),
             prompt: "mine".into(),
             history_file: Some("/tmp/h".into()),
+            warnings: vec!["w".into()],
         };
         let cl = CommandLine {
             username: Some("cli".into()),
@@ -373,6 +379,7 @@ mod tests {
         assert_eq!(s.password.as_deref(), Some("p"));
         assert_eq!(s.prompt, "mine");
         assert!(!s.interactive);
+        assert_eq!(s.warnings, ["w"]);
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod stop;
 mod tail;
 mod targets;
 mod update;
+mod update_classic;
 mod version;
 
 use crate::api::{Api, Console};
