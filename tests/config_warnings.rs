@@ -116,3 +116,22 @@ fn a_config_without_the_supervisor_interface_is_served_and_warned_about() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("app "));
 }
+
+/// A config read later (`reread`, `update`, `reload`) logs the warnings it adds,
+/// once: what was already warned about at start-up is not repeated.
+#[test]
+fn a_reread_config_logs_the_warnings_it_adds() {
+    let d = Daemon::start(&format!(
+        "{SOCKET}[program:app]\ncommand=/bin/sleep 1000\ndepends_on=db\n"
+    ));
+    d.wait_for_socket();
+    d.expect_log("WARN option 'depends_on' in section 'program:app'");
+    let path = d.path("sd.conf");
+    let mut conf = std::fs::read_to_string(&path).unwrap();
+    conf.push_str("\n[program:worker]\ncommand=/bin/sleep 1000\nhealthcheck=true\n");
+    std::fs::write(&path, &conf).unwrap();
+    let (out, code) = crate::support::tree::ctl(&d, "reread");
+    assert_eq!((out.as_str(), code), ("worker: available\n", 0));
+    d.expect_log("WARN option 'healthcheck' in section 'program:worker'");
+    assert_eq!(d.count("WARN option 'depends_on'"), 1);
+}

@@ -59,18 +59,6 @@ impl GroupActorState {
                         let _ = me.send_message(GroupMsg::Event(e));
                     }),
                 );
-                if l.result_handler != supervisor_config::DEFAULT_RESULT_HANDLER {
-                    // Supervisor imports it as Python code; we cannot run Python.
-                    ctx.log.log(
-                        LogLevel::Warn,
-                        &format!(
-                            "pool {}: result_handler {} is Python code supervisor-rs cannot \
-                             run; using the default handler (OK = processed, anything else \
-                             = rejected)",
-                            config.name, l.result_handler
-                        ),
-                    );
-                }
                 let names: Vec<String> = config.processes.iter().map(|p| p.name.clone()).collect();
                 Some(PoolRun::new(&config.name, &ctx.identifier, l, &names))
             }

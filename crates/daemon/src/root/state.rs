@@ -135,6 +135,19 @@ impl RootActorState {
         }));
     }
 
+    /// Our own warnings about a newly read config (what it asks for that cannot be
+    /// honoured: Python plugins, truncated values, other supervisors' options) are
+    /// logged at start-up with the config; a config read later logs those it adds.
+    fn warn_new_notices(&self, config: &Config) {
+        for notice in config
+            .notices
+            .iter()
+            .filter(|n| !self.loaded.notices.contains(n))
+        {
+            self.ctx.log.log(LogLevel::Warn, notice);
+        }
+    }
+
     fn begin_stop(&self, myself: &ActorRef<RootMsg>, reload: bool) {
         self.ctx
             .events
@@ -195,7 +208,11 @@ impl RootActorState {
             log.log(LogLevel::Warn, "received SIGHUP indicating restart request");
         }
         // Better than Supervisor: a broken config leaves everything running.
-        let result = match (self.reloader)() {
+        let loaded = (self.reloader)();
+        if let Ok(config) = &loaded {
+            self.warn_new_notices(config);
+        }
+        let result = match loaded {
             Ok(config) if config.supervisord.reload_keeps_running => {
                 // The config being loaded decides, so turning the option on takes
                 // effect at the very reload that reads it.
@@ -276,6 +293,7 @@ impl RootActorState {
 
     pub fn reread(&mut self, reply: RpcReplyPort<Result<ConfigDiff, String>>) {
         let result = (self.reloader)().map(|config| {
+            self.warn_new_notices(&config);
             let diff = supervisor_config::diff(&self.running_config(), &config);
             self.loaded = Arc::new(config);
             self.publish();
@@ -333,7 +351,10 @@ impl RootActorState {
             return;
         }
         match (self.reloader)() {
-            Ok(config) => self.begin_update(myself, config, dry_run, groups, reply),
+            Ok(config) => {
+                self.warn_new_notices(&config);
+                self.begin_update(myself, config, dry_run, groups, reply)
+            }
             Err(e) => reply.send(Err(FaultError::new(Fault::CantReread, e))),
         }
     }
