@@ -41,7 +41,6 @@ impl Ctx<'_> {
         }
     }
 
-    /// A section-level error located at the option if present, else the header.
     /// The name part of a `[kind:name]` section (datatypes.py
     /// `process_or_group_name`), or the error at that section.
     pub fn section_name(&self, section: &str) -> Result<String, ConfigError> {
@@ -49,6 +48,7 @@ impl Ctx<'_> {
         crate::values::process_or_group_name(raw).map_err(|m| self.err(section, None, m))
     }
 
+    /// A section-level error located at the option if present, else the header.
     pub fn err(&self, section: &str, key: Option<&str>, message: impl Into<String>) -> ConfigError {
         ConfigError::Section {
             message: message.into(),

@@ -23,7 +23,7 @@ pub struct ForeignOption {
     pub origin: &'static str,
     /// What it does there.
     pub meaning: &'static str,
-    /// Supervisor's option for the same purpose, if it has one.
+    /// Our option for the same purpose (Supervisor's or one beyond it), if any.
     pub instead: Option<&'static str>,
 }
 
@@ -51,20 +51,14 @@ const HORUST: &str = "Horust";
 /// Supervisor ignores and supervisor-rs does not implement (yet).
 pub const FOREIGN_OPTIONS: &[ForeignOption] = &[
     opt(
-        "depends_on",
-        "ochinchina/supervisord and process-compose",
-        "start after the listed programs",
-        None,
-    ),
-    opt(
         "start-after",
         HORUST,
         "start after the listed services",
-        None,
+        Some("depends_on"),
     ),
-    opt("after", SYSTEMD, "ordering after other units", None),
-    opt("requires", SYSTEMD, "dependencies on other units", None),
-    opt("wants", SYSTEMD, "weak dependencies on other units", None),
+    opt("after", SYSTEMD, "ordering after other units", Some("depends_on")),
+    opt("requires", SYSTEMD, "dependencies on other units", Some("depends_on")),
+    opt("wants", SYSTEMD, "weak dependencies on other units", Some("depends_on")),
     opt("env_file", PC, "environment read from a file", None),
     opt(
         "env_files",
@@ -84,29 +78,17 @@ pub const FOREIGN_OPTIONS: &[ForeignOption] = &[
         "environment read from a file (EnvironmentFile=)",
         None,
     ),
-    opt(
-        "ready_check",
-        "several supervisors",
-        "a readiness check",
-        None,
-    ),
-    opt("readiness_probe", PC, "a readiness probe", None),
-    opt("ready_log_line", PC, "ready once a log line appears", None),
+    opt("readiness_probe", PC, "a readiness probe", Some("ready_check")),
+    opt("ready_log_line", PC, "ready once a log line appears", Some("ready_check")),
     opt(
         "wait_ready",
         PM2,
         "wait for the process to say it is ready",
-        None,
+        Some("ready_check"),
     ),
-    opt(
-        "health_check",
-        "several supervisors",
-        "a health check",
-        None,
-    ),
-    opt("healthcheck", "several supervisors", "a health check", None),
-    opt("liveness_probe", PC, "a liveness probe", None),
-    opt("healthiness", HORUST, "a health check", None),
+    opt("healthcheck", "several supervisors", "a health check", Some("health_check")),
+    opt("liveness_probe", PC, "a liveness probe", Some("health_check")),
+    opt("healthiness", HORUST, "a health check", Some("health_check")),
     opt(
         "restart",
         "systemd, Horust and process-compose",
@@ -332,7 +314,7 @@ fn foreign_options(raw: &RawConfig, section: &str) -> Vec<String> {
         .map(|o| {
             let at = raw.location(section, o.key);
             let instead = match o.instead {
-                Some(i) => format!("; Supervisor's option for this is {i}"),
+                Some(i) => format!("; use {i} instead"),
                 None => String::new(),
             };
             format!(

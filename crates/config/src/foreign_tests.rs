@@ -82,7 +82,7 @@ fn a_missing_supervisor_interface_is_reported_only_with_a_server() {
 fn other_supervisors_options_are_named_with_their_line() {
     let tmp = tempfile::tempdir().unwrap();
     let text = format!(
-        "{SD}[program:web]\ncommand=/bin/cat\ndepends_on=db\nenvFiles=/etc/web.env\n\
+        "{SD}[program:web]\ncommand=/bin/cat\nafter=db\nenvFiles=/etc/web.env\n\
          backoff=exponential\nWorkingDirectory=/srv\n\n[program-default]\nautostart=false\n"
     );
     let config = load(tmp.path(), &text);
@@ -91,10 +91,9 @@ fn other_supervisors_options_are_named_with_their_line() {
         config.notices,
         [
             format!(
-                "option 'depends_on' in section 'program:web' (file: '{file}', line 7) is \
-                 ochinchina/supervisord and process-compose's (start after the listed \
-                 programs), not Supervisor's: supervisor-rs does not implement it and ignores \
-                 it, as Supervisor does"
+                "option 'after' in section 'program:web' (file: '{file}', line 7) is \
+                 systemd's (ordering after other units), not Supervisor's: supervisor-rs does \
+                 not implement it and ignores it, as Supervisor does; use depends_on instead"
             ),
             format!(
                 "option 'envfiles' in section 'program:web' (file: '{file}', line 8) is \
@@ -106,7 +105,7 @@ fn other_supervisors_options_are_named_with_their_line() {
                 "option 'workingdirectory' in section 'program:web' (file: '{file}', line 10) \
                  is systemd's (the working directory (WorkingDirectory=)), not Supervisor's: \
                  supervisor-rs does not implement it and ignores it, as Supervisor does; \
-                 Supervisor's option for this is directory"
+                 use directory instead"
             ),
             format!(
                 "section [program-default] (file: '{file}', line 12) is \

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
+mod checks;
 mod ctx;
+mod deps;
 mod diff;
 mod env;
 mod env_check;

@@ -129,7 +129,8 @@ impl Loader {
         };
         let (mut supervisord, user) = sections::supervisord(&mut ctx)?;
         let rpcinterfaces = sections::rpcinterfaces(&ctx)?;
-        let groups = crate::programs::groups(&mut ctx)?;
+        let mut groups = crate::programs::groups(&mut ctx)?;
+        crate::deps::resolve(&ctx, &mut groups)?;
         let (inet_http_servers, unix_http_servers) = sections::servers(&ctx)?;
         if let Some(user) = user {
             supervisord.user = Some(ctx.convert("supervisord", "user", &user, values::user)?);

@@ -306,6 +306,7 @@ pub(crate) fn processes_from_section(
                 format!("program section {section} does not specify a command"),
             ));
         };
+        let lifecycle = crate::checks::read(ctx, section, &expansions)?;
         let names_now = ctx.names(&expansions);
         let name = ctx.expand(
             section,
@@ -342,6 +343,10 @@ pub(crate) fn processes_from_section(
             backoff: c.backoff,
             backoff_max: c.backoff_max,
             fatal_retry_after: c.fatal_retry_after,
+            depends_on: lifecycle.depends_on,
+            ready_check: lifecycle.ready_check,
+            health_check: lifecycle.health_check,
+            watchdog: lifecycle.watchdog,
         });
     }
     processes.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));

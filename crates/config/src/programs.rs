@@ -94,6 +94,18 @@ fn group_extensions(ctx: &Ctx, section: &str, group: &mut GroupConfig) -> Result
     };
     group.restart_window = ctx.typed(section, "restart_window", "60", &here, seconds)?;
     group.essential = ctx.typed(section, "essential", "false", &here, boolean)?;
+    // A `[group:x]`'s dependencies are every member's (a program section's own are
+    // read with its processes).
+    if section.starts_with("group:")
+        && let Some(v) = ctx.get(section, "depends_on", &here)?
+    {
+        let deps = ctx.convert(section, "depends_on", &v, |v| {
+            crate::checks::dependencies(section, v)
+        })?;
+        for p in &mut group.processes {
+            std::sync::Arc::make_mut(p).depends_on.extend(deps.iter().cloned());
+        }
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod bytesize;
+mod duration;
 mod errno;
 mod event;
 mod exit;
@@ -15,6 +16,7 @@ mod state;
 mod version;
 
 pub use bytesize::ByteSize;
+pub use duration::parse_duration;
 pub use errno::{errno_name, errno_static_name};
 pub use event::{Event, subscribes};
 pub use exit::ExitStatus;
