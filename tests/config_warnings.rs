@@ -8,7 +8,7 @@ use std::process::Stdio;
 
 use crate::support::{DEADLINE, Daemon, SOCKET, wait_until};
 
-const PROGRAMS: &str = "[program:app]\ncommand=/bin/sleep 1000\ndepends_on=db\nenvFiles=/etc/app.env\n\
+const PROGRAMS: &str = "[program:app]\ncommand=/bin/sleep 1000\nafter=db\nenvFiles=/etc/app.env\n\
 environment=PYTHONPATH=$PYTHONPATH:/home/app\n\n\
 [rpcinterface:twiddler]\n\
 supervisor.rpcinterface_factory = supervisor_twiddler.rpcinterface:make_twiddler_rpcinterface\n\n\
@@ -30,8 +30,8 @@ fn unusable_config_is_warned_about_with_file_and_line_and_the_daemon_runs() {
     let at = |start: &str| format!("(file: '{file}', line {})", line_of(&conf, start));
     for needle in [
         format!(
-            "WARN option 'depends_on' in section 'program:app' {}",
-            at("depends_on=")
+            "WARN option 'after' in section 'program:app' {}",
+            at("after=")
         ),
         format!(
             "WARN option 'envfiles' in section 'program:app' {}",
@@ -122,10 +122,10 @@ fn a_config_without_the_supervisor_interface_is_served_and_warned_about() {
 #[test]
 fn a_reread_config_logs_the_warnings_it_adds() {
     let d = Daemon::start(&format!(
-        "{SOCKET}[program:app]\ncommand=/bin/sleep 1000\ndepends_on=db\n"
+        "{SOCKET}[program:app]\ncommand=/bin/sleep 1000\nafter=db\n"
     ));
     d.wait_for_socket();
-    d.expect_log("WARN option 'depends_on' in section 'program:app'");
+    d.expect_log("WARN option 'after' in section 'program:app'");
     let path = d.path("sd.conf");
     let mut conf = std::fs::read_to_string(&path).unwrap();
     conf.push_str("\n[program:worker]\ncommand=/bin/sleep 1000\nhealthcheck=true\n");
@@ -133,5 +133,5 @@ fn a_reread_config_logs_the_warnings_it_adds() {
     let (out, code) = crate::support::tree::ctl(&d, "reread");
     assert_eq!((out.as_str(), code), ("worker: available\n", 0));
     d.expect_log("WARN option 'healthcheck' in section 'program:worker'");
-    assert_eq!(d.count("WARN option 'depends_on'"), 1);
+    assert_eq!(d.count("WARN option 'after'"), 1);
 }

@@ -218,7 +218,11 @@ pub(crate) fn read(ctx: &Ctx, section: &str, n: &Expansions) -> Result<Lifecycle
              program sends WATCHDOG=1 on its notify socket)",
         ));
     }
-    if health_check.as_ref().is_some_and(|h| h.probe == Probe::Notify) && watchdog.is_none() {
+    if health_check
+        .as_ref()
+        .is_some_and(|h| h.probe == Probe::Notify)
+        && watchdog.is_none()
+    {
         return Err(ctx.err(
             section,
             Some("health_check"),
@@ -261,7 +265,10 @@ mod tests {
         assert_eq!(deps[0].to_string(), "db:healthy required");
         // A namespec keeps its colon; a condition word ends it.
         let d = dependencies("program:x", "grp:web:ready").unwrap();
-        assert_eq!((d[0].target.as_str(), d[0].condition), ("grp:web", Condition::Ready));
+        assert_eq!(
+            (d[0].target.as_str(), d[0].condition),
+            ("grp:web", Condition::Ready)
+        );
         for bad in ["db healthy", ":ready", "db:ready optional"] {
             assert!(dependencies("program:x", bad).is_err(), "{bad}");
         }
@@ -297,7 +304,13 @@ mod tests {
         );
         assert_eq!(probe("notify"), Ok(Probe::Notify));
         assert!(probe("log:listening on (\\d+").is_err());
-        for bad in ["tcp://host", "tcp://:80", "udp://x:1", "http://x:1/ code=200", "exec:"] {
+        for bad in [
+            "tcp://host",
+            "tcp://:80",
+            "udp://x:1",
+            "http://x:1/ code=200",
+            "exec:",
+        ] {
             assert!(probe(bad).is_err(), "{bad}");
         }
     }

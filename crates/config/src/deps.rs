@@ -51,9 +51,9 @@ fn unmeetable(dep: &Dependency, p: &ProcessConfig) -> Option<String> {
         Condition::Ready if p.ready_check.is_none() => {
             Some(format!("{ns} has no ready_check, so it is never 'ready'"))
         }
-        Condition::Healthy if p.health_check.is_none() => {
-            Some(format!("{ns} has no health_check, so it is never 'healthy'"))
-        }
+        Condition::Healthy if p.health_check.is_none() => Some(format!(
+            "{ns} has no health_check, so it is never 'healthy'"
+        )),
         Condition::Completed if p.autorestart == AutoRestart::Always => Some(format!(
             "{ns} has autorestart=true, so it never stays 'completed'"
         )),

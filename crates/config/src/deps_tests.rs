@@ -82,8 +82,12 @@ fn unknown_targets_cycles_and_unmeetable_conditions_are_refused_with_their_line(
     assert!(e.contains("dependency cycle a → b → c → a"), "{e}");
     let e = refused("[program:a]\ncommand=/bin/a\ndepends_on=a\n");
     assert!(e.contains("dependency cycle a → a"), "{e}");
-    let e = refused("[program:a]\ncommand=/bin/a\ndepends_on=b:ready\n[program:b]\ncommand=/bin/b\n");
-    assert!(e.contains("b has no ready_check, so it is never 'ready'"), "{e}");
+    let e =
+        refused("[program:a]\ncommand=/bin/a\ndepends_on=b:ready\n[program:b]\ncommand=/bin/b\n");
+    assert!(
+        e.contains("b has no ready_check, so it is never 'ready'"),
+        "{e}"
+    );
     let e =
         refused("[program:a]\ncommand=/bin/a\ndepends_on=b:healthy\n[program:b]\ncommand=/bin/b\n");
     assert!(e.contains("b has no health_check"), "{e}");
@@ -91,7 +95,10 @@ fn unknown_targets_cycles_and_unmeetable_conditions_are_refused_with_their_line(
         "[program:a]\ncommand=/bin/a\ndepends_on=b:completed\n\
          [program:b]\ncommand=/bin/b\nautorestart=true\n",
     );
-    assert!(e.contains("b has autorestart=true, so it never stays 'completed'"), "{e}");
+    assert!(
+        e.contains("b has autorestart=true, so it never stays 'completed'"),
+        "{e}"
+    );
     let e = refused("[program:a]\ncommand=/bin/a\nready_check=udp://x:1\n");
     assert!(e.contains("ready_check") && e.contains("line 7"), "{e}");
     let e = refused("[program:a]\ncommand=/bin/a\nhealth_check=log:ok\n");

@@ -26,6 +26,12 @@ pub const EVENT_TYPES: &[&str] = &[
     // Beyond Supervisor: a group past its max_restarts (README, "Beyond Supervisor: resilience options").
     "PROCESS_GROUP_FAILED",
     "PROCESS_GROUP_REMOVED",
+    // Beyond Supervisor: ready and health checks (README, "Dependencies, readiness
+    // and health checks").
+    "PROCESS_HEALTH",
+    "PROCESS_HEALTH_HEALTHY",
+    "PROCESS_HEALTH_READY",
+    "PROCESS_HEALTH_UNHEALTHY",
     "PROCESS_LOG",
     "PROCESS_LOG_STDERR",
     "PROCESS_LOG_STDOUT",
@@ -103,7 +109,9 @@ fn group_extensions(ctx: &Ctx, section: &str, group: &mut GroupConfig) -> Result
             crate::checks::dependencies(section, v)
         })?;
         for p in &mut group.processes {
-            std::sync::Arc::make_mut(p).depends_on.extend(deps.iter().cloned());
+            std::sync::Arc::make_mut(p)
+                .depends_on
+                .extend(deps.iter().cloned());
         }
     }
     Ok(())

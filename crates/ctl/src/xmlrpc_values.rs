@@ -47,6 +47,10 @@ fn s(v: &Value, key: &str) -> String {
     member(v, key).map(text).unwrap_or_default()
 }
 
+fn opt_s(v: &Value, key: &str) -> Option<String> {
+    member(v, key).map(text)
+}
+
 fn i(v: &Value, key: &str) -> i64 {
     member(v, key).map_or(0, int)
 }
@@ -83,6 +87,10 @@ pub(crate) fn info(v: &Value) -> v1::ProcessInfo {
         stdout_logfile: s(v, "stdout_logfile"),
         stderr_logfile: s(v, "stderr_logfile"),
         pid: i32_of(v, "pid"),
+        // supervisor-rs's additive keys; Supervisor never sends them.
+        waiting: opt_s(v, "waiting"),
+        healthy: member(v, "healthy").map(boolean),
+        status_text: opt_s(v, "status_text"),
     }
 }
 

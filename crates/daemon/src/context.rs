@@ -10,6 +10,7 @@ use supervisor_sys::Reaper;
 
 use crate::events::EventBus;
 use crate::mainlog::MainLog;
+use crate::process::api::PeersWatch;
 
 /// Something the tree must hear about from a process at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +40,10 @@ pub struct Context {
     pub childlogdir: PathBuf,
     pub identifier: String,
     pub strip_ansi: bool,
+    /// The other processes, for dependencies (republished by the root).
+    pub peers: PeersWatch,
+    /// Where the notify sockets of `ready_check = notify` programs live.
+    pub notify_dir: PathBuf,
 }
 
 impl Context {
@@ -49,6 +54,7 @@ impl Context {
         log: MainLog,
         events: EventBus,
         alarms: tokio::sync::mpsc::UnboundedSender<Alarm>,
+        peers: PeersWatch,
     ) -> Context {
         let sd = &config.supervisord;
         let mut base_env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
@@ -66,6 +72,8 @@ impl Context {
             childlogdir: sd.childlogdir.clone(),
             identifier: sd.identifier.clone(),
             strip_ansi: sd.strip_ansi,
+            peers,
+            notify_dir: notify_dir(),
         }
     }
 
@@ -107,4 +115,9 @@ fn server_url(config: &Config) -> Option<String> {
         };
         format!("http://{host}:{}", i.port)
     })
+}
+
+/// `<tmp>/supervisor-rs-<pid>`: this daemon's notify sockets (removed at exit).
+pub fn notify_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("supervisor-rs-{}", std::process::id()))
 }

@@ -176,6 +176,15 @@ pub fn process_state(c: &StateChange<'_>) -> (String, String) {
     (format!("PROCESS_STATE_{}", c.to.name()), payload)
 }
 
+/// The payload of the PROCESS_HEALTH_* events (beyond Supervisor): the process,
+/// its pid, and what the check found.
+pub fn process_health(name: &str, group: &str, pid: Option<i32>, detail: &str) -> String {
+    format!(
+        "processname:{name} groupname:{group} pid:{}\n{detail}",
+        pid.unwrap_or(0)
+    )
+}
+
 /// `PROCESS_LOG_STDOUT`/`_STDERR` for one chunk read from a child (events.py, each event's `payload`).
 pub fn process_log(name: &str, group: &str, pid: i32, channel: &str, data: &[u8]) -> String {
     format!(

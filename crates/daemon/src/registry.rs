@@ -8,7 +8,7 @@ use std::sync::Arc;
 use supervisor_config::Config;
 
 use crate::group::api::GroupHandle;
-use crate::process::api::Member;
+use crate::process::api::{Member, Peers};
 
 #[derive(Default)]
 pub struct Registry {
@@ -49,5 +49,11 @@ impl Registry {
             (&a.0.config.name, &a.1.config.name).cmp(&(&b.0.config.name, &b.1.config.name))
         });
         all
+    }
+}
+
+impl Peers for Registry {
+    fn member(&self, group: &str, name: &str) -> Option<Member> {
+        self.group(group).and_then(|g| g.member(name)).cloned()
     }
 }

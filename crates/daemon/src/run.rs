@@ -19,6 +19,7 @@ use crate::context::Context;
 use crate::control::{self, DaemonControl};
 use crate::events::EventBus;
 use crate::mainlog::{MainLog, MainLogSetup};
+use crate::process::api::Peers;
 use crate::registry::Registry;
 use crate::root::actor::{RootActor, RootArgs};
 use crate::root::api::RootMsg;
@@ -113,6 +114,7 @@ pub fn run(cli: Cli, config: Config) -> i32 {
             log.log(LogLevel::Warn, &problem);
         }
     }
+    let _ = std::fs::remove_dir_all(crate::context::notify_dir());
     let _ = supervisor_sys::remove_pidfile(&sd.pidfile);
     log.close();
     code
@@ -164,12 +166,15 @@ async fn supervise(
     let events = EventBus::new();
     tokio::spawn(crate::ticks::run(events.clone()));
     let (alarms, mut alarm_rx) = tokio::sync::mpsc::unbounded_channel();
+    let no_peers: Arc<dyn Peers> = Arc::new(Registry::default());
+    let (peers, peers_rx) = watch::channel(no_peers);
     let ctx = Arc::new(Context::new(
         &config,
         reaper,
         log.clone(),
         events.clone(),
         alarms,
+        peers_rx,
     ));
     let exit_code = Arc::new(std::sync::atomic::AtomicI32::new(0));
     let (state, state_rx) = watch::channel(SupervisorState::Running);
@@ -184,6 +189,7 @@ async fn supervise(
         reloader,
         state,
         registry,
+        peers,
     };
     let signals = match install_signals() {
         Ok(s) => s,

@@ -25,6 +25,14 @@ pub struct Snapshot {
     /// Why a STOPPED process was stopped by the tree itself (its group failed):
     /// shown as its description instead of the stop time. Cleared by a start.
     pub note: Option<String>,
+    /// What a STARTING process without a child waits for (`waiting for db
+    /// (BACKOFF)`): its dependencies.
+    pub waiting: Option<String>,
+    /// The health check's verdict in this incarnation (`None`: no check, or none
+    /// yet).
+    pub healthy: Option<bool>,
+    /// The program's own status line (sd_notify `STATUS=`).
+    pub status: Option<String>,
 }
 
 impl Snapshot {
@@ -41,6 +49,9 @@ impl Snapshot {
             stdout_logfile: None,
             stderr_logfile: None,
             note: None,
+            waiting: None,
+            healthy: None,
+            status: None,
         }
     }
 

@@ -16,13 +16,15 @@ pub struct Event {
 
 /// Supervisor's abstract event types (events.py): each covers the concrete names
 /// that extend it with `_…`; `EVENT` covers everything.
-pub const ABSTRACT_EVENTS: [&str; 6] = [
+pub const ABSTRACT_EVENTS: [&str; 7] = [
     "PROCESS_STATE",
     "PROCESS_LOG",
     "PROCESS_COMMUNICATION",
     "SUPERVISOR_STATE_CHANGE",
     "TICK",
     "PROCESS_GROUP",
+    // Beyond Supervisor: ready and health checks.
+    "PROCESS_HEALTH",
 ];
 
 /// Does a subscription to `subscribed` receive the concrete event `concrete`?

@@ -28,6 +28,13 @@ pub struct ProcessInfo {
     pub stderr_logfile: String,
     /// 0 when not running.
     pub pid: i32,
+    /// Beyond Supervisor (set only for processes with dependencies or checks):
+    /// what a STARTING process without a child waits for.
+    pub waiting: Option<String>,
+    /// The health check's verdict (`None`: no check, or none yet).
+    pub healthy: Option<bool>,
+    /// The program's own status line (sd_notify `STATUS=`).
+    pub status_text: Option<String>,
 }
 
 impl ProcessInfo {

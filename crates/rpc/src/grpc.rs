@@ -118,6 +118,9 @@ pub fn info_msg(p: ProcessInfo) -> v1::ProcessInfo {
         stdout_logfile: p.stdout_logfile,
         stderr_logfile: p.stderr_logfile,
         pid: p.pid,
+        waiting: p.waiting,
+        healthy: p.healthy,
+        status_text: p.status_text,
     }
 }
 

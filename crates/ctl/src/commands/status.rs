@@ -117,6 +117,9 @@ pub(crate) fn to_json(infos: &[&ProcessInfo]) -> String {
                 "spawnerr": i.spawnerr,
                 "stdout_logfile": i.stdout_logfile,
                 "stderr_logfile": i.stderr_logfile,
+                "waiting": i.waiting,
+                "healthy": i.healthy,
+                "status_text": i.status_text,
             })
         })
         .collect();

@@ -30,6 +30,9 @@ pub fn process_info(s: &Snapshot, now: i64) -> ProcessInfo {
         stdout_logfile: path(&s.stdout_logfile),
         stderr_logfile: path(&s.stderr_logfile),
         pid: s.pid.unwrap_or(0),
+        waiting: s.waiting.clone(),
+        healthy: s.healthy,
+        status_text: s.status.clone(),
     };
     info.description = match (&s.note, s.state) {
         (Some(note), ProcessState::Stopped) => note.clone(),
@@ -38,14 +41,29 @@ pub fn process_info(s: &Snapshot, now: i64) -> ProcessInfo {
     info
 }
 
-/// supervisorctl's description column (rpcinterface `_interpretProcessInfo`).
+/// supervisorctl's description column (rpcinterface `_interpretProcessInfo`);
+/// beyond Supervisor, a RUNNING process's health and status line are appended and
+/// a STARTING one says what it waits for.
 pub fn describe(info: &ProcessInfo) -> String {
     match info.state {
-        ProcessState::Running => format!(
-            "pid {}, uptime {}",
-            info.pid,
-            timedelta((info.now - info.start).max(0))
-        ),
+        ProcessState::Running => {
+            let mut text = format!(
+                "pid {}, uptime {}",
+                info.pid,
+                timedelta((info.now - info.start).max(0))
+            );
+            match info.healthy {
+                Some(true) => text.push_str(", healthy"),
+                Some(false) => text.push_str(", unhealthy"),
+                None => {}
+            }
+            if let Some(status) = &info.status_text {
+                text.push_str(", ");
+                text.push_str(status);
+            }
+            text
+        }
+        ProcessState::Starting => info.waiting.clone().unwrap_or_default(),
         ProcessState::Fatal | ProcessState::Backoff => {
             if info.spawnerr.is_empty() {
                 format!("unknown error (try \"tail {}\")", info.name)

@@ -80,6 +80,10 @@ async fn sleeper() -> Sleeper {
         log.clone(),
         events.clone(),
         alarms,
+        tokio::sync::watch::channel(
+            Arc::new(crate::registry::Registry::default()) as Arc<dyn super::api::Peers>
+        )
+        .1,
     ));
     let (snapshot, rx) = watch::channel(Snapshot::new("web", "web"));
     let (actor, _) = Actor::spawn(

@@ -46,6 +46,25 @@ pub enum ProcessMsg {
     Restart,
     /// The group failed (intensity exceeded): stop, and say why in the description.
     Fail(String),
+    /// The dependencies of the start of `generation` are met: spawn.
+    DepsMet { generation: u64 },
+    /// What the start of `generation` waits for now (`None`: nothing more).
+    Waiting {
+        generation: u64,
+        text: Option<String>,
+    },
+    /// A required dependency of the incarnation of `generation` went away.
+    DependencyLost { generation: u64, why: String },
+    /// The ready check of the incarnation of `generation` passed.
+    Ready { generation: u64, detail: String },
+    /// A health check result of the incarnation of `generation`.
+    Health {
+        generation: u64,
+        passed: bool,
+        detail: String,
+    },
+    /// The program's own status line (sd_notify `STATUS=`).
+    Status { generation: u64, text: String },
     /// Test-only fault injection: panic while handling a message.
     #[cfg(test)]
     InjectPanic,
@@ -72,6 +91,15 @@ impl Member {
         self.config.namespec()
     }
 }
+
+/// The other processes as a process sees them, to wait on their state and start
+/// the ones it depends on (implemented by the registry's read side).
+pub trait Peers: Send + Sync {
+    fn member(&self, group: &str, name: &str) -> Option<Member>;
+}
+
+/// The latest [`Peers`], republished whenever groups come, go or change.
+pub type PeersWatch = watch::Receiver<Arc<dyn Peers>>;
 
 /// What a process tells its group.
 pub enum News {

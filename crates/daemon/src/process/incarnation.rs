@@ -13,6 +13,7 @@ use super::api::{News, Upward};
 use super::auto_log::resolve_log_path;
 use super::capture::Capture;
 use super::channel::Channel;
+use super::log_watch::LogWatch;
 use super::output::{self, ChannelLog};
 use super::output_syslog::SyslogOut;
 use super::spawn;
@@ -77,7 +78,14 @@ pub struct Launch<'a> {
     pub group: &'a Arc<str>,
     pub sinks: &'a Sinks,
     pub upward: Option<&'a Upward>,
+    /// Set last in the child's environment (the notify socket).
+    pub extra_env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+    /// `ready_check = log:…`: the pattern, and what to do when a line matches.
+    pub log_ready: Option<(regex::bytes::Regex, ReadyFound)>,
 }
+
+/// Called when a `log:` ready check's pattern matched.
+pub type ReadyFound = Arc<dyn Fn() + Send + Sync>;
 
 /// A child that is running.
 pub struct Launched {
@@ -91,7 +99,7 @@ pub fn launch(
     l: &Launch<'_>,
     exited: impl FnOnce(i32, supervisor_model::ExitStatus) + Send + 'static,
 ) -> Result<Launched, String> {
-    let child = spawn::spawn(l.config, l.ctx)?;
+    let child = spawn::spawn(l.config, l.ctx, l.extra_env.clone())?;
     let pid = child.pid;
     let stdin = child.stdin.map(StdinWriter::new);
     let listener = l.upward.filter(|u| u.wants().listener);
@@ -163,6 +171,10 @@ pub fn launch(
                 }),
                 capture,
                 tap,
+                watch: l.log_ready.as_ref().map(|(regex, found)| {
+                    let found = found.clone();
+                    Box::new(LogWatch::new(regex.clone(), Box::new(move || found())))
+                }),
             },
         ));
     }

@@ -3,7 +3,7 @@
 use super::*;
 use ProcessState::*;
 
-fn policy() -> Policy {
+pub(crate) fn policy() -> Policy {
     Policy {
         startsecs: Duration::from_secs(1),
         startretries: 3,
@@ -14,10 +14,13 @@ fn policy() -> Policy {
         stopasgroup: false,
         killasgroup: false,
         retry: Retry::default(),
+        waits: false,
+        ready_timeout: None,
+        health_retries: None,
     }
 }
 
-fn states(fx: &[Effect]) -> Vec<ProcessState> {
+pub(crate) fn states(fx: &[Effect]) -> Vec<ProcessState> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::Changed { to, .. } => Some(*to),
@@ -26,7 +29,7 @@ fn states(fx: &[Effect]) -> Vec<ProcessState> {
         .collect()
 }
 
-fn logs(fx: &[Effect]) -> Vec<String> {
+pub(crate) fn logs(fx: &[Effect]) -> Vec<String> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::Log(l, m) => Some(format!("{} {m}", l.tag())),

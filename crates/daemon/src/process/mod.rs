@@ -7,14 +7,19 @@ pub mod api;
 pub mod auto_log;
 pub mod capture;
 pub mod channel;
+pub mod deps;
 pub mod incarnation;
+pub mod log_watch;
 pub mod machine;
+pub mod notify;
 pub mod output;
 pub mod output_syslog;
+pub mod probes;
 pub mod retry;
 pub mod spawn;
 pub mod state;
 pub mod stdin;
+pub mod watchers;
 
 #[cfg(test)]
 mod actor_tests;

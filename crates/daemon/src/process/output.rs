@@ -19,6 +19,7 @@ use tokio::net::unix::pipe::Receiver;
 
 use super::capture::{Capture, Piece};
 use super::channel::Channel;
+use super::log_watch::LogWatch;
 use super::output_syslog::SyslogOut;
 use crate::events::{self, EventBus};
 use crate::mainlog::MainLog;
@@ -167,6 +168,8 @@ pub struct Feed {
     pub tap: Option<Tap>,
     /// `*_syslog`: the lines of the logged output also go to syslog.
     pub syslog: Option<Box<SyslogOut>>,
+    /// `ready_check = log:…` until it matched. Boxed: rarely set.
+    pub watch: Option<Box<LogWatch>>,
 }
 
 /// Copies a pipe into its channel log (and events, capture, listener tap) until EOF.
@@ -210,6 +213,11 @@ impl Feed {
         } else {
             raw
         };
+        if let Some(w) = &mut self.watch
+            && w.feed(data)
+        {
+            self.watch = None;
+        }
         if let Some(tap) = &self.tap {
             // Supervisor logs a listener's protocol output as Python bytes.
             if self.log.enabled(LogLevel::Debug) {

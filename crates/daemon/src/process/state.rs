@@ -15,9 +15,10 @@ use tokio::sync::watch;
 
 use super::api::{News, ProcessMsg, Upward};
 use super::incarnation::{self, Launch, Sinks};
-use super::machine::{Effect, Machine, Policy, Refusal, Restored};
+use super::machine::{Effect, Finding, Machine, Policy, Refusal, Restored};
 use super::retry::Retry;
 use super::stdin::StdinWriter;
+use super::watchers::Watchers;
 use crate::context::{Alarm, Context};
 use crate::events;
 use crate::snapshot::{Snapshot, instant_of, unix_time_of};
@@ -33,10 +34,14 @@ pub struct ProcessActorState {
     /// The child's stdin (`sendProcessStdin`), replaced at each spawn.
     stdin: Option<StdinWriter>,
     upward: Option<Upward>,
-    /// A strategy restart is under way: start again once stopped.
-    restart_pending: bool,
     /// See [`Snapshot::note`].
     note: Option<String>,
+    /// See [`Snapshot::waiting`].
+    waiting: Option<String>,
+    /// See [`Snapshot::status`].
+    status: Option<String>,
+    /// The tasks of the current start or incarnation (dependencies, checks).
+    watchers: Watchers,
     /// Test-only: the next signals fail with this errno (a kill that fails for a
     /// reason other than ESRCH cannot be provoked as root).
     #[cfg(test)]
@@ -59,6 +64,14 @@ fn policy_of(config: &ProcessConfig) -> Policy {
             max: config.backoff_max,
             fatal_retry_after: config.fatal_retry_after,
         },
+        waits: !config.depends_on.is_empty(),
+        ready_timeout: config.ready_check.as_ref().map(|c| c.timeout),
+        // A missed watchdog alone restarts at once, as systemd does.
+        health_retries: config
+            .health_check
+            .as_ref()
+            .map(|c| c.retries)
+            .or(config.watchdog.map(|_| 1)),
     }
 }
 
@@ -79,8 +92,10 @@ impl ProcessActorState {
             snapshot,
             stdin: None,
             upward,
-            restart_pending: false,
             note: None,
+            waiting: None,
+            status: None,
+            watchers: Watchers::default(),
             #[cfg(test)]
             fail_kill: None,
         };
@@ -153,18 +168,45 @@ impl ProcessActorState {
             ProcessMsg::Reinstate => self.machine.reinstate(),
             ProcessMsg::Reconfigure(config) => self.reconfigure(config),
             ProcessMsg::Restart => {
-                if self.machine.state().is_running()
-                    && let Ok(fx) = self.machine.stop()
-                {
-                    self.restart_pending = true;
-                    self.execute(myself, fx);
-                }
+                let fx = self.machine.restart();
+                self.execute(myself, fx);
             }
             ProcessMsg::Fail(why) => {
-                self.restart_pending = false;
                 self.note = Some(why);
-                let fx = self.machine.stop().unwrap_or_default();
+                let fx = self.machine.fail();
                 self.execute(myself, fx);
+            }
+            ProcessMsg::DepsMet { generation } => {
+                let fx = self.machine.deps_met(generation, now);
+                self.execute(myself, fx);
+            }
+            ProcessMsg::Waiting { generation, text } => {
+                if generation == self.machine.generation() && self.machine.waiting() {
+                    self.waiting = text;
+                    self.publish();
+                }
+            }
+            ProcessMsg::DependencyLost { generation, why } => {
+                let fx = self.machine.dependency_lost(generation, &why);
+                self.execute(myself, fx);
+            }
+            ProcessMsg::Ready { generation, detail } => {
+                let fx = self.machine.ready(generation, &detail);
+                self.execute(myself, fx);
+            }
+            ProcessMsg::Health {
+                generation,
+                passed,
+                detail,
+            } => {
+                let fx = self.machine.health(generation, passed, &detail);
+                self.execute(myself, fx);
+            }
+            ProcessMsg::Status { generation, text } => {
+                if generation == self.machine.generation() {
+                    self.status = Some(text);
+                    self.publish();
+                }
             }
             ProcessMsg::ReopenLogs => self.reopen_logs(),
             #[cfg(test)]
@@ -180,6 +222,7 @@ impl ProcessActorState {
         while let Some(effect) = queue.pop_front() {
             match effect {
                 Effect::Spawn => {
+                    self.waiting = None;
                     let fx = match self.launch(myself) {
                         Ok(pid) => self.machine.spawned(pid),
                         Err(msg) => self.machine.spawn_failed(msg),
@@ -199,21 +242,22 @@ impl ProcessActorState {
                     myself.send_after(after, move || ProcessMsg::Timer { timer, generation });
                 }
                 Effect::Log(level, msg) => self.ctx.log.log(level, &msg),
+                Effect::AwaitDeps { generation, pull } => {
+                    self.watchers
+                        .await_deps(&self.config, &self.ctx, myself, generation, pull);
+                }
+                Effect::Probe { kind, generation } => {
+                    self.watchers
+                        .probe(kind, &self.config, &self.ctx, myself, generation);
+                }
+                Effect::Checked { finding, detail } => self.checked(finding, &detail),
                 Effect::Changed {
                     from,
                     to,
                     expected,
                     pid,
                     tries,
-                } => {
-                    self.changed(from, to, expected, pid, tries);
-                    if to == ProcessState::Stopped
-                        && std::mem::take(&mut self.restart_pending)
-                        && let Ok(fx) = self.machine.start(Instant::now())
-                    {
-                        queue.extend(fx);
-                    }
-                }
+                } => self.changed(from, to, expected, pid, tries),
             }
         }
         self.publish();
@@ -246,6 +290,12 @@ impl ProcessActorState {
         }
         if to == ProcessState::Starting {
             self.note = None;
+            self.status = None;
+        } else {
+            self.waiting = None;
+        }
+        if !matches!(to, ProcessState::Starting | ProcessState::Running) {
+            self.watchers.end();
         }
         if to == ProcessState::Fatal && self.config.essential {
             let _ = self
@@ -291,6 +341,8 @@ impl ProcessActorState {
     /// [`ProcessMsg::Exited`].
     fn launch(&mut self, myself: &ActorRef<ProcessMsg>) -> Result<i32, String> {
         let me = myself.clone();
+        let generation = self.machine.generation();
+        let mut checks = Watchers::before_launch(&self.config, &self.ctx, myself, generation);
         let launched = incarnation::launch(
             &Launch {
                 config: &self.config,
@@ -299,13 +351,33 @@ impl ProcessActorState {
                 group: &self.group,
                 sinks: &self.sinks,
                 upward: self.upward.as_ref(),
+                extra_env: std::mem::take(&mut checks.extra_env),
+                log_ready: checks.log_ready.take(),
             },
             move |pid, exit| {
                 let _ = me.send_message(ProcessMsg::Exited { pid, exit });
             },
         )?;
         self.stdin = launched.stdin;
+        self.watchers
+            .after_launch(checks, &self.config, &self.ctx, myself, generation);
         Ok(launched.pid)
+    }
+
+    /// A check found something: its PROCESS_HEALTH_* event.
+    fn checked(&self, finding: Finding, detail: &str) {
+        let name = match finding {
+            Finding::Ready => "PROCESS_HEALTH_READY",
+            Finding::Healthy => "PROCESS_HEALTH_HEALTHY",
+            Finding::Unhealthy => "PROCESS_HEALTH_UNHEALTHY",
+        };
+        let payload = events::process_health(
+            &self.config.name,
+            &self.config.group,
+            self.machine.pid(),
+            detail,
+        );
+        self.ctx.events.publish(name, payload);
     }
 
     /// `signalProcess`: the signal without a change of state, unless it cannot be
@@ -391,6 +463,9 @@ impl ProcessActorState {
             stdout_logfile: path(&self.sinks.stdout),
             stderr_logfile: path(&self.sinks.stderr),
             note: self.note.clone(),
+            waiting: self.waiting.clone(),
+            healthy: m.healthy(),
+            status: self.status.clone(),
         });
     }
 
@@ -411,7 +486,6 @@ impl ProcessActorState {
                 laststop: instant_of(last.stop),
             },
         );
-        self.restart_pending = false;
         self.ctx.log.log(
             LogLevel::Critical,
             &format!(

@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use super::api::{Reloader, RootMsg};
 use super::state::RootActorState;
 use crate::context::Context;
+use crate::process::api::Peers;
 use crate::registry::Registry;
 
 pub struct RootArgs {
@@ -26,6 +27,8 @@ pub struct RootArgs {
     pub reloader: Reloader,
     pub state: watch::Sender<SupervisorState>,
     pub registry: watch::Sender<Arc<Registry>>,
+    /// The same registry, as the processes see it (dependencies).
+    pub peers: watch::Sender<Arc<dyn Peers>>,
 }
 
 pub struct RootActor;
@@ -50,6 +53,7 @@ impl Actor for RootActor {
             args.reloader,
             args.state,
             args.registry,
+            args.peers,
         ))
     }
 

@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use super::api::{ESSENTIAL_EXIT, Reloader, RootMsg};
 use crate::context::{Alarm, Context};
 use crate::group::api::GroupMsg;
+use crate::process::api::Peers;
 use crate::registry::Registry;
 use crate::tree::{self, Groups};
 use crate::update::apply::{self, Retired};
@@ -36,6 +37,7 @@ pub struct RootActorState {
     reloader: Reloader,
     state: watch::Sender<SupervisorState>,
     registry: watch::Sender<Arc<Registry>>,
+    peers: watch::Sender<Arc<dyn Peers>>,
     /// An update is stopping processes (between `begin_update` and `Retired`).
     busy: bool,
     /// Config messages that arrived while `busy`, replayed in order afterwards.
@@ -50,6 +52,7 @@ impl RootActorState {
         reloader: Reloader,
         state: watch::Sender<SupervisorState>,
         registry: watch::Sender<Arc<Registry>>,
+        peers: watch::Sender<Arc<dyn Peers>>,
     ) -> RootActorState {
         RootActorState {
             exit_code,
@@ -61,6 +64,7 @@ impl RootActorState {
             reloader,
             state,
             registry,
+            peers,
             busy: false,
             deferred: VecDeque::new(),
         }
@@ -123,7 +127,7 @@ impl RootActorState {
     }
 
     pub fn publish(&self) {
-        self.registry.send_replace(Arc::new(Registry {
+        let registry = Arc::new(Registry {
             groups: self.groups.handles().to_vec(),
             loaded: Some(self.loaded.clone()),
             path: self
@@ -132,7 +136,9 @@ impl RootActorState {
                 .iter()
                 .find(|(k, _)| k == "PATH")
                 .map(|(_, v)| v.clone()),
-        }));
+        });
+        self.peers.send_replace(registry.clone());
+        self.registry.send_replace(registry);
     }
 
     /// Our own warnings about a newly read config (what it asks for that cannot be
@@ -280,6 +286,7 @@ impl RootActorState {
                     self.ctx.log.clone(),
                     self.ctx.events.clone(),
                     self.ctx.alarms.clone(),
+                    self.peers.subscribe(),
                 ));
                 self.pending = Some(config);
                 self.boot(myself).await;
@@ -419,6 +426,7 @@ impl RootActorState {
             self.ctx.log.clone(),
             self.ctx.events.clone(),
             self.ctx.alarms.clone(),
+            self.peers.subscribe(),
         );
         // The listeners are not re-bound by an update: children keep being told
         // the URL that is actually served.
