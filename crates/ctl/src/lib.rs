@@ -10,7 +10,6 @@ mod controller;
 mod error;
 mod follow;
 mod format;
-mod getopt;
 mod grpc;
 mod options;
 mod shell;

@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 
 mod bytesize;
+pub mod cli;
 mod event;
 mod fault;
+pub mod getopt;
 mod octal;
 mod policy;
 mod pyrepr;
