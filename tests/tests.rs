@@ -12,6 +12,7 @@ mod control_socket;
 mod ctl_oracle;
 mod event_listeners;
 mod grpc_api;
+mod pidproxy;
 mod reload;
 mod resilience;
 mod supervisord_cli;

@@ -31,3 +31,4 @@ pub use spawn::{Child, SpawnError, SpawnSpec, SpawnUser, spawn};
 pub use supervisor_model::py_repr;
 
 pub mod localtime;
+pub mod pidproxy;
