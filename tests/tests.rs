@@ -8,6 +8,7 @@ mod support;
 
 mod chaos;
 mod child_output;
+mod completions;
 mod control_socket;
 mod ctl_oracle;
 mod event_listeners;

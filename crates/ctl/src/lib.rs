@@ -46,6 +46,10 @@ pub fn main() -> i32 {
 /// supervisorctl with explicit arguments (without `argv[0]`), printing to the real
 /// stdout/stderr; returns the exit status.
 pub fn run(argv0: &str, args: &[String]) -> i32 {
+    // Before the config is read: the shell's completion must work whatever it holds.
+    if args.first().is_some_and(|a| a == "completions") {
+        return commands::completions::run(argv0, &args[1..]);
+    }
     let settings = match options::realize(argv0, args) {
         Ok(settings) => settings,
         Err(early) => {
@@ -55,6 +59,9 @@ pub fn run(argv0: &str, args: &[String]) -> i32 {
             return code;
         }
     };
+    if settings.args.first().is_some_and(|a| a == "completions") {
+        return commands::completions::run(argv0, &settings.args[1..]);
+    }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -19,7 +19,7 @@ pub(crate) fn page() -> Vec<u8> {
         ],
     );
     r.control("SH", ["NAME"]).text([roman(
-        "supervisord.conf \\- configuration of supervisord and supervisorctl",
+        "supervisord.conf - configuration of supervisord and supervisorctl",
     )]);
     r.control("SH", ["DESCRIPTION"]);
     for para in [

@@ -7,6 +7,7 @@
 mod add;
 mod avail;
 mod clear;
+pub(crate) mod completions;
 mod events;
 mod fg;
 mod help;
