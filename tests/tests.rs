@@ -11,6 +11,7 @@ mod child_output;
 mod completions;
 mod control_socket;
 mod ctl_oracle;
+mod deb_package;
 mod event_listeners;
 mod grpc_api;
 mod pidproxy;
