@@ -13,8 +13,8 @@ pub mod xmlrpc;
 
 pub use control::{
     Action, ConfigInfo, Control, CtlResult, GroupUpdate, GroupUpdateKind, LogInfo, LogSource,
-    ProcessInfo, ProcessResult, ProcessUpdate, ProcessUpdateAction, Reread, Target, UpdateReport,
-    UpdateRequest, WatchedEvent,
+    ProcessInfo, ProcessResult, ProcessUpdate, ProcessUpdateAction, ProcessUsage, Reread, Target,
+    UpdateReport, UpdateRequest, WatchedEvent, usage_of,
 };
 
 /// `supervisor.getAPIVersion`: the XML-RPC API generation clients check.

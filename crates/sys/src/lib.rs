@@ -32,3 +32,4 @@ pub use supervisor_model::py_repr;
 
 pub mod localtime;
 pub mod pidproxy;
+pub mod proctree;

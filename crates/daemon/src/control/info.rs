@@ -39,6 +39,7 @@ pub fn process_info(s: &Snapshot, now: i64) -> ProcessInfo {
         stdout_logfile: path(&s.stdout_logfile),
         stderr_logfile: path(&s.stderr_logfile),
         pid: s.pid.unwrap_or(0),
+        spawns: s.spawns,
     };
     info.description = match (&s.note, s.state) {
         (Some(note), ProcessState::Stopped) => note.clone(),

@@ -445,6 +445,7 @@ impl ProcessActorState {
             stdout_logfile: path(&self.stdout),
             stderr_logfile: path(&self.stderr),
             note: self.note.clone(),
+            spawns: m.generation,
         });
     }
 }

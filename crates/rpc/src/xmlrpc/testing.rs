@@ -42,6 +42,7 @@ fn proc(group: &str, name: &str, state: ProcessState) -> ProcessInfo {
         } else {
             0
         },
+        spawns: 0,
     }
 }
 
