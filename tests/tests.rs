@@ -20,6 +20,7 @@ mod resilience;
 mod supervisord_cli;
 mod supervisord_options;
 mod supervisord_run;
+mod top;
 mod update;
 mod web_http;
 mod web_page;

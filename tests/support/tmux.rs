@@ -57,6 +57,15 @@ impl Tmux {
         assert!(status.success());
     }
 
+    /// Whether the window's program still runs (tmux ends the session with it).
+    pub fn alive(&self) -> bool {
+        self.tmux()
+            .args(["has-session", "-t", "t"])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
     /// What the window shows now.
     pub fn screen(&self) -> String {
         let out = self
@@ -82,6 +91,10 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = self.tmux().arg("kill-server").status();
+        let _ = self
+            .tmux()
+            .arg("kill-server")
+            .stderr(std::process::Stdio::null())
+            .status();
     }
 }

@@ -16,6 +16,7 @@ mod shell;
 mod stdin;
 #[cfg(test)]
 mod testing;
+mod topview;
 mod url;
 
 pub use api::{Api, Console, LogSource, LogStream, Server, Target};
@@ -61,6 +62,17 @@ pub fn run(argv0: &str, args: &[String]) -> i32 {
     };
     if settings.args.first().is_some_and(|a| a == "completions") {
         return commands::completions::run(argv0, &settings.args[1..]);
+    }
+    if settings.args.first().is_some_and(|a| a == "top") {
+        if settings.args.len() > 1 {
+            eprintln!("Error: top accepts no arguments");
+            return 2;
+        }
+        return commands::top::run(&Server {
+            serverurl: settings.serverurl.clone(),
+            username: settings.username.clone(),
+            password: settings.password.clone(),
+        });
     }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -27,6 +27,7 @@ mod status;
 mod stop;
 mod tail;
 mod targets;
+pub(crate) mod top;
 mod update;
 mod version;
 
