@@ -2,7 +2,8 @@
 //! man pages and completions (as `just deb` builds it from release ones), installed
 //! with dpkg into a throwaway root: every file and mode, the conffile, the installed
 //! supervisord running the packaged config with a program in conf.d/, supervisorctl
-//! through the packaged socket, and a purge that leaves nothing behind.
+//! through the packaged socket, and a purge that leaves nothing behind; then a switch
+//! from Debian's `supervisor` and back that keeps the user's configuration.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -22,6 +23,16 @@ fn run(cmd: &mut Command) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The .deb, built once for the suite (in target/tmp/deb-package).
+fn deb() -> &'static Path {
+    static DEB: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DEB.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("deb-package");
+        let _ = std::fs::remove_dir_all(&dir);
+        build_deb(&dir)
+    })
 }
 
 /// Builds the .deb in `dir` from the binaries under test and returns its path.
@@ -77,6 +88,21 @@ fn dpkg(root: &Path, args: &[&str]) -> String {
         .args(args))
 }
 
+/// An empty root with what every system has: dpkg's database, /var/log, /var/run.
+fn new_root(dir: &Path) -> PathBuf {
+    let root = dir.join("root");
+    for sub in [
+        "var/lib/dpkg/info",
+        "var/lib/dpkg/updates",
+        "var/log",
+        "var/run",
+    ] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    std::fs::write(root.join("var/lib/dpkg/status"), "").unwrap();
+    root
+}
+
 /// Every path under `root` (dpkg's own database excepted) with its mode.
 fn tree(root: &Path) -> BTreeMap<String, u32> {
     let mut out = BTreeMap::new();
@@ -127,9 +153,9 @@ const FILES: [(&str, u32); 17] = [
 #[test]
 fn installs_runs_and_purges_like_debians_supervisor() {
     let work = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let deb = build_deb(work.path());
+    let deb = deb();
 
-    let fields = run(crate::support::command("dpkg-deb").args(["-f"]).arg(&deb));
+    let fields = run(crate::support::command("dpkg-deb").args(["-f"]).arg(deb));
     for field in [
         "Package: supervisor-rs",
         "Conflicts: supervisor",
@@ -237,4 +263,98 @@ fn installs_runs_and_purges_like_debians_supervisor() {
         .filter(|p| !matches!(p.as_str(), "var" | "var/lib" | "var/log" | "var/run"))
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// A stand-in for Debian's `supervisor` with its paths (conffile, binary, unit) but no
+/// maintainer scripts: the real one's would act on this machine, not on the root.
+fn debian_supervisor(dir: &Path) -> PathBuf {
+    let tree = dir.join("supervisor");
+    for sub in ["DEBIAN", "etc/supervisor", "usr/bin", "lib/systemd/system"] {
+        std::fs::create_dir_all(tree.join(sub)).unwrap();
+    }
+    let write = |path: &str, text: &str| std::fs::write(tree.join(path), text).unwrap();
+    write(
+        "DEBIAN/control",
+        "Package: supervisor\nVersion: 4.2.5-1\nArchitecture: all\nMaintainer: tests <t@localhost>\nDescription: stand-in for Debian's supervisor\n",
+    );
+    write("DEBIAN/conffiles", "/etc/supervisor/supervisord.conf\n");
+    write(
+        "etc/supervisor/supervisord.conf",
+        "; Debian's\n[include]\nfiles = /etc/supervisor/conf.d/*.conf\n",
+    );
+    write("usr/bin/supervisord", "#!/bin/sh\necho python\n");
+    std::fs::set_permissions(
+        tree.join("usr/bin/supervisord"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    write("lib/systemd/system/supervisor.service", "[Service]\n");
+    let deb = dir.join("supervisor.deb");
+    run(crate::support::command("dpkg-deb")
+        .args(["--root-owner-group", "--build"])
+        .arg(&tree)
+        .arg(&deb));
+    deb
+}
+
+fn status(root: &Path, package: &str) -> String {
+    run(crate::support::command("dpkg-query")
+        .arg(format!(
+            "--admindir={}",
+            root.join("var/lib/dpkg").display()
+        ))
+        .args(["-W", "-f=${db:Status-Abbrev}", package]))
+    .trim()
+    .to_string()
+}
+
+#[test]
+fn switching_from_debians_supervisor_and_back_keeps_the_configuration() {
+    let work = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let python = debian_supervisor(work.path());
+    let root = new_root(work.path());
+    let conf = root.join("etc/supervisor/supervisord.conf");
+    dpkg(&root, &["-i", python.to_str().unwrap()]);
+    // The user's edits: the main file and a program in conf.d.
+    let mine = format!("{}; mine\n", std::fs::read_to_string(&conf).unwrap());
+    std::fs::write(&conf, &mine).unwrap();
+    std::fs::create_dir_all(root.join("etc/supervisor/conf.d")).unwrap();
+    std::fs::write(
+        root.join("etc/supervisor/conf.d/web.conf"),
+        "[program:web]\n",
+    )
+    .unwrap();
+
+    // To ours: supervisor is removed in its favour; a changed conffile is kept
+    // (--force-confold is the prompt's default answer; ours lands beside it).
+    dpkg(&root, &["--force-confold", "-i", deb().to_str().unwrap()]);
+    assert_eq!(status(&root, "supervisor-rs"), "ii");
+    assert_ne!(
+        status(&root, "supervisor"),
+        "ii",
+        "removed in favour of ours"
+    );
+    assert_eq!(std::fs::read_to_string(&conf).unwrap(), mine);
+    assert!(
+        root.join("etc/supervisor/supervisord.conf.dpkg-dist")
+            .exists()
+    );
+    assert!(root.join("etc/supervisor/conf.d/web.conf").exists());
+    let ours = run(crate::support::command(root.join("usr/bin/supervisord")).arg("-v"));
+    assert_eq!(ours, "4.3.0\n");
+
+    // And back: ours removed, Debian's installed; the configuration is still the user's.
+    dpkg(&root, &["-r", "supervisor-rs"]);
+    dpkg(&root, &["--force-confold", "-i", python.to_str().unwrap()]);
+    assert_eq!(status(&root, "supervisor"), "ii");
+    assert_eq!(std::fs::read_to_string(&conf).unwrap(), mine);
+    // Purging ours afterwards leaves what Debian's package now owns and uses.
+    dpkg(&root, &["--purge", "supervisor-rs"]);
+    assert_eq!(std::fs::read_to_string(&conf).unwrap(), mine);
+    assert!(root.join("etc/supervisor/conf.d/web.conf").exists());
+    assert!(root.join("var/log/supervisor").is_dir());
+    let python_bin = run(&mut crate::support::command(
+        root.join("usr/bin/supervisord"),
+    ));
+    assert_eq!(python_bin, "python\n");
 }

@@ -13,6 +13,7 @@ mod control_socket;
 mod ctl_oracle;
 mod deb_package;
 mod event_listeners;
+mod first_run;
 mod grpc_api;
 mod pidproxy;
 mod reload;
