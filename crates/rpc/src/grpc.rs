@@ -15,7 +15,7 @@ use tonic::{Code, Request, Response, Status};
 
 use crate::control::{
     Action, ConfigInfo, Control, GroupUpdateKind, LogInfo, LogSource, ProcessInfo, ProcessResult,
-    ProcessUpdateAction, ProcessUsage, Target, UpdateReport, UpdateRequest,
+    ProcessUpdateAction, Target, UpdateReport, UpdateRequest,
 };
 use crate::{follow, guard, logfile};
 
@@ -475,46 +475,10 @@ impl<C: Control> Supervisor for GrpcService<C> {
 
     async fn watch_usage(&self, req: Request<v1::WatchUsageRequest>) -> Rpc<UsageStream> {
         guard::running(&*self.ctl).map_err(status)?;
-        let every = match req.into_inner().interval_ms {
-            0 => 1000,
-            ms => ms.max(100),
-        };
-        let (tx, rx) = tokio::sync::mpsc::channel(1);
-        let ctl = Arc::clone(&self.ctl);
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(std::time::Duration::from_millis(every.into()));
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = ticks.tick() => {}
-                    () = tx.closed() => return,
-                }
-                let ctl = Arc::clone(&ctl);
-                let Ok(usage) = tokio::task::spawn_blocking(move || ctl.usage()).await else {
-                    return;
-                };
-                let sample = v1::UsageSample {
-                    at_ms: std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-                    processes: usage.into_iter().map(usage_msg).collect(),
-                };
-                if tx.send(Ok(sample)).await.is_err() {
-                    return;
-                }
-            }
-        });
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
-    }
-}
-
-fn usage_msg(u: ProcessUsage) -> v1::ProcessUsage {
-    v1::ProcessUsage {
-        name: u.name,
-        group: u.group,
-        pid: u.pid,
-        processes: u.processes,
-        cpu_seconds: u.cpu_seconds,
-        rss_bytes: u.rss_bytes,
+        let every = req.into_inner().interval_ms;
+        Ok(Response::new(Box::pin(crate::usage::stream(
+            Arc::clone(&self.ctl),
+            every,
+        ))))
     }
 }

@@ -9,6 +9,7 @@ pub mod logfile;
 pub mod logtail;
 pub mod namespec;
 pub mod server;
+mod usage;
 pub mod xmlrpc;
 
 pub use control::{
