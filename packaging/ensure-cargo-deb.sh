@@ -5,7 +5,9 @@
 # workspace's manifest (resolver = "3").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if command -v cargo-deb >/dev/null 2>&1; then
+# One on PATH will do if it is 3.x or later (older ones cannot read resolver = "3").
+if command -v cargo-deb >/dev/null 2>&1 &&
+    cargo-deb --version 2>/dev/null | grep -Eq '^cargo-deb ([3-9]|[1-9][0-9])\.'; then
     command -v cargo-deb
     exit 0
 fi
