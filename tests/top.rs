@@ -66,10 +66,11 @@ fn live_view_and_keys() {
     std::fs::create_dir_all(&artifacts).unwrap();
     std::fs::write(artifacts.join("top.txt"), &full).unwrap();
 
-    // Stopped from another terminal: on screen within 100 ms. The best of three
-    // tries counts, so one scheduling hiccup of a loaded machine does not decide.
+    // Stopped from another terminal: on screen within 100 ms (measured from the
+    // moment `stop` returned, through a capture-pane process per look). The best of
+    // five tries counts, so a scheduling hiccup of a loaded machine does not decide.
     let mut best = Duration::MAX;
-    for _ in 0..3 {
+    for _ in 0..5 {
         assert_eq!(ctl(&d, &["stop", "db"]), "db: stopped\n");
         let stopped = Instant::now();
         assert!(wait_until(DEADLINE, || row(&t.screen(), "db").contains("STOPPED")));
