@@ -22,6 +22,11 @@ browser:
     bash tests/browser/ensure-chromium.sh
     cargo test --test e2e web_page::
 
+# build the Debian package (release binaries, man pages, completions; cargo-deb is
+# built into target/tools/ on first use); prints the .deb's path
+deb:
+    bash packaging/deb.sh
+
 # provision the Python Supervisor 4.3 oracle used by the differential tests
 oracle:
     bash tests/oracle/ensure-venv.sh

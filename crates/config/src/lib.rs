@@ -16,6 +16,7 @@ mod printf;
 mod process;
 mod programs;
 mod raw;
+pub mod reference;
 mod sample;
 mod sections;
 mod toml_in;

@@ -22,7 +22,7 @@ use crate::api::{Api, EventStream, LogSource, LogStream, Server, Target};
 use crate::error::{CallError, classify};
 use crate::url::Endpoint;
 
-type Client = SupervisorClient<InterceptedService<Channel, BasicAuth>>;
+pub(crate) type Client = SupervisorClient<InterceptedService<Channel, BasicAuth>>;
 
 /// Adds the `authorization` metadata to every request.
 #[derive(Clone)]
@@ -70,7 +70,9 @@ impl GrpcApi {
         }
     }
 
-    async fn client(&mut self) -> Result<Client, CallError> {
+    /// The connected client (connecting first), for streams beyond [`Api`]
+    /// (`top`'s process and usage streams).
+    pub(crate) async fn client(&mut self) -> Result<Client, CallError> {
         if let Some(client) = &self.client {
             return Ok(client.clone());
         }

@@ -12,7 +12,6 @@ mod controller;
 mod error;
 mod follow;
 mod format;
-mod getopt;
 mod grpc;
 mod http1;
 mod options;
@@ -20,6 +19,7 @@ mod shell;
 mod stdin;
 #[cfg(test)]
 mod testing;
+mod topview;
 mod url;
 mod xmlrpc;
 mod xmlrpc_values;
@@ -54,6 +54,10 @@ pub fn main() -> i32 {
 /// supervisorctl with explicit arguments (without `argv[0]`), printing to the real
 /// stdout/stderr; returns the exit status.
 pub fn run(argv0: &str, args: &[String]) -> i32 {
+    // Before the config is read: the shell's completion must work whatever it holds.
+    if args.first().is_some_and(|a| a == "completions") {
+        return commands::completions::run(argv0, &args[1..]);
+    }
     let settings = match options::realize(argv0, args) {
         Ok(settings) => settings,
         Err(early) => {
@@ -66,6 +70,20 @@ pub fn run(argv0: &str, args: &[String]) -> i32 {
     // On stderr, so stdout stays what Python's supervisorctl prints.
     for warning in &settings.warnings {
         eprintln!("Warning: {warning}");
+    }
+    if settings.args.first().is_some_and(|a| a == "completions") {
+        return commands::completions::run(argv0, &settings.args[1..]);
+    }
+    if settings.args.first().is_some_and(|a| a == "top") {
+        if settings.args.len() > 1 {
+            eprintln!("Error: top accepts no arguments");
+            return 2;
+        }
+        return commands::top::run(&Server {
+            serverurl: settings.serverurl.clone(),
+            username: settings.username.clone(),
+            password: settings.password.clone(),
+        });
     }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

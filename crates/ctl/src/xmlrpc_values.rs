@@ -88,6 +88,7 @@ pub(crate) fn info(v: &Value) -> v1::ProcessInfo {
         stderr_logfile: s(v, "stderr_logfile"),
         pid: i32_of(v, "pid"),
         // supervisor-rs's additive keys; Supervisor never sends them.
+        spawns: 0,
         waiting: opt_s(v, "waiting"),
         healthy: member(v, "healthy").map(boolean),
         status_text: opt_s(v, "status_text"),

@@ -25,6 +25,9 @@ pub struct Snapshot {
     /// Why a STOPPED process was stopped by the tree itself (its group failed):
     /// shown as its description instead of the stop time. Cleared by a start.
     pub note: Option<String>,
+    /// Spawns since the process was added (the state machine's generation): what
+    /// `supervisorctl top` shows as restarts.
+    pub spawns: u64,
     /// What a STARTING process without a child waits for (`waiting for db
     /// (BACKOFF)`): its dependencies.
     pub waiting: Option<String>,
@@ -49,6 +52,7 @@ impl Snapshot {
             stdout_logfile: None,
             stderr_logfile: None,
             note: None,
+            spawns: 0,
             waiting: None,
             healthy: None,
             status: None,

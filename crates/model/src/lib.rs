@@ -1,11 +1,13 @@
 #![doc = include_str!("../README.md")]
 
 mod bytesize;
+pub mod cli;
 mod duration;
 mod errno;
 mod event;
 mod exit;
 mod fault;
+pub mod getopt;
 pub mod namespec;
 mod octal;
 mod policy;

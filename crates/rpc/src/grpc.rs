@@ -118,6 +118,7 @@ pub fn info_msg(p: ProcessInfo) -> v1::ProcessInfo {
         stdout_logfile: p.stdout_logfile,
         stderr_logfile: p.stderr_logfile,
         pid: p.pid,
+        spawns: p.spawns,
         waiting: p.waiting,
         healthy: p.healthy,
         status_text: p.status_text,
@@ -218,6 +219,7 @@ impl<C: Control> GrpcService<C> {
 type ChunkStream = Pin<Box<dyn Stream<Item = Result<v1::LogChunk, Status>> + Send>>;
 type EventStream = Pin<Box<dyn Stream<Item = Result<v1::Event, Status>> + Send>>;
 type InfoStream = Pin<Box<dyn Stream<Item = Result<v1::ProcessInfo, Status>> + Send>>;
+type UsageStream = Pin<Box<dyn Stream<Item = Result<v1::UsageSample, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl<C: Control> Supervisor for GrpcService<C> {
@@ -470,5 +472,16 @@ impl<C: Control> Supervisor for GrpcService<C> {
         let rx = self.ctl.watch();
         let stream = ReceiverStream::new(rx).map(|p| Ok(info_msg(p)));
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    type WatchUsageStream = UsageStream;
+
+    async fn watch_usage(&self, req: Request<v1::WatchUsageRequest>) -> Rpc<UsageStream> {
+        serving::require_running(&*self.ctl).map_err(status)?;
+        let every = req.into_inner().interval_ms;
+        Ok(Response::new(Box::pin(crate::usage::stream(
+            Arc::clone(&self.ctl),
+            every,
+        ))))
     }
 }

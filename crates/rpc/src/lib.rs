@@ -8,10 +8,11 @@ pub mod logfile;
 pub mod logtail;
 pub mod server;
 pub mod serving;
+mod usage;
 pub mod xmlrpc;
 
 pub use control::{
     Action, ConfigInfo, Control, CtlResult, GroupUpdate, GroupUpdateKind, LogInfo, LogSource,
-    ProcessInfo, ProcessResult, ProcessUpdate, ProcessUpdateAction, Reread, Target, UpdateReport,
-    UpdateRequest, WatchedEvent,
+    ProcessInfo, ProcessResult, ProcessUpdate, ProcessUpdateAction, ProcessUsage, Reread, Target,
+    UpdateReport, UpdateRequest, WatchedEvent, usage_of,
 };

@@ -30,3 +30,5 @@ pub use signal::kill;
 pub use spawn::{Child, SpawnError, SpawnSpec, SpawnUser, spawn};
 
 pub mod localtime;
+pub mod pidproxy;
+pub mod proctree;

@@ -30,6 +30,7 @@ pub fn process_info(s: &Snapshot, now: i64) -> ProcessInfo {
         stdout_logfile: path(&s.stdout_logfile),
         stderr_logfile: path(&s.stderr_logfile),
         pid: s.pid.unwrap_or(0),
+        spawns: s.spawns,
         waiting: s.waiting.clone(),
         healthy: s.healthy,
         status_text: s.status.clone(),

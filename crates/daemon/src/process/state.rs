@@ -466,6 +466,7 @@ impl ProcessActorState {
             waiting: self.waiting.clone(),
             healthy: m.healthy(),
             status: self.status.clone(),
+            spawns: m.generation(),
         });
     }
 

@@ -45,6 +45,7 @@ fn proc(group: &str, name: &str, state: ProcessState) -> ProcessInfo {
         } else {
             0
         },
+        spawns: 0,
     }
 }
 
