@@ -14,6 +14,7 @@ mod control_socket;
 mod ctl_fallback;
 mod ctl_oracle;
 mod deb_package;
+mod dependencies;
 mod event_listeners;
 mod first_run;
 mod grpc_api;

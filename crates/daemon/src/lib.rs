@@ -12,6 +12,7 @@ pub mod root;
 pub mod run;
 pub mod snapshot;
 pub mod startup;
+pub mod stop;
 pub mod strategy;
 pub mod ticks;
 pub mod tree;

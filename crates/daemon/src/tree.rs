@@ -1,22 +1,18 @@
 //! The tree's plumbing, shared by the root and `update`: the root's active groups
 //! ([`Groups`]), spawning a group actor (which spawns its own members and hands back
-//! its handle) and ending one, starting autostart processes group after group, and
-//! stopping groups in Supervisor's order (highest priority value first, equal
-//! priorities together, listener pools given a moment to deliver what they hold).
+//! its handle) and ending one, and starting autostart processes group after group
+//! (stopping them all is `stop.rs`).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use ractor::{Actor, ActorCell, ActorProcessingErr};
-use supervisor_config::{Config, GroupConfig, GroupKind};
+use supervisor_config::{Config, GroupConfig};
 use supervisor_model::LogLevel;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 
 use crate::context::Context;
 use crate::group::actor::{GroupActor, GroupArgs};
 use crate::group::api::{GroupHandle, GroupMsg};
-use crate::mainlog::MainLog;
-use crate::snapshot::Snapshot;
 
 /// The root's active groups, in start order (priority, then name). Each handle is
 /// built by its group actor; the root only adds, swaps and removes them.
@@ -131,68 +127,5 @@ pub async fn start_autostart(groups: &[Arc<GroupHandle>], running: impl Fn() -> 
             return;
         }
         let _ = g.actor.call(GroupMsg::StartAutostart, None).await;
-    }
-}
-
-/// How long a listener pool may take to deliver its buffered events at shutdown.
-const POOL_DRAIN: Duration = Duration::from_secs(1);
-
-/// Stops every group, highest priority value first; groups sharing a priority stop
-/// together. Logs `waiting for a, b to die` every 3 s, as Supervisor does.
-pub async fn stop_all(mut plan: Vec<Arc<GroupHandle>>, log: &MainLog) {
-    plan.sort_by_key(|g| std::cmp::Reverse(g.config.priority));
-    let mut rest = plan.as_slice();
-    while let Some(first) = rest.first() {
-        let priority = first.config.priority;
-        let n = rest
-            .iter()
-            .take_while(|g| g.config.priority == priority)
-            .count();
-        let (bucket, tail) = rest.split_at(n);
-        rest = tail;
-        // Better than Supervisor: a listener pool (stopped last, at priority -1) first
-        // gets a moment to deliver what it holds — SUPERVISOR_STATE_CHANGE_STOPPING and
-        // the other programs' stops — instead of losing it with its listeners.
-        for g in bucket {
-            if matches!(g.config.kind, GroupKind::EventListener(_)) {
-                let _ =
-                    tokio::time::timeout(POOL_DRAIN, g.actor.call(GroupMsg::Drained, None)).await;
-            }
-        }
-        for g in bucket {
-            let _ = g.actor.send_message(GroupMsg::Shutdown);
-        }
-        let mut waiting: Vec<watch::Receiver<Snapshot>> = bucket
-            .iter()
-            .flat_map(|g| g.members.iter().map(|m| m.snapshot.clone()))
-            .collect();
-        wait_stopped(&mut waiting, log).await;
-    }
-}
-
-/// Waits until every process is in a stopped state, logging
-/// `waiting for a, b to die` every 3 s as Supervisor does.
-pub async fn wait_stopped(waiting: &mut [watch::Receiver<Snapshot>], log: &MainLog) {
-    loop {
-        let all = async {
-            for rx in waiting.iter_mut() {
-                let _ = rx.wait_for(|s| s.state.is_stopped()).await;
-            }
-        };
-        match tokio::time::timeout(Duration::from_secs(3), all).await {
-            Ok(()) => return,
-            Err(_) => {
-                let names: Vec<String> = waiting
-                    .iter()
-                    .map(|rx| rx.borrow().clone())
-                    .filter(|s| !s.state.is_stopped())
-                    .map(|s| s.name)
-                    .collect();
-                log.log(
-                    LogLevel::Info,
-                    &format!("waiting for {} to die", names.join(", ")),
-                );
-            }
-        }
     }
 }

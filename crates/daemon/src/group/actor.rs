@@ -62,7 +62,7 @@ impl Actor for GroupActor {
                 st.start(&names).await;
                 let _ = reply.send(());
             }
-            GroupMsg::Shutdown => st.shutdown(),
+            GroupMsg::Shutdown(names) => st.shutdown(names.as_deref()),
             GroupMsg::ReopenLogs => st.reopen_logs(),
             GroupMsg::Retire(names) => st.retire(&names),
             GroupMsg::Reinstate(names) => st.reinstate(&names),

@@ -20,8 +20,9 @@ pub enum GroupMsg {
     /// Start the members named (an update's restarted or added ones), in the
     /// group's order; replies when done.
     Start(Vec<String>, RpcReplyPort<()>),
-    /// Stop every process and never restart (shutdown / reload).
-    Shutdown,
+    /// supervisord is stopping (shutdown / reload): no strategy restarts from now
+    /// on; stop the members named (`None`: all of them), never to restart.
+    Shutdown(Option<Vec<String>>),
     ReopenLogs,
     /// `update`, first phase: stop these members for good (later starts refused).
     Retire(Vec<String>),

@@ -118,10 +118,11 @@ impl GroupActorState {
         Self::start_each(self.named(names).cloned().collect()).await;
     }
 
-    pub fn shutdown(&mut self) {
+    pub fn shutdown(&mut self, names: Option<&[String]>) {
         self.settled = true;
         // Highest priority value first, as Supervisor's stop_all does.
-        for m in self.members.iter().rev() {
+        let named = |m: &&Member| names.is_none_or(|n| n.contains(&m.config.name));
+        for m in self.members.iter().rev().filter(named) {
             let _ = m.actor.send_message(ProcessMsg::Shutdown);
         }
     }

@@ -162,7 +162,7 @@ impl RootActorState {
         let me = myself.clone();
         let log = self.ctx.log.clone();
         tokio::spawn(async move {
-            tree::stop_all(plan, &log).await;
+            crate::stop::stop_all(plan, &log).await;
             let _ = me.send_message(RootMsg::Stopped { reload });
         });
     }

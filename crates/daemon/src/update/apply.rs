@@ -35,7 +35,8 @@ use crate::context::Context;
 use crate::group::api::{GroupHandle, GroupMsg, GroupPlan};
 use crate::mainlog::MainLog;
 use crate::snapshot::Snapshot;
-use crate::tree::{Groups, remove_group, spawn_group, start_autostart, wait_stopped};
+use crate::stop::wait_stopped;
+use crate::tree::{Groups, remove_group, spawn_group, start_autostart};
 
 /// Phase 1 is over: what phase 2 needs.
 pub struct Retired {
