@@ -154,3 +154,51 @@ pub(crate) fn reread(r: Reread) -> Value {
 pub(crate) fn fault(e: &FaultError) -> Value {
     fault_struct(e.fault.code(), &e.text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use supervisor_model::ProcessState;
+
+    fn info() -> ProcessInfo {
+        ProcessInfo {
+            name: "web".into(),
+            group: "web".into(),
+            description: String::new(),
+            start: 0,
+            stop: 0,
+            now: 0,
+            state: ProcessState::Starting,
+            spawnerr: String::new(),
+            exitstatus: 0,
+            stdout_logfile: String::new(),
+            stderr_logfile: String::new(),
+            pid: 0,
+            spawns: 0,
+            waiting: None,
+            healthy: None,
+            status_text: None,
+        }
+    }
+
+    fn keys(v: &Value) -> Vec<String> {
+        match v {
+            Value::Struct(m) => m.iter().map(|(k, _)| k.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn checks_add_keys_only_when_the_process_has_them() {
+        let plain = keys(&process_info(&info()));
+        assert_eq!(plain.len(), 14, "Supervisor's struct: {plain:?}");
+        let checked = ProcessInfo {
+            waiting: Some("waiting for db (BACKOFF)".into()),
+            healthy: Some(false),
+            status_text: Some("serving".into()),
+            ..info()
+        };
+        let all = keys(&process_info(&checked));
+        assert_eq!(all[14..], ["waiting", "healthy", "status_text"]);
+    }
+}
