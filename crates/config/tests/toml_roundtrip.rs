@@ -95,6 +95,16 @@ fn repo_sample_configs_are_equivalent() {
 }
 
 #[test]
+fn the_dependencies_example_is_the_same_in_both_syntaxes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+    let ini = supervisor_config::load(&root.join("dependencies.conf")).unwrap();
+    let toml = supervisor_config::load(&root.join("dependencies.toml")).unwrap();
+    let app = ini.group("app").unwrap();
+    assert_eq!(app.processes[0].depends_on.len(), 2);
+    assert_eq!(without_source(ini), without_source(toml));
+}
+
+#[test]
 fn echo_samples_load_and_agree() {
     let tmp = tempfile::tempdir().unwrap();
     let ini_path = tmp.path().join("sample.conf");
