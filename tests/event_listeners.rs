@@ -322,8 +322,32 @@ fn a_listener_breaking_the_protocol_is_restarted_and_loses_no_event() {
         ]
     );
     events.expect("REMOTE_COMMUNICATION type:x\n1\n");
-    events.expect("PROCESS_STATE_STOPPED processname:bad groupname:bad from_state:STOPPING");
+    // Restarted by its start policy: BACKOFF first (a broken listener is a failed
+    // start), then STARTING and RUNNING.
+    events.expect("PROCESS_STATE_BACKOFF processname:bad groupname:bad from_state:RUNNING");
     events.expect("PROCESS_STATE_RUNNING processname:bad groupname:bad from_state:STARTING");
+}
+
+/// A listener that breaks the protocol at every start goes through its start
+/// policy — BACKOFF with growing delays, then FATAL after `startretries` — instead of
+/// being respawned in a tight loop (thousands of spawns a minute before).
+#[test]
+fn a_listener_that_always_breaks_the_protocol_backs_off_then_goes_fatal() {
+    let d = crate::support::Daemon::start(&format!(
+        "{SOCKET}[eventlistener:bad]\ncommand=/bin/sh -c 'echo nonsense; exec sleep 3600'\n\
+         events=TICK_60\nstartretries=2\n"
+    ));
+    d.wait_for_socket();
+    d.expect_log("gave up: bad entered FATAL state, too many start retries too quickly");
+    let spawns = d.count("spawned: 'bad'");
+    assert_eq!(spawns, 3, "{}", d.main_log());
+    assert_eq!(
+        d.count("bad: listener broke the event protocol (state UNKNOWN); restarting it"),
+        3
+    );
+    let (out, _) = crate::support::tree::ctl(&d, "status bad");
+    assert!(out.contains("FATAL"), "{out}");
+    assert!(out.contains("listener broke the event protocol"), "{out}");
 }
 
 /// superlance, unchanged: crashmail mails when a program dies unexpectedly, memmon

@@ -350,14 +350,13 @@ impl GroupActorState {
         for effect in effects {
             match effect {
                 listener::Effect::Log(level, msg) => self.ctx.log.log(level, &msg),
-                listener::Effect::Stop(n) => {
-                    if let Some(m) = self.members.get(n) {
-                        let _ = m.actor.send_message(ProcessMsg::Stop(None));
-                    }
-                }
-                listener::Effect::Start(n) => {
-                    if let Some(m) = self.members.get(n) {
-                        let _ = m.actor.send_message(ProcessMsg::Start(None));
+                listener::Effect::Fail {
+                    listener,
+                    attempt,
+                    why,
+                } => {
+                    if let Some(m) = self.members.get(listener) {
+                        let _ = m.actor.send_message(ProcessMsg::Broke { attempt, why });
                     }
                 }
             }

@@ -29,10 +29,14 @@ use protocol::{ListenerState, Protocol, Step};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Log(LogLevel, String),
-    /// Stop listener `n` (it broke the protocol); it is started again once stopped.
-    Stop(usize),
-    /// Start listener `n` again.
-    Start(usize),
+    /// Listener `listener` broke the protocol, `attempt` times in a row (`why` is
+    /// the log line): its process stops it as a failed start and starts it again
+    /// by its start policy (BACKOFF, then FATAL).
+    Fail {
+        listener: usize,
+        attempt: u32,
+        why: String,
+    },
 }
 
 /// Where envelopes go: `write(n, bytes)` queues `bytes` on listener `n`'s stdin and
@@ -49,8 +53,10 @@ struct Listener {
     protocol: Protocol,
     /// The event this listener is handling (BUSY).
     event: Option<PoolEvent>,
-    /// Stopped because it broke the protocol: start it again once stopped.
-    restart: bool,
+    /// Protocol breaks in a row (since its last well-formed answer).
+    breaks: u32,
+    /// This incarnation broke the protocol and is being stopped.
+    broken: bool,
 }
 
 pub struct Pool {
@@ -80,7 +86,8 @@ impl Pool {
                     running: false,
                     protocol: Protocol::new(n),
                     event: None,
-                    restart: false,
+                    breaks: 0,
+                    broken: false,
                 })
                 .collect(),
             overflowed: 0,
@@ -169,6 +176,7 @@ impl Pool {
         if let Some(l) = self.listeners.get_mut(n) {
             l.pid = Some(pid);
             l.protocol = Protocol::new(&l.name);
+            l.broken = false;
         }
     }
 
@@ -184,11 +192,6 @@ impl Pool {
             l.pid = None;
             if let Some(event) = l.event.take() {
                 self.enqueue(event, true, &mut fx);
-            }
-            let l = &mut self.listeners[n];
-            if l.restart && to.is_stopped() {
-                l.restart = false;
-                fx.push(Effect::Start(n));
             }
         }
         self.dispatch(stdin, &mut fx);
@@ -213,10 +216,15 @@ impl Pool {
         for step in l.protocol.feed(data) {
             match step {
                 Step::Log(level, msg) => fx.push(Effect::Log(level, msg)),
-                Step::Ready | Step::Processed => {
+                Step::Ready => {
                     self.listeners[n].event = None;
                 }
+                Step::Processed => {
+                    self.listeners[n].event = None;
+                    self.listeners[n].breaks = 0;
+                }
                 Step::Rejected => {
+                    self.listeners[n].breaks = 0;
                     if let Some(event) = self.listeners[n].event.take() {
                         self.enqueue(event, true, &mut fx);
                     }
@@ -235,19 +243,22 @@ impl Pool {
         fx
     }
 
-    /// Listener `n` is UNKNOWN: have it restarted (beyond Supervisor, see above).
+    /// Listener `n` is UNKNOWN: have it restarted (beyond Supervisor, see above),
+    /// through its start policy.
     fn broke(&mut self, n: usize, fx: &mut Vec<Effect>) {
         let l = &mut self.listeners[n];
-        if !l.restart {
-            l.restart = true;
-            fx.push(Effect::Log(
-                LogLevel::Warn,
-                format!(
-                    "{}: listener broke the event protocol (state UNKNOWN); restarting it",
-                    l.name
+        if !l.broken {
+            l.broken = true;
+            l.breaks += 1;
+            fx.push(Effect::Fail {
+                listener: n,
+                attempt: l.breaks,
+                why: format!(
+                    "{}: listener broke the event protocol (state UNKNOWN); restarting it \
+                     as a failed start ({} in a row)",
+                    l.name, l.breaks
                 ),
-            ));
-            fx.push(Effect::Stop(n));
+            });
         }
     }
 

@@ -195,23 +195,40 @@ fn a_listener_breaking_the_protocol_is_restarted_and_its_event_kept() {
     let mut pool = ready_pool(1, 10, &mut io);
     pool.accept(event(5, "TICK_5", "when:5"), &mut io);
     let fx = pool.output(0, 100, b"oops\n", &mut io);
-    assert!(fx.contains(&Effect::Stop(0)));
     let warnings = logs(&fx, LogLevel::Warn);
     assert_eq!(warnings[0], "l0: bad result line: 'oops'");
-    assert_eq!(
-        warnings[2],
-        "l0: listener broke the event protocol (state UNKNOWN); restarting it"
-    );
+    let fail = |attempt: u32| Effect::Fail {
+        listener: 0,
+        attempt,
+        why: format!(
+            "l0: listener broke the event protocol (state UNKNOWN); restarting it as a \
+             failed start ({attempt} in a row)"
+        ),
+    };
+    assert!(fx.contains(&fail(1)), "{fx:?}");
     assert_eq!(pool.buffered(), 1);
-    // Stopped: it is started again; the new incarnation gets the event.
-    let fx = pool.state(0, ProcessState::Stopping, &mut io);
-    assert!(!fx.contains(&Effect::Start(0)));
-    let fx = pool.state(0, ProcessState::Stopped, &mut io);
-    assert!(fx.contains(&Effect::Start(0)));
+    // More garbage from the same incarnation asks for nothing more.
+    assert!(!pool.output(0, 100, b"more\n", &mut io).contains(&fail(2)));
+    // Its process restarts it (BACKOFF first); the next incarnation breaks again:
+    // the count goes on, so the backoff grows and FATAL ends it.
+    pool.state(0, ProcessState::Backoff, &mut io);
+    pool.spawned(0, 200);
+    pool.state(0, ProcessState::Running, &mut io);
+    assert!(
+        pool.output(0, 200, b"garbage!\n", &mut io)
+            .contains(&fail(2))
+    );
+    // A well-behaved incarnation gets the event, and a processed one resets the count.
+    pool.state(0, ProcessState::Backoff, &mut io);
     pool.spawned(0, 300);
     pool.state(0, ProcessState::Running, &mut io);
     pool.output(0, 300, b"READY\n", &mut io);
     assert!(io.writes.last().unwrap().1.contains("serial:5 "));
+    pool.output(0, 300, b"RESULT 2\nOKREADY\n", &mut io);
+    assert!(
+        pool.output(0, 300, b"garbage!\n", &mut io)
+            .contains(&fail(1))
+    );
 }
 
 #[test]

@@ -65,6 +65,8 @@ pub enum ProcessMsg {
     },
     /// The program's own status line (sd_notify `STATUS=`).
     Status { generation: u64, text: String },
+    /// An event listener broke the protocol (`attempt` times in a row).
+    Broke { attempt: u32, why: String },
     /// Test-only fault injection: panic while handling a message.
     #[cfg(test)]
     InjectPanic,

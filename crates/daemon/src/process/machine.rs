@@ -148,9 +148,9 @@ pub struct Machine {
     restarts_allowed: bool,
     /// STARTING without a child: waiting for its dependencies.
     waiting: bool,
-    /// The ready check timed out and the child is being stopped: its exit is a
-    /// failed start.
-    start_failed: bool,
+    /// The child is being stopped as a failure (its ready check timed out, or it
+    /// broke the event-listener protocol): its exit leads to BACKOFF.
+    failed: bool,
     /// Stopped to be started again (a group strategy, a failed health check, a
     /// required dependency that went away).
     restart_pending: bool,
@@ -188,7 +188,7 @@ impl Machine {
             generation: 0,
             restarts_allowed: true,
             waiting: false,
-            start_failed: false,
+            failed: false,
             restart_pending: false,
             health_failures: 0,
             healthy: None,
@@ -211,7 +211,7 @@ impl Machine {
             generation: old.generation,
             restarts_allowed: old.restarts_allowed,
             waiting: false,
-            start_failed: false,
+            failed: false,
             restart_pending: false,
             health_failures: 0,
             healthy: None,
@@ -323,7 +323,7 @@ impl Machine {
         self.spawnerr = None;
         self.exitstatus = None;
         self.killing = false;
-        self.start_failed = false;
+        self.failed = false;
         self.healthy = None;
         self.health_failures = 0;
         if self.state != ProcessState::Starting {
@@ -588,7 +588,9 @@ impl Machine {
             || self.policy.ready_timeout.is_some();
         let how = exit.describe();
         self.healthy = None;
-        if std::mem::take(&mut self.start_failed) && self.state == ProcessState::Starting {
+        if std::mem::take(&mut self.failed)
+            && matches!(self.state, ProcessState::Starting | ProcessState::Running)
+        {
             self.killing = false;
             self.exitstatus = None;
             fx.push(Effect::Log(

@@ -68,7 +68,7 @@ impl Machine {
                 humantime(self.policy.ready_timeout.unwrap_or_default())
             ),
         ));
-        self.start_failed = true;
+        self.failed = true;
         self.spawnerr = Some("ready check did not pass (ready_timeout)".into());
         self.send_kill(pid, self.policy.stopsignal, fx);
     }
@@ -117,6 +117,24 @@ impl Machine {
             ));
             fx.extend(self.restart());
         }
+        fx
+    }
+
+    /// An event listener broke the protocol, the `attempt`-th time in a row: stop it
+    /// as a failed start, so it is started again by the usual policy — BACKOFF with
+    /// its growing delays, FATAL past `startretries` — never in a tight loop.
+    pub fn broke(&mut self, attempt: u32, why: &str) -> Vec<Effect> {
+        let Some(pid) = self.pid else {
+            return Vec::new();
+        };
+        if self.killing {
+            return Vec::new();
+        }
+        let mut fx = vec![Effect::Log(LogLevel::Warn, why.to_string())];
+        self.failed = true;
+        self.backoff = attempt.saturating_sub(1);
+        self.spawnerr = Some("listener broke the event protocol".into());
+        self.send_kill(pid, self.policy.stopsignal, &mut fx);
         fx
     }
 

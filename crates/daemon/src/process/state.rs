@@ -202,6 +202,10 @@ impl ProcessActorState {
                 let fx = self.machine.health(generation, passed, &detail);
                 self.execute(myself, fx);
             }
+            ProcessMsg::Broke { attempt, why } => {
+                let fx = self.machine.broke(attempt, &why);
+                self.execute(myself, fx);
+            }
             ProcessMsg::Status { generation, text } => {
                 if generation == self.machine.generation() {
                     self.status = Some(text);
