@@ -2,6 +2,7 @@
 
 mod child;
 mod command;
+mod connect;
 mod daemon;
 mod dispositions;
 mod exit;
@@ -18,6 +19,7 @@ mod spawn_tests;
 pub use command::{
     CommandError, DEFAULT_PATH, ResolvedCommand, ShlexError, resolve_command, shlex_split,
 };
+pub use connect::{ConnectNow, connect_now};
 pub use daemon::{DaemonError, DaemonNote, daemonize, hostname, remove_pidfile, write_pidfile};
 pub use dispositions::with_default_signals;
 pub use exit::decode_wait_status;
