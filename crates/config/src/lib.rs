@@ -4,6 +4,7 @@ mod ctx;
 mod diff;
 mod env;
 mod env_check;
+mod env_files;
 mod error;
 mod expand;
 mod find;

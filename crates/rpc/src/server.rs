@@ -251,6 +251,8 @@ mod tests {
             chmod: OctalMode(0o700),
             chown: None,
             auth: None,
+            metrics_auth: true,
+            health_auth: true,
         }
     }
 
