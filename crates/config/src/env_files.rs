@@ -87,9 +87,12 @@ pub(crate) fn merge(vars: &mut Vec<(String, String)>, key: String, value: String
     }
 }
 
+/// Where a dotenv text is wrong (its 1-based line, when known) and what is wrong.
+type BadLine = (Option<usize>, String);
+
 /// The pairs of one dotenv text; the error is the line (1-based, when known) and
 /// what is wrong, without the line's text.
-fn parse(text: &[u8]) -> Result<Vec<(String, String)>, (Option<usize>, String)> {
+fn parse(text: &[u8]) -> Result<Vec<(String, String)>, BadLine> {
     let mut out = Vec::new();
     for item in dotenvy::from_read_iter(text) {
         match item {
