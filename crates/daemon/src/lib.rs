@@ -8,6 +8,7 @@ pub mod listener;
 pub mod mainlog;
 pub mod process;
 pub mod registry;
+pub mod rfc3339;
 pub mod root;
 pub mod run;
 pub mod snapshot;

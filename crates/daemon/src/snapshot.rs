@@ -25,6 +25,11 @@ pub struct Snapshot {
     /// Why a STOPPED process was stopped by the tree itself (its group failed):
     /// shown as its description instead of the stop time. Cleared by a start.
     pub note: Option<String>,
+    /// Times it entered STARTING since its actor was created (metrics).
+    pub starts: u64,
+    /// Exits that were not expected: EXITED with an exit code not in `exitcodes`,
+    /// and deaths before `startsecs` (metrics: what is flapping).
+    pub unexpected_exits: u64,
 }
 
 impl Snapshot {
@@ -41,6 +46,8 @@ impl Snapshot {
             stdout_logfile: None,
             stderr_logfile: None,
             note: None,
+            starts: 0,
+            unexpected_exits: 0,
         }
     }
 

@@ -348,7 +348,14 @@ impl GroupActorState {
     fn carry_out(&self, effects: Vec<listener::Effect>) {
         for effect in effects {
             match effect {
-                listener::Effect::Log(level, msg) => self.ctx.log.log(level, &msg),
+                listener::Effect::Log(level, msg) => self.ctx.log.log_with(
+                    level,
+                    &msg,
+                    &crate::mainlog::Fields {
+                        group: Some(&self.config.name),
+                        ..Default::default()
+                    },
+                ),
                 listener::Effect::Stop(n) => {
                     if let Some(m) = self.members.get(n) {
                         let _ = m.actor.send_message(ProcessMsg::Stop(None));

@@ -58,8 +58,8 @@ pub enum Effect {
         after: Duration,
         generation: u64,
     },
-    /// A main-log line.
-    Log(LogLevel, String),
+    /// A main-log line, with what it is about (the JSON main log's fields).
+    Log(LogLevel, String, Facts),
     /// The state changed (PROCESS_STATE_* events, waiters, group strategies).
     /// `expected` is set on entering EXITED.
     Changed {
@@ -71,6 +71,15 @@ pub enum Effect {
         /// Failed starts in a row at the change (`tries:` of STARTING/BACKOFF).
         tries: u32,
     },
+}
+
+/// What a log line is about: the pid, the exit status of the exit it reports, and
+/// the state the process is in once the line's event happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Facts {
+    pub pid: Option<i32>,
+    pub exit_status: Option<i32>,
+    pub state: Option<ProcessState>,
 }
 
 /// Why `start`/`stop`/`signal` was refused; the control plane maps these to faults.
@@ -249,6 +258,16 @@ impl Machine {
         }
     }
 
+    /// A log line about the process as it is now.
+    fn line(&self, level: LogLevel, text: String) -> Effect {
+        let facts = Facts {
+            pid: self.pid,
+            exit_status: None,
+            state: Some(self.state),
+        };
+        Effect::Log(level, text, facts)
+    }
+
     fn begin_spawn(&mut self, now: Instant, fx: &mut Vec<Effect>) {
         self.generation += 1;
         self.laststart = Some(now);
@@ -261,11 +280,11 @@ impl Machine {
 
     /// The fork succeeded.
     pub fn spawned(&mut self, pid: i32) -> Vec<Effect> {
-        let mut fx = vec![Effect::Log(
+        self.pid = Some(pid);
+        let mut fx = vec![self.line(
             LogLevel::Info,
             format!("spawned: '{}' with pid {pid}", self.name),
         )];
-        self.pid = Some(pid);
         if self.policy.startsecs.is_zero() {
             // Supervisor enters RUNNING on the next loop pass, before reaping, so a
             // startsecs=0 program always logs `success:` even if it exits at once.
@@ -282,7 +301,7 @@ impl Machine {
 
     /// The spawn failed before a child existed (command lookup, pipes, fork).
     pub fn spawn_failed(&mut self, message: String) -> Vec<Effect> {
-        let mut fx = vec![Effect::Log(LogLevel::Info, format!("spawnerr: {message}"))];
+        let mut fx = vec![self.line(LogLevel::Info, format!("spawnerr: {message}"))];
         self.spawnerr = Some(message);
         self.enter_backoff(&mut fx);
         fx
@@ -291,7 +310,7 @@ impl Machine {
     fn enter_running(&mut self, fx: &mut Vec<Effect>) {
         self.backoff = 0;
         self.change(ProcessState::Running, None, fx);
-        fx.push(Effect::Log(
+        fx.push(self.line(
             LogLevel::Info,
             format!(
                 "success: {} entered RUNNING state, process has stayed up for > than {} seconds (startsecs)",
@@ -307,7 +326,7 @@ impl Machine {
         self.change(ProcessState::Backoff, None, fx);
         if self.backoff > self.policy.startretries {
             self.give_up(fx);
-            fx.push(Effect::Log(
+            fx.push(self.line(
                 LogLevel::Info,
                 format!(
                     "gave up: {} entered FATAL state, too many start retries too quickly",
@@ -351,7 +370,7 @@ impl Machine {
                 self.begin_spawn(now, &mut fx)
             }
             (Timer::FatalRetry, ProcessState::Fatal) if self.restarts_allowed => {
-                fx.push(Effect::Log(
+                fx.push(self.line(
                     LogLevel::Info,
                     format!(
                         "retrying: {} leaves FATAL state after {} s (fatal_retry_after)",
@@ -367,7 +386,7 @@ impl Machine {
             }
             (Timer::StopWait, ProcessState::Stopping) => {
                 if let Some(pid) = self.pid {
-                    fx.push(Effect::Log(
+                    fx.push(self.line(
                         LogLevel::Warn,
                         format!("killing '{}' ({pid}) with SIGKILL", self.name),
                     ));
@@ -386,7 +405,7 @@ impl Machine {
             self.policy.stopasgroup
         };
         let group = if as_group { "process group " } else { "" };
-        fx.push(Effect::Log(
+        fx.push(self.line(
             LogLevel::Debug,
             format!(
                 "killing {} (pid {pid}) {group}with signal {}",
@@ -419,7 +438,7 @@ impl Machine {
                 Ok(fx)
             }
             (ProcessState::Backoff, _) => {
-                fx.push(Effect::Log(
+                fx.push(self.line(
                     LogLevel::Debug,
                     format!(
                         "Attempted to kill {}, which is in BACKOFF state.",
@@ -462,6 +481,11 @@ impl Machine {
         let uptime = self.laststart.map(|t| now.saturating_duration_since(t));
         let too_quickly = uptime.is_some_and(|u| u < self.policy.startsecs);
         let how = exit.describe();
+        let exit_facts = |state| Facts {
+            pid: reaped,
+            exit_status: Some(status),
+            state: Some(state),
+        };
         if self.killing {
             self.killing = false;
             self.exitstatus = Some(status);
@@ -473,6 +497,7 @@ impl Machine {
             fx.push(Effect::Log(
                 level,
                 format!("stopped: {} ({how})", self.name),
+                exit_facts(ProcessState::Stopped),
             ));
             self.change(ProcessState::Stopped, None, &mut fx);
         } else if too_quickly && self.state == ProcessState::Starting {
@@ -481,6 +506,7 @@ impl Machine {
             fx.push(Effect::Log(
                 LogLevel::Warn,
                 format!("exited: {} ({how}; not expected)", self.name),
+                exit_facts(ProcessState::Backoff),
             ));
             self.enter_backoff(&mut fx);
         } else {
@@ -500,6 +526,7 @@ impl Machine {
             fx.push(Effect::Log(
                 level,
                 format!("exited: {} ({how}; {word})", self.name),
+                exit_facts(ProcessState::Exited),
             ));
             self.change(ProcessState::Exited, Some(expected), &mut fx);
             let restart = match self.policy.autorestart {
@@ -522,7 +549,7 @@ impl Machine {
 
     /// The stop or kill signal could not be delivered for a reason other than ESRCH.
     pub fn signal_failed(&mut self, message: String) -> Vec<Effect> {
-        let mut fx = vec![Effect::Log(LogLevel::Critical, message)];
+        let mut fx = vec![self.line(LogLevel::Critical, message)];
         self.killing = false;
         self.change(ProcessState::Unknown, None, &mut fx);
         fx

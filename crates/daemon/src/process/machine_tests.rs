@@ -29,7 +29,7 @@ fn states(fx: &[Effect]) -> Vec<ProcessState> {
 fn logs(fx: &[Effect]) -> Vec<String> {
     fx.iter()
         .filter_map(|e| match e {
-            Effect::Log(l, m) => Some(format!("{} {m}", l.tag())),
+            Effect::Log(l, m, _) => Some(format!("{} {m}", l.tag())),
             _ => None,
         })
         .collect()

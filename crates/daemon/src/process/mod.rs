@@ -7,12 +7,14 @@ pub mod api;
 pub mod auto_log;
 pub mod capture;
 pub mod channel;
+pub mod counters;
 pub mod incarnation;
 pub mod machine;
 pub mod output;
 pub mod output_syslog;
 pub mod retry;
 pub mod spawn;
+pub mod stamp;
 pub mod state;
 pub mod stdin;
 

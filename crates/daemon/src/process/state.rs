@@ -14,12 +14,14 @@ use supervisor_model::{LogLevel, ProcessState, Signal};
 use tokio::sync::watch;
 
 use super::api::{News, ProcessMsg, Upward};
+use super::counters::OutputCounters;
 use super::incarnation::{self, Launch, Sinks};
 use super::machine::{Effect, Machine, Policy, Refusal, Restored};
 use super::retry::Retry;
 use super::stdin::StdinWriter;
 use crate::context::{Alarm, Context};
 use crate::events;
+use crate::mainlog::Fields;
 use crate::snapshot::{Snapshot, instant_of, unix_time_of};
 
 pub struct ProcessActorState {
@@ -37,6 +39,9 @@ pub struct ProcessActorState {
     restart_pending: bool,
     /// See [`Snapshot::note`].
     note: Option<String>,
+    /// See [`Snapshot::starts`] and [`Snapshot::unexpected_exits`].
+    starts: u64,
+    unexpected_exits: u64,
     /// Test-only: the next signals fail with this errno (a kill that fails for a
     /// reason other than ESRCH cannot be provoked as root).
     #[cfg(test)]
@@ -68,12 +73,13 @@ impl ProcessActorState {
         ctx: Arc<Context>,
         snapshot: watch::Sender<Snapshot>,
         upward: Option<Upward>,
+        counters: &Arc<OutputCounters>,
     ) -> ProcessActorState {
         let state = ProcessActorState {
             machine: Machine::new(config.name.clone(), policy_of(&config)),
             name: Arc::from(config.name.as_str()),
             group: Arc::from(config.group.as_str()),
-            sinks: Sinks::open(&config, &ctx),
+            sinks: Sinks::open(&config, &ctx, counters),
             config,
             ctx,
             snapshot,
@@ -81,6 +87,8 @@ impl ProcessActorState {
             upward,
             restart_pending: false,
             note: None,
+            starts: 0,
+            unexpected_exits: 0,
             #[cfg(test)]
             fail_kill: None,
         };
@@ -198,7 +206,17 @@ impl ProcessActorState {
                 } => {
                     myself.send_after(after, move || ProcessMsg::Timer { timer, generation });
                 }
-                Effect::Log(level, msg) => self.ctx.log.log(level, &msg),
+                Effect::Log(level, msg, facts) => self.ctx.log.log_with(
+                    level,
+                    &msg,
+                    &Fields {
+                        process: Some(&self.name),
+                        group: Some(&self.group),
+                        pid: facts.pid,
+                        exit_status: facts.exit_status,
+                        state: facts.state,
+                    },
+                ),
                 Effect::Changed {
                     from,
                     to,
@@ -246,6 +264,15 @@ impl ProcessActorState {
         }
         if to == ProcessState::Starting {
             self.note = None;
+            self.starts += 1;
+        }
+        // An exit that was not expected: a bad exit code, or a death before
+        // startsecs (the BACKOFF that follows an exit carries the reaped pid; one
+        // that follows a failed spawn has none).
+        let early_death = from == ProcessState::Starting && to == ProcessState::Backoff;
+        if (to == ProcessState::Exited && expected == Some(false)) || (early_death && pid.is_some())
+        {
+            self.unexpected_exits += 1;
         }
         if to == ProcessState::Fatal && self.config.essential {
             let _ = self
@@ -322,7 +349,7 @@ impl ProcessActorState {
                     return Ok(());
                 }
                 let problem = fx.iter().find_map(|e| match e {
-                    Effect::Log(LogLevel::Critical, msg) => Some(msg.clone()),
+                    Effect::Log(LogLevel::Critical, msg, _) => Some(msg.clone()),
                     _ => None,
                 });
                 self.execute(myself, fx);
@@ -391,6 +418,8 @@ impl ProcessActorState {
             stdout_logfile: path(&self.sinks.stdout),
             stderr_logfile: path(&self.sinks.stderr),
             note: self.note.clone(),
+            starts: self.starts,
+            unexpected_exits: self.unexpected_exits,
         });
     }
 
