@@ -22,6 +22,9 @@ pub enum Alarm {
     GroupFailed(String),
 }
 
+/// What systemd tells supervisord alone (notify.rs): children never inherit it.
+pub const SYSTEMD_ONLY_ENV: [&str; 3] = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"];
+
 pub struct Context {
     pub reaper: Reaper,
     /// To the root (it outlives reloads, like the bus).
@@ -51,7 +54,9 @@ impl Context {
         alarms: tokio::sync::mpsc::UnboundedSender<Alarm>,
     ) -> Context {
         let sd = &config.supervisord;
-        let mut base_env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+        let mut base_env: Vec<(OsString, OsString)> = std::env::vars_os()
+            .filter(|(k, _)| !SYSTEMD_ONLY_ENV.iter().any(|v| k == v))
+            .collect();
         for (k, v) in &sd.environment {
             set_var(&mut base_env, k.into(), v.into());
         }

@@ -100,7 +100,7 @@ mod tests {
         assert_eq!(v["pid"], 42);
         assert_eq!(v["exit_status"], 1);
         assert_eq!(v["state"], "EXITED");
-        assert_eq!(v["time"].as_str().unwrap().len() >= 24, true);
+        assert!(v["time"].as_str().unwrap().len() >= 24);
 
         out.clear();
         write_json(

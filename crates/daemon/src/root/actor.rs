@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use super::api::{Reloader, RootMsg};
 use super::state::RootActorState;
 use crate::context::Context;
+use crate::notify::Notifier;
 use crate::registry::Registry;
 
 pub struct RootArgs {
@@ -26,6 +27,8 @@ pub struct RootArgs {
     pub reloader: Reloader,
     pub state: watch::Sender<SupervisorState>,
     pub registry: watch::Sender<Arc<Registry>>,
+    /// systemd's notification socket, when supervisord runs under `Type=notify`.
+    pub notify: Option<Arc<Notifier>>,
 }
 
 pub struct RootActor;
@@ -50,6 +53,7 @@ impl Actor for RootActor {
             args.reloader,
             args.state,
             args.registry,
+            args.notify,
         ))
     }
 
@@ -82,6 +86,10 @@ impl Actor for RootActor {
             } => st.update(&myself, dry_run, &groups, reply),
             RootMsg::Retired(done) => st.finish_update(&myself, *done).await,
             RootMsg::Alarm(alarm) => st.alarm(&myself, alarm),
+            RootMsg::Booted => st.booted(),
+            RootMsg::Ping(reply) => {
+                let _ = reply.send(());
+            }
         }
         Ok(())
     }
