@@ -14,6 +14,7 @@ mod ctl_fallback;
 mod ctl_oracle;
 mod event_listeners;
 mod grpc_api;
+mod observability;
 mod reload;
 mod resilience;
 mod supervisord_cli;

@@ -30,6 +30,9 @@ pub struct Snapshot {
     /// Exits that were not expected: EXITED with an exit code not in `exitcodes`,
     /// and deaths before `startsecs` (metrics: what is flapping).
     pub unexpected_exits: u64,
+    /// The exit status of the last exit whatever it was (`exitstatus` is
+    /// Supervisor's, unset for a death before startsecs).
+    pub last_exit_code: Option<i32>,
 }
 
 impl Snapshot {
@@ -48,6 +51,7 @@ impl Snapshot {
             note: None,
             starts: 0,
             unexpected_exits: 0,
+            last_exit_code: None,
         }
     }
 

@@ -36,7 +36,7 @@ pub fn gather(reg: &Registry, state: SupervisorState, events: &EventBus) -> Metr
             state: snap.state,
             starts: snap.starts,
             unexpected_exits: snap.unexpected_exits,
-            last_exit_code: snap.exitstatus.filter(|_| snap.stop > 0),
+            last_exit_code: snap.last_exit_code,
             start_time: snap.start,
             uptime_seconds: if running && snap.start > 0 {
                 (now - snap.start).max(0) as f64

@@ -42,6 +42,7 @@ pub struct ProcessActorState {
     /// See [`Snapshot::starts`] and [`Snapshot::unexpected_exits`].
     starts: u64,
     unexpected_exits: u64,
+    last_exit_code: Option<i32>,
     /// Test-only: the next signals fail with this errno (a kill that fails for a
     /// reason other than ESRCH cannot be provoked as root).
     #[cfg(test)]
@@ -89,6 +90,7 @@ impl ProcessActorState {
             note: None,
             starts: 0,
             unexpected_exits: 0,
+            last_exit_code: None,
             #[cfg(test)]
             fail_kill: None,
         };
@@ -130,6 +132,7 @@ impl ProcessActorState {
                     // Supervisor's `finish` closes the parent's pipes), not at the next
                     // spawn, so a stopped program holds no pipe.
                     self.stdin = None;
+                    self.last_exit_code = Some(exit.exit_code());
                     let fx = self.machine.exited(exit, now);
                     self.execute(myself, fx);
                 }
@@ -420,6 +423,7 @@ impl ProcessActorState {
             note: self.note.clone(),
             starts: self.starts,
             unexpected_exits: self.unexpected_exits,
+            last_exit_code: self.last_exit_code,
         });
     }
 
