@@ -55,3 +55,52 @@ pub fn readiness(reg: &Registry, state: SupervisorState) -> Readiness {
         not_ready,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(options: &str) -> ProcessConfig {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("sd.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "[supervisord]\nlogfile=%(here)s/m.log\n[program:p]\ncommand=true\n{options}\n"
+            ),
+        )
+        .unwrap();
+        let c = supervisor_config::load(&conf).unwrap();
+        (*c.groups[0].processes[0]).clone()
+    }
+
+    fn snapshot(state: ProcessState, exitstatus: Option<i32>) -> Snapshot {
+        Snapshot {
+            state,
+            exitstatus,
+            ..Snapshot::new("p", "p")
+        }
+    }
+
+    #[test]
+    fn running_or_finished_one_shots_are_ready() {
+        let auto = config("");
+        assert!(member_ready(&auto, &snapshot(ProcessState::Running, None)).is_ok());
+        let reason = member_ready(&auto, &snapshot(ProcessState::Backoff, None)).unwrap_err();
+        assert_eq!(reason, "autostart process is BACKOFF");
+        // A task that ended as expected and is not restarted is done, not down.
+        assert!(member_ready(&auto, &snapshot(ProcessState::Exited, Some(0))).is_ok());
+        assert!(member_ready(&auto, &snapshot(ProcessState::Exited, Some(1))).is_err());
+        let always = config("autorestart=true");
+        assert!(member_ready(&always, &snapshot(ProcessState::Exited, Some(0))).is_err());
+        // Not autostart: never waited for.
+        let manual = config("autostart=false");
+        assert!(member_ready(&manual, &snapshot(ProcessState::Stopped, None)).is_ok());
+    }
+
+    #[test]
+    fn nothing_is_ready_before_the_tree_is_built() {
+        let r = readiness(&Registry::default(), SupervisorState::Running);
+        assert!(!r.ready());
+    }
+}

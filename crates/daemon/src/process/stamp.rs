@@ -16,6 +16,8 @@ pub struct LineStamper {
     clock: Rfc3339,
     /// The stamped chunk, reused.
     out: Vec<u8>,
+    /// This chunk's `<time> `.
+    stamp: Vec<u8>,
 }
 
 impl Default for LineStamper {
@@ -24,25 +26,38 @@ impl Default for LineStamper {
             at_line_start: true,
             clock: Rfc3339::default(),
             out: Vec::new(),
+            stamp: Vec::with_capacity(40),
         }
     }
 }
 
 impl LineStamper {
-    /// `chunk` with a stamp (`<time> `) before each line that starts in it.
+    /// `chunk` with a stamp (`<time> `) before each line that starts in it. Every
+    /// line of one read gets the same time: the stamp is formatted once per chunk.
     pub fn stamp(&mut self, chunk: &[u8], now: SystemTime) -> &[u8] {
         self.out.clear();
-        for line in chunk.split_inclusive(|b| *b == b'\n') {
-            if self.at_line_start {
-                self.clock.write(&mut self.out, now);
-                self.out.push(b' ');
-            }
-            self.out.extend_from_slice(line);
-            self.at_line_start = line.last() == Some(&b'\n');
+        if chunk.is_empty() {
+            return &self.out;
         }
+        self.stamp.clear();
+        self.clock.write(&mut self.stamp, now);
+        self.stamp.push(b' ');
+        if self.at_line_start {
+            self.out.extend_from_slice(&self.stamp);
+        }
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', chunk) {
+            self.out.extend_from_slice(&chunk[start..=end]);
+            start = end + 1;
+            if start < chunk.len() {
+                self.out.extend_from_slice(&self.stamp);
+            }
+        }
+        self.out.extend_from_slice(&chunk[start..]);
+        self.at_line_start = chunk.last() == Some(&b'\n');
         // A buffer grown by one flood is not kept for the life of the child.
-        if self.out.capacity() > 256 * 1024 && chunk.len() < 64 * 1024 {
-            self.out.shrink_to(64 * 1024);
+        if self.out.capacity() > 1024 * 1024 && chunk.len() < 64 * 1024 {
+            self.out.shrink_to(256 * 1024);
         }
         &self.out
     }
