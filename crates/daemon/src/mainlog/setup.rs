@@ -1,6 +1,6 @@
 //! How the main log is set up from `[supervisord]` (options.py `make_logger`): the
 //! file target (a rotating file, syslog or none), stdout when in the foreground, the
-//! level and the line format. Building the handlers is [`super::MainLog::open`]'s job.
+//! level and the line format. Building the handlers is `MainLog::open`'s job (mainlog.rs).
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
