@@ -84,3 +84,14 @@ bench-events reps="3":
 # for zombies, orphans, fd and RSS levels; prints the figures
 chaos restarts="10000":
     CHAOS_RESTARTS={{restarts}} cargo test --release --test e2e chaos:: -- --nocapture
+
+# observability benchmark (BENCHMARKS.md, "Metrics and logs"): a /metrics scrape of 1000
+# programs beside node_exporter's supervisord collector (Debian's
+# prometheus-node-exporter, installed if missing) in front of Python supervisord and of
+# ours, and log throughput with stdout_logfile_timestamps off and on
+bench-obs n="1000" reps="50":
+    cargo build --release --bin supervisord
+    command -v prometheus-node-exporter >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus-node-exporter) </dev/null
+    V="$(bash tests/oracle/ensure-venv.sh | xargs dirname)"; \
+    python3 tests/bench/obs_bench.py scrape --n {{n}} --reps {{reps}} --ours "$PWD/target/release/supervisord" --python "$V/supervisord" --node-exporter /usr/bin/prometheus-node-exporter && \
+    python3 tests/bench/obs_bench.py logs --ours "$PWD/target/release/supervisord" --mb 300 --reps 3

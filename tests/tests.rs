@@ -18,6 +18,7 @@ mod dependencies;
 mod event_listeners;
 mod first_run;
 mod grpc_api;
+mod observability;
 mod pidproxy;
 mod reload;
 mod resilience;

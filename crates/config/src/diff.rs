@@ -228,7 +228,7 @@ fn process_fields(
 }
 
 /// A channel's option names, in [`ChannelConfig`] field order.
-type ChannelNames = [&'static str; 6];
+type ChannelNames = [&'static str; 9];
 const STDOUT_FIELDS: ChannelNames = [
     "stdout_logfile",
     "stdout_logfile_maxbytes",
@@ -236,6 +236,9 @@ const STDOUT_FIELDS: ChannelNames = [
     "stdout_capture_maxbytes",
     "stdout_events_enabled",
     "stdout_syslog",
+    "stdout_logfile_timestamps",
+    "stdout_logfile_rotate",
+    "stdout_logfile_compress",
 ];
 const STDERR_FIELDS: ChannelNames = [
     "stderr_logfile",
@@ -244,6 +247,9 @@ const STDERR_FIELDS: ChannelNames = [
     "stderr_capture_maxbytes",
     "stderr_events_enabled",
     "stderr_syslog",
+    "stderr_logfile_timestamps",
+    "stderr_logfile_rotate",
+    "stderr_logfile_compress",
 ];
 
 /// A channel's differences under Supervisor's option names (`stdout_logfile_maxbytes`,
@@ -261,6 +267,9 @@ fn channel_fields(
         old.capture_maxbytes != new.capture_maxbytes,
         old.events_enabled != new.events_enabled,
         old.syslog != new.syslog,
+        old.logfile_timestamps != new.logfile_timestamps,
+        old.logfile_rotate != new.logfile_rotate,
+        old.logfile_compress != new.logfile_compress,
     ];
     fields.extend(
         names

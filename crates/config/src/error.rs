@@ -100,6 +100,15 @@ pub enum ConfigError {
     /// A section-level rule (missing `command`, numprocs without process_num, ...).
     #[error("{message} {at}")]
     Section { message: String, at: Box<Location> },
+    /// `env_files=`: a file that cannot be read or parsed (README, "Environment
+    /// files"). Never shows a value: env files hold secrets.
+    #[error("env file '{}'{}: {message}; named by 'env_files' {at}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    EnvFile {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+        at: Box<Location>,
+    },
     /// A TOML document that does not parse or has the wrong shape.
     #[error("{message} (file: '{}', line {line})", file.display())]
     Toml {

@@ -74,17 +74,18 @@ pub const FOREIGN_OPTIONS: &[ForeignOption] = &[
         "weak dependencies on other units",
         Some("depends_on"),
     ),
-    opt("env_file", PC, "environment read from a file", None),
+    // `env_files` is implemented (env_files.rs); these spellings of it are not, so
+    // that one name means one thing (README, "Environment files").
     opt(
-        "env_files",
-        "several supervisors",
-        "environment read from files",
+        "env_file",
+        PC,
+        "environment read from a file; supervisor-rs reads env_files",
         None,
     ),
     opt(
         "envfiles",
         GO,
-        "environment read from files (envFiles)",
+        "environment read from files (envFiles); supervisor-rs reads env_files",
         None,
     ),
     opt(

@@ -97,7 +97,8 @@ fn other_supervisors_options_are_named_with_their_line() {
             ),
             format!(
                 "option 'envfiles' in section 'program:web' (file: '{file}', line 8) is \
-                 ochinchina/supervisord's (environment read from files (envFiles)), not \
+                 ochinchina/supervisord's (environment read from files (envFiles); \
+                 supervisor-rs reads env_files), not \
                  Supervisor's: supervisor-rs does not implement it and ignores it, as \
                  Supervisor does"
             ),

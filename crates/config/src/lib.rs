@@ -6,6 +6,7 @@ mod deps;
 mod diff;
 mod env;
 mod env_check;
+mod env_files;
 mod error;
 mod expand;
 mod find;

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use supervisor_model::{AutoRestart, ByteSize, ExitCodes, OctalMode, Signal};
+use supervisor_model::{AutoRestart, ByteSize, Compress, ExitCodes, OctalMode, Rotate, Signal};
 
 use crate::ctx::{Ctx, names};
 use crate::error::ConfigError;
@@ -224,6 +224,27 @@ fn channel(
         n,
         values::byte_size,
     )?;
+    let logfile_timestamps = ctx.typed(
+        section,
+        &format!("{which}_logfile_timestamps"),
+        "false",
+        n,
+        boolean,
+    )?;
+    let logfile_rotate = ctx.typed(
+        section,
+        &format!("{which}_logfile_rotate"),
+        "size",
+        n,
+        model::<Rotate>,
+    )?;
+    let logfile_compress = ctx.typed(
+        section,
+        &format!("{which}_logfile_compress"),
+        "none",
+        n,
+        model::<Compress>,
+    )?;
     let sy_key = format!("{which}_syslog");
     let mut syslog = ctx.typed(section, &sy_key, "false", n, boolean)?;
     let mut logfile = logfile;
@@ -246,6 +267,9 @@ fn channel(
         capture_maxbytes: capture,
         events_enabled: events,
         syslog,
+        logfile_timestamps,
+        logfile_rotate,
+        logfile_compress,
     })
 }
 
@@ -270,7 +294,9 @@ pub(crate) fn processes_from_section(
         expansions.insert("numprocs".into(), ExpValue::Int(c.numprocs));
         expansions.extend(ctx.environ.iter().map(|(k, v)| (k.clone(), v.clone())));
         let merged = ctx.names(&expansions);
-        let environment = ctx.environment(section, "environment", &merged, "environment")?;
+        let from_files = crate::env_files::read(ctx, section, &merged)?;
+        let written = ctx.environment(section, "environment", &merged, "environment")?;
+        let environment = crate::env_files::overlay(from_files, written);
         for (k, v) in &environment {
             expansions.insert(format!("ENV_{k}"), ExpValue::text(v));
         }

@@ -3,7 +3,7 @@
 //! `[rpcinterface:x]` (`get_plugins`) and `[supervisorctl]` (`ClientOptions`).
 //! Options are read in Supervisor's order so the first error reported is the same.
 
-use supervisor_model::{LogLevel, OctalMode, parse_bool};
+use supervisor_model::{Compress, LogFormat, LogLevel, OctalMode, Rotate, parse_bool};
 
 use crate::ctx::{Ctx, names};
 use crate::error::ConfigError;
@@ -42,6 +42,9 @@ pub(crate) fn supervisord(
     })?;
     let logfile_maxbytes = ctx.typed(sec, "logfile_maxbytes", "50MB", &here, values::byte_size)?;
     let logfile_backups = ctx.typed(sec, "logfile_backups", "10", &here, clamped_u32)?;
+    let logfile_rotate = ctx.typed(sec, "logfile_rotate", "size", &here, model::<Rotate>)?;
+    let logfile_compress = ctx.typed(sec, "logfile_compress", "none", &here, model::<Compress>)?;
+    let logformat = ctx.typed(sec, "logformat", "text", &here, model::<LogFormat>)?;
     let loglevel = ctx.typed(sec, "loglevel", "info", &here, model::<LogLevel>)?;
     let pidfile = ctx.typed(sec, "pidfile", "supervisord.pid", &here, |v| {
         ctx.host.existing_dirpath(v)
@@ -70,7 +73,8 @@ pub(crate) fn supervisord(
     second.insert("here".into(), ExpValue::text(&ctx.here));
     second.insert("host_node_name".into(), ExpValue::text(&ctx.hostname));
     let first = ctx.names(&here);
-    let environment = match ctx.raw.get(sec, "environment").map(|v| v.text.clone()) {
+    let from_files = crate::env_files::read(ctx, sec, &here)?;
+    let written = match ctx.raw.get(sec, "environment").map(|v| v.text.clone()) {
         None => Vec::new(),
         Some(crate::raw::RawText::Text(t)) => {
             let once = ctx.expand(sec, "environment", &t, &first, "supervisord.environment")?;
@@ -92,6 +96,7 @@ pub(crate) fn supervisord(
             out
         }
     };
+    let environment = crate::env_files::overlay(from_files, written);
     for (k, v) in &environment {
         ctx.environ.insert(format!("ENV_{k}"), ExpValue::text(v));
     }
@@ -108,6 +113,9 @@ pub(crate) fn supervisord(
         logfile,
         logfile_maxbytes,
         logfile_backups,
+        logfile_rotate,
+        logfile_compress,
+        logformat,
         loglevel,
         pidfile: ctx.host.normalize(&pidfile.to_string_lossy()),
         umask,
@@ -181,6 +189,18 @@ fn credentials(ctx: &Ctx, section: &str) -> Result<Option<Credentials>, ConfigEr
     }
 }
 
+/// `metrics_auth` and `health_auth` of a server section (extensions, README "Metrics
+/// and health endpoints"): whether those endpoints need the section's credentials.
+fn open_endpoints(ctx: &Ctx, section: &str) -> Result<(bool, bool), ConfigError> {
+    let none = Expansions::new();
+    let flag = |key: &str| {
+        ctx.typed(section, key, "true", &none, |v| {
+            parse_bool(v).map_err(|e| e.0)
+        })
+    };
+    Ok((flag("metrics_auth")?, flag("health_auth")?))
+}
+
 /// `[inet_http_server*]` then `[unix_http_server*]`, each in section order.
 pub(crate) fn servers(
     ctx: &Ctx,
@@ -201,11 +221,14 @@ pub(crate) fn servers(
             ));
         };
         let (host, port) = ctx.convert(section, "port", &port, values::inet_address)?;
+        let (metrics_auth, health_auth) = open_endpoints(ctx, section)?;
         inet.push(InetHttpServerConfig {
             section: section.to_string(),
             host,
             port,
             auth,
+            metrics_auth,
+            health_auth,
         });
     }
     let here = names([("here", ExpValue::text(&ctx.here))]);
@@ -237,12 +260,15 @@ pub(crate) fn servers(
                     .map_err(|_| format!("Invalid chmod value {v}"))
             })?,
         };
+        let (metrics_auth, health_auth) = open_endpoints(ctx, section)?;
         unix.push(UnixHttpServerConfig {
             section: section.to_string(),
             file,
             chmod,
             chown,
             auth,
+            metrics_auth,
+            health_auth,
         });
     }
     Ok((inet, unix))

@@ -51,12 +51,16 @@ const BOOLEAN_KEYS: &[&str] = &[
     "silent",
     "nocleanup",
     "strip_ansi",
+    "stdout_logfile_timestamps",
+    "stderr_logfile_timestamps",
+    "metrics_auth",
+    "health_auth",
     "essential",
     "reload_keeps_running",
 ];
 
 /// Comma-separated lists (`files` is whitespace-separated).
-const LIST_KEYS: &[&str] = &["exitcodes", "events", "programs", "depends_on"];
+const LIST_KEYS: &[&str] = &["exitcodes", "events", "programs", "depends_on", "env_files"];
 
 pub(crate) fn convert(path: &Path) -> Result<String, ConfigError> {
     let mut raw = RawConfig::default();

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use supervisor_model::{AutoRestart, ByteSize, ExitCodes, LogLevel, OctalMode, Signal};
+use supervisor_model::{
+    AutoRestart, ByteSize, Compress, ExitCodes, LogFormat, LogLevel, OctalMode, Rotate, Signal,
+};
 
 /// A whole loaded configuration (main file plus includes).
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +57,12 @@ pub struct SupervisordConfig {
     pub logfile: LogFile,
     pub logfile_maxbytes: ByteSize,
     pub logfile_backups: u32,
+    /// Extension (README, "Logs people can ship"): rotation by time.
+    pub logfile_rotate: Rotate,
+    /// Extension: gzip the rotated backups.
+    pub logfile_compress: Compress,
+    /// Extension: `text` (Supervisor's lines) or `json`.
+    pub logformat: LogFormat,
     pub loglevel: LogLevel,
     pub pidfile: PathBuf,
     pub umask: OctalMode,
@@ -69,7 +77,8 @@ pub struct SupervisordConfig {
     pub user: Option<UserSpec>,
     pub directory: Option<PathBuf>,
     pub strip_ansi: bool,
-    /// `environment=`, in the order written (later keys win when merged).
+    /// `environment=`, in the order written (later keys win when merged), after
+    /// the variables of `env_files=` (an extension), which it overrides.
     pub environment: Vec<(String, String)>,
     pub identifier: String,
     /// Extension (README, "Changing the config of a running supervisord"): `reload`
@@ -99,6 +108,11 @@ pub struct UnixHttpServerConfig {
     /// as Supervisor's `(uid, -1)`.
     pub chown: Option<(u32, u32)>,
     pub auth: Option<Credentials>,
+    /// Extension (README, "Metrics and health endpoints"): `/metrics` needs the
+    /// credentials (default) or not (`metrics_auth = false`).
+    pub metrics_auth: bool,
+    /// Extension: the same for `/healthz` and `/readyz` (`health_auth = false`).
+    pub health_auth: bool,
 }
 
 /// `[inet_http_server]`.
@@ -109,6 +123,10 @@ pub struct InetHttpServerConfig {
     pub host: String,
     pub port: u16,
     pub auth: Option<Credentials>,
+    /// See [`UnixHttpServerConfig::metrics_auth`].
+    pub metrics_auth: bool,
+    /// See [`UnixHttpServerConfig::health_auth`].
+    pub health_auth: bool,
 }
 
 /// A username with its password as written (plain text or `{SHA}` + hex SHA-1).
@@ -230,6 +248,11 @@ pub struct ChannelConfig {
     pub capture_maxbytes: ByteSize,
     pub events_enabled: bool,
     pub syslog: bool,
+    /// Extensions (README, "Logs people can ship"): each line of output prefixed
+    /// with the time in the file, rotation by time, gzip'ed backups.
+    pub logfile_timestamps: bool,
+    pub logfile_rotate: Rotate,
+    pub logfile_compress: Compress,
 }
 
 /// Extension (README, "Beyond Supervisor: resilience options"): delay growth between BACKOFF retries.

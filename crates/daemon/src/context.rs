@@ -23,6 +23,9 @@ pub enum Alarm {
     GroupFailed(String),
 }
 
+/// What systemd tells supervisord alone (notify.rs): children never inherit it.
+pub const SYSTEMD_ONLY_ENV: [&str; 3] = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"];
+
 pub struct Context {
     pub reaper: Reaper,
     /// To the root (it outlives reloads, like the bus).
@@ -57,7 +60,9 @@ impl Context {
         peers: PeersWatch,
     ) -> Context {
         let sd = &config.supervisord;
-        let mut base_env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+        let mut base_env: Vec<(OsString, OsString)> = std::env::vars_os()
+            .filter(|(k, _)| !SYSTEMD_ONLY_ENV.iter().any(|v| k == v))
+            .collect();
         for (k, v) in &sd.environment {
             set_var(&mut base_env, k.into(), v.into());
         }

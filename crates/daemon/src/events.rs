@@ -11,6 +11,7 @@
 //! (their own `buffer_size` rule decides what is dropped); a watcher that falls
 //! behind loses the oldest events and is told how many (it never slows a publisher).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use supervisor_model::{Event, ProcessState, subscribes};
@@ -45,6 +46,8 @@ struct Pool {
 pub struct EventBus {
     tx: broadcast::Sender<Arc<Event>>,
     inner: Arc<Mutex<Pools>>,
+    /// Events published since the daemon started (metrics).
+    published: Arc<AtomicU64>,
 }
 
 #[derive(Default)]
@@ -64,6 +67,7 @@ impl EventBus {
         EventBus {
             tx: broadcast::channel(BACKLOG).0,
             inner: Arc::new(Mutex::new(Pools::default())),
+            published: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -102,6 +106,7 @@ impl EventBus {
     /// Publishes `name` with `payload` to the pools subscribed to it and to the
     /// watchers; free when nobody listens.
     pub fn publish(&self, name: &str, payload: String) {
+        self.published.fetch_add(1, Ordering::Relaxed);
         let mut pools = self.pools();
         let Pools { next_serial, pools } = &mut *pools;
         let mut takers = pools
@@ -133,6 +138,11 @@ impl EventBus {
         if self.tx.receiver_count() > 0 {
             let _ = self.tx.send(event);
         }
+    }
+
+    /// Events published so far, listened to or not.
+    pub fn published(&self) -> u64 {
+        self.published.load(Ordering::Relaxed)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {

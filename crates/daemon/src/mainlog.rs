@@ -5,127 +5,34 @@
 //! It does not rotate (the file sink does: `supervisor_sys::RotatingFile`), does not
 //! decide what to log, and never panics or blocks on anything but its own sink.
 
+mod record;
+mod setup;
 pub(crate) mod syslog;
+
+pub use record::Fields;
+pub use setup::{
+    DEFAULT_SYSLOG_SOCKET, FileTarget, MainLogSetup, SYSLOG_SOCKET_ENV, SinkOpener,
+    rotating_file_opener, syslog_socket,
+};
 
 use std::cmp::Reverse;
 use std::fmt;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use supervisor_config::{LogFile, SupervisordConfig};
-use supervisor_model::{ByteSize, LogLevel};
-use supervisor_sys::RotatingFile;
+use supervisor_model::{LogFormat, LogLevel};
 use supervisor_sys::localtime::{LocalTime, local_time};
 
+use crate::rfc3339::Rfc3339;
+
 use syslog::SyslogSender;
-
-/// Where `logfile=syslog` lines and `stdout_syslog`/`stderr_syslog` output go.
-pub const DEFAULT_SYSLOG_SOCKET: &str = "/dev/log";
-
-/// Names another syslog socket than [`DEFAULT_SYSLOG_SOCKET`]: for tests, which bind
-/// their own datagram socket and read what supervisord sends (see README).
-pub const SYSLOG_SOCKET_ENV: &str = "SUPERVISOR_RS_SYSLOG_SOCKET";
-
-/// The syslog socket: `$SUPERVISOR_RS_SYSLOG_SOCKET` if set and not empty, else
-/// `/dev/log`.
-pub fn syslog_socket() -> PathBuf {
-    match std::env::var_os(SYSLOG_SOCKET_ENV) {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => PathBuf::from(DEFAULT_SYSLOG_SOCKET),
-    }
-}
 
 /// At most this many messages are kept while the log is not open; more are dropped
 /// (startup produces a handful; this only bounds a logger that is never opened).
 const QUEUE_LIMIT: usize = 10_000;
-
-/// Opens (and, on `reopen`, re-opens) the log file sink. The lead passes a closure
-/// that builds a `supervisor_sys::RotatingFile` from `logfile`, `logfile_maxbytes`
-/// and `logfile_backups`; each call must open the file afresh (append mode), as
-/// Supervisor's `FileHandler.reopen` does.
-pub type SinkOpener = Box<dyn FnMut() -> io::Result<Box<dyn Write + Send>> + Send>;
-
-/// The opener for `logfile=<path>`: a `supervisor_sys::RotatingFile` rotating at
-/// `maxbytes` (0 = never) and keeping `backups` old files.
-pub fn rotating_file_opener(path: &Path, maxbytes: ByteSize, backups: u32) -> SinkOpener {
-    let path = path.to_owned();
-    Box::new(move || {
-        let file = RotatingFile::open(path.clone(), maxbytes.bytes(), backups)?;
-        Ok(Box::new(RotatingSink(file)) as Box<dyn Write + Send>)
-    })
-}
-
-/// `RotatingFile` as a `Write`: each `write` is one whole line (the log writes a line
-/// with a single `write_all`), so rotation is checked once per line, as Supervisor does.
-struct RotatingSink(RotatingFile);
-
-impl Write for RotatingSink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The file handler of the main log (options.py `make_logger` → `handle_file`).
-pub enum FileTarget {
-    /// `logfile=NONE`: no file.
-    None,
-    /// `logfile=syslog`: datagrams to this socket (normally [`DEFAULT_SYSLOG_SOCKET`]).
-    Syslog(PathBuf),
-    /// A file, opened (and reopened) by the opener.
-    Sink(SinkOpener),
-}
-
-/// Everything [`MainLog::open`] needs: Supervisor's `make_logger` arguments.
-pub struct MainLogSetup {
-    pub level: LogLevel,
-    pub file: FileTarget,
-    /// `Some(stdout)` when `nodaemon` and not `silent` (loggers.py `handle_stdout`).
-    pub stdout: Option<Box<dyn Write + Send>>,
-}
-
-impl MainLogSetup {
-    /// The setup Supervisor derives from `[supervisord]` (after command-line overrides):
-    /// `open_file` is called with the log path only when the log is a file.
-    pub fn from_config(
-        cfg: &SupervisordConfig,
-        open_file: impl FnOnce(&Path) -> SinkOpener,
-    ) -> Self {
-        let file = match &cfg.logfile {
-            LogFile::Path(path) => FileTarget::Sink(open_file(path)),
-            LogFile::Syslog => FileTarget::Syslog(syslog_socket()),
-            // AUTO only means something for child logs; the loader never gives it here.
-            LogFile::None | LogFile::Auto => FileTarget::None,
-        };
-        let stdout: Option<Box<dyn Write + Send>> = if cfg.nodaemon && !cfg.silent {
-            Some(Box::new(io::stdout()))
-        } else {
-            None
-        };
-        MainLogSetup {
-            level: cfg.loglevel,
-            file,
-            stdout,
-        }
-    }
-}
-
-impl MainLogSetup {
-    /// [`MainLogSetup::from_config`] with the file rotated by `logfile_maxbytes` and
-    /// `logfile_backups` ([`rotating_file_opener`]): what supervisord uses.
-    pub fn for_config(cfg: &SupervisordConfig) -> Self {
-        Self::from_config(cfg, |path| {
-            rotating_file_opener(path, cfg.logfile_maxbytes, cfg.logfile_backups)
-        })
-    }
-}
 
 /// Where the log's timestamps come from (injectable so tests can freeze time).
 pub trait Clock: Send + Sync {
@@ -161,6 +68,8 @@ struct State {
     /// The line being written, reused so a line costs no allocation here.
     line: Vec<u8>,
     stamp: Option<Stamp>,
+    /// The JSON format's timestamps.
+    rfc3339: Rfc3339,
 }
 
 enum Mode {
@@ -170,6 +79,7 @@ enum Mode {
 
 struct Handlers {
     level: LogLevel,
+    format: LogFormat,
     stdout: Option<Output>,
     file: Option<FileOutput>,
     syslog: Option<(SyslogSender, bool)>,
@@ -209,6 +119,7 @@ impl MainLog {
                     mode: Mode::Queueing(Vec::new()),
                     line: Vec::with_capacity(256),
                     stamp: None,
+                    rfc3339: Rfc3339::default(),
                 }),
             }),
         }
@@ -234,6 +145,7 @@ impl MainLog {
         };
         let handlers = Handlers {
             level: setup.level,
+            format: setup.format,
             stdout: setup.stdout.map(Output::new),
             file,
             syslog,
@@ -249,7 +161,7 @@ impl MainLog {
         // options.py make_logger: parse_criticals, then parse_warnings, then parse_infos.
         queued.sort_by_key(|(level, _)| Reverse(*level));
         for (level, message) in &queued {
-            state.emit(&*self.inner.clock, *level, message);
+            state.emit(&*self.inner.clock, *level, message, &Fields::default());
         }
         Ok(())
     }
@@ -330,6 +242,11 @@ impl MainLog {
 
     /// Writes `message` (as is: multi-line messages stay multi-line) at `level`.
     pub fn log(&self, level: LogLevel, message: &str) {
+        self.log_with(level, message, &Fields::default());
+    }
+
+    /// [`MainLog::log`] with what the line is about, for `logformat = json`.
+    pub fn log_with(&self, level: LogLevel, message: &str, fields: &Fields<'_>) {
         if !self.enabled(level) {
             return;
         }
@@ -341,7 +258,7 @@ impl MainLog {
             }
             return;
         }
-        state.emit(&*self.inner.clock, level, message);
+        state.emit(&*self.inner.clock, level, message, fields);
     }
 
     /// Formats (only if `level` is enabled) and writes a message.
@@ -414,35 +331,50 @@ impl fmt::Debug for MainLog {
 impl State {
     /// Formats one record and hands it to every handler (stdout first, then the file
     /// or syslog, the order `make_logger` adds them).
-    fn emit(&mut self, clock: &dyn Clock, level: LogLevel, message: &str) {
+    fn emit(&mut self, clock: &dyn Clock, level: LogLevel, message: &str, fields: &Fields<'_>) {
         let Mode::Open(handlers) = &mut self.mode else {
             return;
         };
         if level < handlers.level {
             return;
         }
-        let (secs, millis) = split_time(clock.now());
+        let now = clock.now();
+        let (secs, millis) = split_time(now);
         let stamp = match &mut self.stamp {
             Some(stamp) if stamp.secs == secs => stamp,
             slot => slot.insert(Stamp::new(secs)),
         };
         self.line.clear();
-        write_prefix(&mut self.line, &stamp.text, millis, level);
-        let prefix_len = self.line.len();
-        self.line.extend_from_slice(message.as_bytes());
-        self.line.push(b'\n');
+        if handlers.format == LogFormat::Json {
+            record::write_json(
+                &mut self.line,
+                &mut self.rfc3339,
+                now,
+                level,
+                message,
+                fields,
+            );
+        } else {
+            write_prefix(&mut self.line, &stamp.text, millis, level);
+            self.line.extend_from_slice(message.as_bytes());
+            self.line.push(b'\n');
+        }
         if let Some(out) = &mut handlers.stdout {
             out.write_line(&self.line, "stdout");
         }
         if let Some(out) = handlers.file.as_mut().and_then(|f| f.out.as_mut()) {
             out.write_line(&self.line, "the main log file");
         }
-        if let Some((sender, reported)) = &mut handlers.syslog
-            && let Err(e) = sender.send(&stamp.time, &self.line[..prefix_len], message)
-            && !*reported
-        {
-            *reported = true;
-            report("cannot write the main log to syslog", &e);
+        // Syslog keeps Supervisor's text: the syslog daemon adds its own framing.
+        if let Some((sender, reported)) = &mut handlers.syslog {
+            let mut prefix = Vec::new();
+            write_prefix(&mut prefix, &stamp.text, millis, level);
+            if let Err(e) = sender.send(&stamp.time, &prefix, message)
+                && !*reported
+            {
+                *reported = true;
+                report("cannot write the main log to syslog", &e);
+            }
         }
     }
 }

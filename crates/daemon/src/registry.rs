@@ -20,6 +20,11 @@ pub struct Registry {
     /// supervisord's own PATH, `[supervisord] environment=` applied: where a
     /// program without its own PATH is looked up (as the spawn does).
     pub path: Option<std::ffi::OsString>,
+    /// How many configs the tree has run: 1 after start-up, one more per reload
+    /// and per `update` (metrics); 0 before the tree is built.
+    pub generation: u64,
+    /// Reloads (SIGHUP, `reload`) accepted since start-up (metrics).
+    pub reloads: u64,
 }
 
 impl Registry {

@@ -19,6 +19,7 @@ use crate::context::Context;
 use crate::control::{self, DaemonControl};
 use crate::events::EventBus;
 use crate::mainlog::{MainLog, MainLogSetup};
+use crate::notify::Notifier;
 use crate::process::api::Peers;
 use crate::registry::Registry;
 use crate::root::actor::{RootActor, RootArgs};
@@ -117,6 +118,9 @@ pub fn run(cli: Cli, config: Config) -> i32 {
     let _ = std::fs::remove_dir_all(crate::context::notify_dir());
     let _ = supervisor_sys::remove_pidfile(&sd.pidfile);
     log.close();
+    // Rotated logs still being gzip'ed are finished, within reason (a file left
+    // uncompressed is compressed at the next start).
+    supervisor_sys::wait_compressed(std::time::Duration::from_secs(10));
     code
 }
 
@@ -182,6 +186,7 @@ async fn supervise(
     let main_log = control::main_log_path(&config.supervisord.logfile);
     let identifier = config.supervisord.identifier.clone();
     let reloader = Box::new(move || crate::startup::load(&cli).map_err(|e| e.message()));
+    let sd_notify = Notifier::from_env().map(Arc::new);
     let args = RootArgs {
         exit_code: exit_code.clone(),
         config,
@@ -190,6 +195,7 @@ async fn supervise(
         state,
         registry,
         peers,
+        notify: sd_notify.clone(),
     };
     let signals = match install_signals() {
         Ok(s) => s,
@@ -208,6 +214,7 @@ async fn supervise(
             return 1;
         }
     };
+    let registry_for_watchdog = registry_rx.clone();
     let ctl = Arc::new(DaemonControl {
         root: root.clone(),
         registry: registry_rx,
@@ -235,6 +242,9 @@ async fn supervise(
         }
     }
     forward_signals(signals, root.clone());
+    if let (Some(n), Some(every)) = (sd_notify, crate::notify::watchdog_interval()) {
+        tokio::spawn(watchdog(n, every, root.clone(), registry_for_watchdog));
+    }
     // Alarms raised while the tree was starting were queued; they go now.
     tokio::spawn(async move {
         while let Some(alarm) = alarm_rx.recv().await {
@@ -245,6 +255,28 @@ async fn supervise(
     });
     let _ = handle.await;
     exit_code.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// systemd's watchdog (notify.rs): `WATCHDOG=1` every half interval, as long as
+/// the root actor answers within that half.
+async fn watchdog(
+    n: Arc<Notifier>,
+    every: std::time::Duration,
+    root: ActorRef<RootMsg>,
+    registry: watch::Receiver<Arc<Registry>>,
+) {
+    let half = every / 2;
+    let mut tick = tokio::time::interval(half);
+    loop {
+        tick.tick().await;
+        match root.call(RootMsg::Ping, Some(half)).await {
+            Ok(ractor::rpc::CallResult::Success(())) => {
+                n.watchdog(&crate::notify::status(&registry.borrow()));
+            }
+            Ok(_) => {}
+            Err(_) => return,
+        }
+    }
 }
 
 type Signals = Vec<(Signal, fn() -> RootMsg)>;

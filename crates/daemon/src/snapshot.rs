@@ -36,6 +36,14 @@ pub struct Snapshot {
     pub healthy: Option<bool>,
     /// The program's own status line (sd_notify `STATUS=`).
     pub status: Option<String>,
+    /// Times it entered STARTING since its actor was created (metrics).
+    pub starts: u64,
+    /// Exits that were not expected: EXITED with an exit code not in `exitcodes`,
+    /// and deaths before `startsecs` (metrics: what is flapping).
+    pub unexpected_exits: u64,
+    /// The exit status of the last exit whatever it was (`exitstatus` is
+    /// Supervisor's, unset for a death before startsecs).
+    pub last_exit_code: Option<i32>,
 }
 
 impl Snapshot {
@@ -56,6 +64,9 @@ impl Snapshot {
             waiting: None,
             healthy: None,
             status: None,
+            starts: 0,
+            unexpected_exits: 0,
+            last_exit_code: None,
         }
     }
 

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use supervisor_model::{FaultError, ProcessState, SupervisorState};
 
+use crate::observe::{Metrics, Readiness};
+
 pub type CtlResult<T> = Result<T, FaultError>;
 
 /// `getProcessInfo`, field for field.
@@ -318,6 +320,27 @@ pub trait Control: Send + Sync + 'static {
 
     /// Every event emitted from now on, until the receiver is dropped.
     fn events(&self) -> tokio::sync::mpsc::Receiver<WatchedEvent>;
+
+    /// `/metrics` (README, "Metrics and health endpoints"): read from published
+    /// state and `/proc`, so it blocks briefly; `None` when the implementation has
+    /// none.
+    fn metrics(&self) -> Option<Metrics> {
+        None
+    }
+
+    /// `/readyz`: which processes keep supervisord from being ready.
+    fn readiness(&self) -> Readiness {
+        Readiness {
+            state: self.state(),
+            tree_built: true,
+            not_ready: Vec::new(),
+        }
+    }
+
+    /// `/healthz`: whether the daemon's own loop answers.
+    fn alive(&self) -> impl Future<Output = bool> + Send {
+        async { true }
+    }
 
     /// CPU and memory of every running process's tree, read from /proc now (blocking
     /// file reads: call it off the async threads). Beyond Supervisor's API.

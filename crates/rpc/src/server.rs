@@ -19,8 +19,9 @@ use std::time::Duration;
 use axum::Router;
 use supervisor_config::{Credentials, InetHttpServerConfig, UnixHttpServerConfig};
 
-use crate::auth::{self, Notify};
+use crate::auth::Notify;
 use crate::control::Control;
+use crate::open::OpenPaths;
 use crate::{grpc, logtail};
 
 #[derive(Debug, thiserror::Error)]
@@ -65,10 +66,12 @@ pub enum Bound {
         listener: UnixListener,
         path: PathBuf,
         auth: Option<Credentials>,
+        open: OpenPaths,
     },
     Tcp {
         listener: std::net::TcpListener,
         auth: Option<Credentials>,
+        open: OpenPaths,
     },
 }
 
@@ -90,6 +93,7 @@ pub fn bind_unix(cfg: &UnixHttpServerConfig) -> Result<Bound, BindError> {
                     listener,
                     path,
                     auth: cfg.auth.clone(),
+                    open: OpenPaths::from_auth_flags(cfg.metrics_auth, cfg.health_auth),
                 });
             }
             Err(_) if in_use(&path) => return Err(BindError::InUse),
@@ -156,16 +160,19 @@ pub fn bind_tcp(cfg: &InetHttpServerConfig) -> Result<Bound, BindError> {
     Ok(Bound::Tcp {
         listener,
         auth: cfg.auth.clone(),
+        open: OpenPaths::from_auth_flags(cfg.metrics_auth, cfg.health_auth),
     })
 }
 
-/// Every route on one router: gRPC, `/RPC2`, `/logtail`, `/mainlogtail`, and
-/// `extra` (the web page).
+/// Every route on one router: gRPC, `/RPC2`, `/logtail`, `/mainlogtail`,
+/// `/metrics`, `/healthz`, `/readyz`, and `extra` (the web page).
 pub fn router<C: Control>(ctl: Arc<C>, extra: Router<Arc<C>>) -> Router {
     let grpc = tonic::service::Routes::new(grpc::service(ctl.clone())).into_axum_router();
     Router::new()
         .merge(crate::xmlrpc::routes::<C>())
         .merge(logtail::routes::<C>())
+        .merge(crate::metrics::routes::<C>())
+        .merge(crate::health::routes::<C>())
         .merge(extra)
         .with_state(ctl)
         .merge(grpc)
@@ -205,15 +212,17 @@ async fn not_found(req: axum::extract::Request) -> axum::response::Response {
 pub fn serve(bound: Vec<Bound>, router: Router, notify: Notify) -> std::io::Result<Vec<PathBuf>> {
     let mut paths = Vec::new();
     for b in bound {
-        let (auth, app) = match &b {
-            Bound::Unix { auth, .. } | Bound::Tcp { auth, .. } => (auth.clone(), router.clone()),
+        let (auth, open, app) = match &b {
+            Bound::Unix { auth, open, .. } | Bound::Tcp { auth, open, .. } => {
+                (auth.clone(), *open, router.clone())
+            }
         };
         let app = match auth {
             Some(creds) => {
                 let creds = Arc::new(creds);
                 let notify = notify.clone();
                 app.layer(axum::middleware::from_fn(move |req, next| {
-                    auth::require(creds.clone(), notify.clone(), req, next)
+                    crate::open::guard(creds.clone(), notify.clone(), open, req, next)
                 }))
             }
             None => app,
@@ -251,6 +260,8 @@ mod tests {
             chmod: OctalMode(0o700),
             chown: None,
             auth: None,
+            metrics_auth: true,
+            health_auth: true,
         }
     }
 

@@ -2,11 +2,13 @@
 
 mod child;
 mod command;
+mod compress;
 mod connect;
 mod daemon;
 mod dispositions;
 mod exit;
 mod privileges;
+mod proc_usage;
 mod readiness;
 mod reaper;
 mod rlimit;
@@ -19,15 +21,17 @@ mod spawn_tests;
 pub use command::{
     CommandError, DEFAULT_PATH, ResolvedCommand, ShlexError, resolve_command, shlex_split,
 };
+pub use compress::wait_idle as wait_compressed;
 pub use connect::{ConnectNow, connect_now};
 pub use daemon::{DaemonError, DaemonNote, daemonize, hostname, remove_pidfile, write_pidfile};
 pub use dispositions::with_default_signals;
 pub use exit::decode_wait_status;
 pub use privileges::{PrivilegeError, drop_privileges};
+pub use proc_usage::{ProcTable, SelfUsage, Usage, proc_tree_usage, self_usage};
 pub use readiness::wait_readable;
 pub use reaper::{Orphan, Reaper, ReaperConfig, ReaperError, set_child_subreaper};
 pub use rlimit::{RlimitError, raise_rlimits};
-pub use rotate::RotatingFile;
+pub use rotate::{RotatePolicy, RotatingFile};
 pub use signal::kill;
 pub use spawn::{Child, SpawnError, SpawnSpec, SpawnUser, spawn};
 

@@ -4,6 +4,7 @@
 
 mod act;
 pub mod info;
+mod metrics;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,6 +24,10 @@ use crate::mainlog::MainLog;
 use crate::registry::Registry;
 use crate::root::api::RootMsg;
 use crate::update::Responder;
+
+/// How long `/healthz` waits for the root actor: it can be busy for a moment
+/// (spawning a thousand groups at start-up), never for this long.
+const ALIVE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct DaemonControl {
     pub root: ActorRef<RootMsg>,
@@ -263,5 +268,20 @@ impl Control for DaemonControl {
             });
         }
         rx
+    }
+
+    fn metrics(&self) -> Option<supervisor_rpc::observe::Metrics> {
+        Some(metrics::gather(&self.reg(), self.state(), &self.events))
+    }
+
+    fn readiness(&self) -> supervisor_rpc::observe::Readiness {
+        crate::readiness::readiness(&self.reg(), self.state())
+    }
+
+    async fn alive(&self) -> bool {
+        matches!(
+            self.root.call(RootMsg::Ping, Some(ALIVE_DEADLINE)).await,
+            Ok(CallResult::Success(()))
+        )
     }
 }

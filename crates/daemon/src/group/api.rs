@@ -4,6 +4,7 @@
 //! publishes in the registry.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use ractor::{ActorRef, RpcReplyPort};
 use supervisor_config::GroupConfig;
@@ -85,6 +86,16 @@ pub struct GroupHandle {
     pub actor: ActorRef<GroupMsg>,
     /// In `config.processes` order (priority, then name).
     pub members: Vec<Member>,
+    /// A listener pool's event counts, kept up to date by the group (metrics).
+    pub pool: Option<Arc<PoolStats>>,
+}
+
+/// A listener pool's events: waiting in its buffer now, and discarded because the
+/// buffer was full (`buffer_size`) since the group started.
+#[derive(Debug, Default)]
+pub struct PoolStats {
+    pub buffered: AtomicU64,
+    pub dropped: AtomicU64,
 }
 
 impl GroupHandle {

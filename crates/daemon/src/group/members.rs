@@ -12,6 +12,7 @@ use super::api::GroupMsg;
 use crate::context::Context;
 use crate::process::actor::{ProcessActor, ProcessArgs};
 use crate::process::api::{Member, Upward, Wants};
+use crate::process::counters::OutputCounters;
 use crate::snapshot::Snapshot;
 
 /// A member's config as its process actor sees it: an essential group makes each of its
@@ -36,11 +37,13 @@ pub async fn spawn_member(
     wants: Wants,
 ) -> Result<Member, ActorProcessingErr> {
     let (tx, rx) = watch::channel(Snapshot::new(&p.name, &p.group));
+    let counters = Arc::new(OutputCounters::default());
     let args = ProcessArgs {
         config: member_config(group, p),
         ctx: ctx.clone(),
         snapshot: tx,
         upward: Some(Upward::new(myself.get_derived(), wants)),
+        counters: counters.clone(),
     };
     // Boxed: an awaited future lives inline in the awaiting task for that task's
     // whole life, and spawn_linked's is large (idle RSS per group, BENCHMARKS.md).
@@ -55,6 +58,7 @@ pub async fn spawn_member(
         config: p.clone(),
         actor,
         snapshot: rx,
+        counters,
     })
 }
 

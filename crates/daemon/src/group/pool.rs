@@ -38,6 +38,11 @@ impl PoolRun {
         self.pool.idle()
     }
 
+    /// Events waiting in the buffer, and discarded by overflows so far.
+    pub fn counts(&self) -> (usize, u64) {
+        (self.pool.buffered(), self.pool.overflowed)
+    }
+
     pub fn resize(&mut self, buffer_size: usize) -> Vec<listener::Effect> {
         self.pool.resize(buffer_size)
     }

@@ -5,12 +5,13 @@
 //! Each message of the group actor is one method here.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use ractor::{ActorProcessingErr, ActorRef, RpcReplyPort};
 use supervisor_config::{GroupConfig, GroupKind};
 use supervisor_model::LogLevel;
 
-use super::api::{Applied, GroupHandle, GroupMsg, GroupPlan};
+use super::api::{Applied, GroupHandle, GroupMsg, GroupPlan, PoolStats};
 use super::members::{drop_member, member_config, spawn_member};
 use super::pool::PoolRun;
 use crate::context::{Alarm, Context};
@@ -26,6 +27,8 @@ pub struct GroupActorState {
     /// In `config.processes` order; messages about a member name it.
     members: Vec<Member>,
     pool: Option<PoolRun>,
+    /// The pool's counts as published in the handle.
+    pool_stats: Option<Arc<PoolStats>>,
     intensity: Intensity,
     /// `Drained` requests waiting for the pool to empty.
     drain_waiters: Vec<RpcReplyPort<()>>,
@@ -73,6 +76,7 @@ impl GroupActorState {
             intensity: Intensity::new(config.max_restarts, config.restart_window),
             settled: false,
             drain_waiters: Vec::new(),
+            pool_stats: pool.as_ref().map(|_| Arc::default()),
             config,
             ctx,
             members,
@@ -86,6 +90,7 @@ impl GroupActorState {
             config: self.config.clone(),
             actor: myself.clone(),
             members: self.members.clone(),
+            pool: self.pool_stats.clone(),
         })
     }
 
@@ -255,6 +260,7 @@ impl GroupActorState {
         {
             let fx = run.resize(l.buffer_size);
             self.carry_out(fx);
+            self.answer_drained();
         }
     }
 
@@ -336,8 +342,14 @@ impl GroupActorState {
         let _ = self.ctx.alarms.send(Alarm::GroupFailed(name.clone()));
     }
 
-    /// Answers `Drained` requests once the pool is empty (or is no pool).
+    /// Answers `Drained` requests once the pool is empty (or is no pool), and
+    /// publishes the pool's counts.
     fn answer_drained(&mut self) {
+        if let (Some(run), Some(stats)) = (&self.pool, &self.pool_stats) {
+            let (buffered, dropped) = run.counts();
+            stats.buffered.store(buffered as u64, Ordering::Relaxed);
+            stats.dropped.store(dropped, Ordering::Relaxed);
+        }
         if self.pool.as_ref().is_none_or(PoolRun::idle) {
             for reply in self.drain_waiters.drain(..) {
                 let _ = reply.send(());
@@ -349,7 +361,14 @@ impl GroupActorState {
     fn carry_out(&self, effects: Vec<listener::Effect>) {
         for effect in effects {
             match effect {
-                listener::Effect::Log(level, msg) => self.ctx.log.log(level, &msg),
+                listener::Effect::Log(level, msg) => self.ctx.log.log_with(
+                    level,
+                    &msg,
+                    &crate::mainlog::Fields {
+                        group: Some(&self.config.name),
+                        ..Default::default()
+                    },
+                ),
                 listener::Effect::Fail {
                     listener,
                     attempt,

@@ -80,6 +80,7 @@ fn stamp(secs: u64) -> String {
 
 fn open_with(log: &MainLog, level: LogLevel, file: &Shared) {
     log.open(MainLogSetup {
+        format: supervisor_model::LogFormat::Text,
         level,
         file: FileTarget::Sink(file.opener()),
         stdout: None,
@@ -199,6 +200,7 @@ fn stdout_and_file_get_the_same_lines_multiline_as_is() {
     let file = Shared::default();
     let stdout = Shared::default();
     log.open(MainLogSetup {
+        format: supervisor_model::LogFormat::Text,
         level: LogLevel::Debug,
         file: FileTarget::Sink(file.opener()),
         stdout: Some(Box::new(stdout.clone())),
@@ -217,6 +219,7 @@ fn stdout_and_file_get_the_same_lines_multiline_as_is() {
 fn no_handler_disables_everything() {
     let log = MainLog::with_clock(Fixed::at(SECS, 0));
     log.open(MainLogSetup {
+        format: supervisor_model::LogFormat::Text,
         level: LogLevel::Blather,
         file: FileTarget::None,
         stdout: None,
@@ -231,6 +234,7 @@ fn a_failing_sink_never_panics_and_other_handlers_go_on() {
     let log = MainLog::with_clock(Fixed::at(SECS, 0));
     let stdout = Shared::default();
     log.open(MainLogSetup {
+        format: supervisor_model::LogFormat::Text,
         level: LogLevel::Info,
         file: FileTarget::Sink(Box::new(|| Ok(Box::new(Broken) as Box<dyn Write + Send>))),
         stdout: Some(Box::new(stdout.clone())),
@@ -253,6 +257,7 @@ fn open_failure_is_returned_and_the_queue_is_kept() {
     log.log(LogLevel::Critical, "early");
     let err = log
         .open(MainLogSetup {
+            format: supervisor_model::LogFormat::Text,
             level: LogLevel::Info,
             file: FileTarget::Sink(Box::new(|| Err(io::Error::from_raw_os_error(13)))),
             stdout: None,
@@ -282,6 +287,7 @@ fn reopen_follows_an_external_rename() {
     let path = dir.path().join("supervisord.log");
     let log = MainLog::with_clock(Fixed::at(SECS, 0));
     log.open(MainLogSetup {
+        format: supervisor_model::LogFormat::Text,
         level: LogLevel::Info,
         file: FileTarget::Sink(append_opener(&path)),
         stdout: None,
@@ -307,6 +313,7 @@ fn failed_reopen_drops_file_lines_until_the_next_success() {
     let path = sub.join("main.log");
     let log = MainLog::with_clock(Fixed::at(SECS, 0));
     log.open(MainLogSetup {
+        format: supervisor_model::LogFormat::Text,
         level: LogLevel::Info,
         file: FileTarget::Sink(append_opener(&path)),
         stdout: None,
@@ -379,6 +386,7 @@ fn syslog_target_sends_each_line() {
     let server = UnixDatagram::bind(&socket).unwrap();
     let log = MainLog::with_clock(Fixed::at(SECS, 5));
     log.open(MainLogSetup {
+        format: supervisor_model::LogFormat::Text,
         level: LogLevel::Info,
         file: FileTarget::Syslog(socket),
         stdout: None,
@@ -402,6 +410,9 @@ fn config(logfile: LogFile, nodaemon: bool, silent: bool) -> SupervisordConfig {
         logfile,
         logfile_maxbytes: ByteSize(0),
         logfile_backups: 0,
+        logfile_rotate: supervisor_model::Rotate::Size,
+        logfile_compress: supervisor_model::Compress::None,
+        logformat: supervisor_model::LogFormat::Text,
         loglevel: LogLevel::Debug,
         pidfile: "/tmp/x.pid".into(),
         umask: OctalMode(0o22),
@@ -478,8 +489,16 @@ fn rotating_file_sink_rotates_per_line() {
     let path = dir.path().join("supervisord.log");
     let log = MainLog::with_clock(Fixed::at(SECS, 0));
     log.open(MainLogSetup {
+        format: supervisor_model::LogFormat::Text,
         level: LogLevel::Info,
-        file: FileTarget::Sink(rotating_file_opener(&path, ByteSize(60), 2)),
+        file: FileTarget::Sink(rotating_file_opener(
+            &path,
+            supervisor_sys::RotatePolicy {
+                maxbytes: 60,
+                backups: 2,
+                ..Default::default()
+            },
+        )),
         stdout: None,
     })
     .unwrap();

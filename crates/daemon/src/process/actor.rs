@@ -11,6 +11,7 @@ use supervisor_config::ProcessConfig;
 use tokio::sync::watch;
 
 use super::api::{ProcessMsg, Upward};
+use super::counters::OutputCounters;
 use super::state::ProcessActorState;
 use crate::context::Context;
 use crate::snapshot::Snapshot;
@@ -22,6 +23,8 @@ pub struct ProcessArgs {
     /// The group that hears this process's news (none for a process on its own, as
     /// in tests).
     pub upward: Option<Upward>,
+    /// Output bytes written and dropped, shared with the registry's read side.
+    pub counters: Arc<OutputCounters>,
 }
 
 pub struct ProcessActor;
@@ -41,6 +44,7 @@ impl Actor for ProcessActor {
             args.ctx,
             args.snapshot,
             args.upward,
+            &args.counters,
         ))
     }
 

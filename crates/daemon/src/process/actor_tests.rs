@@ -94,6 +94,7 @@ async fn sleeper() -> Sleeper {
             ctx,
             snapshot,
             upward: None,
+            counters: Default::default(),
         },
     )
     .await

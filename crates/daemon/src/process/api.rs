@@ -11,6 +11,7 @@ use supervisor_config::ProcessConfig;
 use supervisor_model::{ExitStatus, ProcessState, Signal};
 use tokio::sync::watch;
 
+use super::counters::OutputCounters;
 use super::machine::{Refusal, Timer};
 use super::stdin::StdinWriter;
 use crate::snapshot::Snapshot;
@@ -75,13 +76,15 @@ pub enum ProcessMsg {
     FailKills(nix::errno::Errno),
 }
 
-/// A process as the others see it: its config, its actor and the snapshot it
-/// publishes after every change (read without a mailbox round trip).
+/// A process as the others see it: its config, its actor, the snapshot it
+/// publishes after every change and its output counters (read without a mailbox
+/// round trip).
 #[derive(Clone)]
 pub struct Member {
     pub config: Arc<ProcessConfig>,
     pub actor: ractor::ActorRef<ProcessMsg>,
     pub snapshot: watch::Receiver<Snapshot>,
+    pub counters: Arc<OutputCounters>,
 }
 
 impl Member {

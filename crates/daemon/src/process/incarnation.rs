@@ -13,6 +13,7 @@ use super::api::{News, Upward};
 use super::auto_log::resolve_log_path;
 use super::capture::Capture;
 use super::channel::Channel;
+use super::counters::OutputCounters;
 use super::log_watch::LogWatch;
 use super::output::{self, ChannelLog};
 use super::output_syslog::SyslogOut;
@@ -28,8 +29,8 @@ pub struct Sinks {
 
 impl Sinks {
     /// Opens the sinks `config` names (an AUTO log gets its unique file now, as
-    /// Supervisor names it when the process is created).
-    pub fn open(config: &ProcessConfig, ctx: &Context) -> Sinks {
+    /// Supervisor names it when the process is created); they count into `counters`.
+    pub fn open(config: &ProcessConfig, ctx: &Context, counters: &Arc<OutputCounters>) -> Sinks {
         let open = |channel: Channel| {
             let cfg = match channel {
                 Channel::Stdout => &config.stdout,
@@ -54,11 +55,21 @@ impl Sinks {
                 );
                 None
             });
-            Arc::new(Mutex::new(ChannelLog::new(path, cfg)))
+            Arc::new(Mutex::new(ChannelLog::new(
+                path,
+                cfg,
+                channel,
+                counters.clone(),
+            )))
         };
         let stdout = open(Channel::Stdout);
         let stderr = if config.redirect_stderr {
-            Arc::new(Mutex::new(ChannelLog::new(None, &config.stderr)))
+            Arc::new(Mutex::new(ChannelLog::new(
+                None,
+                &config.stderr,
+                Channel::Stderr,
+                counters.clone(),
+            )))
         } else {
             open(Channel::Stderr)
         };

@@ -86,8 +86,8 @@ pub enum Effect {
         after: Duration,
         generation: u64,
     },
-    /// A main-log line.
-    Log(LogLevel, String),
+    /// A main-log line, with what it is about (the JSON main log's fields).
+    Log(LogLevel, String, Facts),
     /// Wait for the dependencies of the start of `generation` (and, once they are
     /// met, watch the required ones); `pull` starts those that are stopped.
     AwaitDeps { generation: u64, pull: bool },
@@ -106,6 +106,15 @@ pub enum Effect {
         /// Failed starts in a row at the change (`tries:` of STARTING/BACKOFF).
         tries: u32,
     },
+}
+
+/// What a log line is about: the pid, the exit status of the exit it reports, and
+/// the state the process is in once the line's event happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Facts {
+    pub pid: Option<i32>,
+    pub exit_status: Option<i32>,
+    pub state: Option<ProcessState>,
 }
 
 /// Why `start`/`stop`/`signal` was refused; the control plane maps these to faults.
@@ -315,6 +324,16 @@ impl Machine {
         }
     }
 
+    /// A log line about the process as it is now.
+    fn line(&self, level: LogLevel, text: String) -> Effect {
+        let facts = Facts {
+            pid: self.pid,
+            exit_status: None,
+            state: Some(self.state),
+        };
+        Effect::Log(level, text, facts)
+    }
+
     /// Every start: STARTING, then the spawn now — or, with dependencies, once they
     /// are met ([`Machine::deps_met`]). `pull` starts stopped dependencies (a start
     /// asked for, not a restart of a process that ran).
@@ -348,7 +367,8 @@ impl Machine {
 
     /// The fork succeeded.
     pub fn spawned(&mut self, pid: i32) -> Vec<Effect> {
-        let mut fx = vec![Effect::Log(
+        self.pid = Some(pid);
+        let mut fx = vec![self.line(
             LogLevel::Info,
             format!("spawned: '{}' with pid {pid}", self.name),
         )];
@@ -380,7 +400,7 @@ impl Machine {
 
     /// The spawn failed before a child existed (command lookup, pipes, fork).
     pub fn spawn_failed(&mut self, message: String) -> Vec<Effect> {
-        let mut fx = vec![Effect::Log(LogLevel::Info, format!("spawnerr: {message}"))];
+        let mut fx = vec![self.line(LogLevel::Info, format!("spawnerr: {message}"))];
         self.spawnerr = Some(message);
         self.enter_backoff(&mut fx);
         fx
@@ -399,7 +419,7 @@ impl Machine {
     fn running_because(&mut self, why: &str, fx: &mut Vec<Effect>) {
         self.backoff = 0;
         self.change(ProcessState::Running, None, fx);
-        fx.push(Effect::Log(
+        fx.push(self.line(
             LogLevel::Info,
             format!("success: {} entered RUNNING state, {why}", self.name),
         ));
@@ -417,7 +437,7 @@ impl Machine {
         self.change(ProcessState::Backoff, None, fx);
         if self.backoff > self.policy.startretries {
             self.give_up(fx);
-            fx.push(Effect::Log(
+            fx.push(self.line(
                 LogLevel::Info,
                 format!(
                     "gave up: {} entered FATAL state, too many start retries too quickly",
@@ -464,7 +484,7 @@ impl Machine {
                 self.begin_start(now, false, &mut fx)
             }
             (Timer::FatalRetry, ProcessState::Fatal) if self.restarts_allowed => {
-                fx.push(Effect::Log(
+                fx.push(self.line(
                     LogLevel::Info,
                     format!(
                         "retrying: {} leaves FATAL state after {} s (fatal_retry_after)",
@@ -481,7 +501,7 @@ impl Machine {
             (Timer::ReadyTimeout, ProcessState::Starting) => self.ready_timed_out(&mut fx),
             (Timer::StopWait, ProcessState::Stopping) => {
                 if let Some(pid) = self.pid {
-                    fx.push(Effect::Log(
+                    fx.push(self.line(
                         LogLevel::Warn,
                         format!("killing '{}' ({pid}) with SIGKILL", self.name),
                     ));
@@ -500,7 +520,7 @@ impl Machine {
             self.policy.stopasgroup
         };
         let group = if as_group { "process group " } else { "" };
-        fx.push(Effect::Log(
+        fx.push(self.line(
             LogLevel::Debug,
             format!(
                 "killing {} (pid {pid}) {group}with signal {}",
@@ -539,7 +559,7 @@ impl Machine {
                 Ok(fx)
             }
             (ProcessState::Backoff, _) => {
-                fx.push(Effect::Log(
+                fx.push(self.line(
                     LogLevel::Debug,
                     format!(
                         "Attempted to kill {}, which is in BACKOFF state.",
@@ -588,6 +608,11 @@ impl Machine {
             || self.policy.ready_timeout.is_some();
         let how = exit.describe();
         self.healthy = None;
+        let exit_facts = |state| Facts {
+            pid: reaped,
+            exit_status: Some(status),
+            state: Some(state),
+        };
         if std::mem::take(&mut self.failed)
             && matches!(self.state, ProcessState::Starting | ProcessState::Running)
         {
@@ -596,6 +621,7 @@ impl Machine {
             fx.push(Effect::Log(
                 LogLevel::Warn,
                 format!("exited: {} ({how}; not expected)", self.name),
+                exit_facts(ProcessState::Backoff),
             ));
             self.enter_backoff(&mut fx);
         } else if self.killing {
@@ -609,6 +635,7 @@ impl Machine {
             fx.push(Effect::Log(
                 level,
                 format!("stopped: {} ({how})", self.name),
+                exit_facts(ProcessState::Stopped),
             ));
             self.change(ProcessState::Stopped, None, &mut fx);
             if std::mem::take(&mut self.restart_pending) && self.restarts_allowed {
@@ -620,6 +647,7 @@ impl Machine {
             fx.push(Effect::Log(
                 LogLevel::Warn,
                 format!("exited: {} ({how}; not expected)", self.name),
+                exit_facts(ProcessState::Backoff),
             ));
             self.enter_backoff(&mut fx);
         } else {
@@ -639,6 +667,7 @@ impl Machine {
             fx.push(Effect::Log(
                 level,
                 format!("exited: {} ({how}; {word})", self.name),
+                exit_facts(ProcessState::Exited),
             ));
             self.change(ProcessState::Exited, Some(expected), &mut fx);
             let restart = match self.policy.autorestart {
@@ -661,7 +690,7 @@ impl Machine {
 
     /// The stop or kill signal could not be delivered for a reason other than ESRCH.
     pub fn signal_failed(&mut self, message: String) -> Vec<Effect> {
-        let mut fx = vec![Effect::Log(LogLevel::Critical, message)];
+        let mut fx = vec![self.line(LogLevel::Critical, message)];
         self.killing = false;
         self.change(ProcessState::Unknown, None, &mut fx);
         fx

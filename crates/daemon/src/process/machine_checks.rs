@@ -27,10 +27,7 @@ impl Machine {
         if generation != self.generation || self.pid.is_none() || self.killing {
             return Vec::new();
         }
-        let mut fx = vec![Effect::Log(
-            LogLevel::Warn,
-            format!("stopping {}: {why}", self.name),
-        )];
+        let mut fx = vec![self.line(LogLevel::Warn, format!("stopping {}: {why}", self.name))];
         fx.extend(self.restart());
         fx
     }
@@ -60,7 +57,7 @@ impl Machine {
         if self.killing {
             return;
         }
-        fx.push(Effect::Log(
+        fx.push(self.line(
             LogLevel::Warn,
             format!(
                 "{}: its ready check did not pass within {} (ready_timeout); stopping it, a failed start",
@@ -95,7 +92,7 @@ impl Machine {
             return fx;
         }
         self.health_failures += 1;
-        fx.push(Effect::Log(
+        fx.push(self.line(
             LogLevel::Debug,
             format!(
                 "health check of {} failed ({}/{retries}): {detail}",
@@ -108,7 +105,7 @@ impl Machine {
                 finding: Finding::Unhealthy,
                 detail: detail.to_string(),
             });
-            fx.push(Effect::Log(
+            fx.push(self.line(
                 LogLevel::Warn,
                 format!(
                     "restarting {}: its health check failed {} times in a row ({detail})",
@@ -130,7 +127,7 @@ impl Machine {
         if self.killing {
             return Vec::new();
         }
-        let mut fx = vec![Effect::Log(LogLevel::Warn, why.to_string())];
+        let mut fx = vec![self.line(LogLevel::Warn, why.to_string())];
         self.failed = true;
         self.backoff = attempt.saturating_sub(1);
         self.spawnerr = Some("listener broke the event protocol".into());

@@ -32,7 +32,7 @@ pub(crate) fn states(fx: &[Effect]) -> Vec<ProcessState> {
 pub(crate) fn logs(fx: &[Effect]) -> Vec<String> {
     fx.iter()
         .filter_map(|e| match e {
-            Effect::Log(l, m) => Some(format!("{} {m}", l.tag())),
+            Effect::Log(l, m, _) => Some(format!("{} {m}", l.tag())),
             _ => None,
         })
         .collect()

@@ -11,16 +11,19 @@ use std::cell::RefCell;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use supervisor_config::ChannelConfig;
 use supervisor_model::LogLevel;
-use supervisor_sys::RotatingFile;
+use supervisor_sys::{RotatePolicy, RotatingFile};
 use tokio::net::unix::pipe::Receiver;
 
 use super::capture::{Capture, Piece};
 use super::channel::Channel;
+use super::counters::OutputCounters;
 use super::log_watch::LogWatch;
 use super::output_syslog::SyslogOut;
+use super::stamp::LineStamper;
 use crate::events::{self, EventBus};
 use crate::mainlog::MainLog;
 use supervisor_model::{py_repr, py_repr_bytes, py_text};
@@ -35,25 +38,46 @@ thread_local! {
 /// One channel's log sink: a rotating file, or nothing.
 pub struct ChannelLog {
     path: Option<PathBuf>,
-    maxbytes: u64,
-    backups: u32,
+    policy: RotatePolicy,
     file: Option<RotatingFile>,
     /// The last open/write error was reported; cleared by a successful write.
     failing: bool,
     /// Bytes dropped because the file could not be written, since it last could.
     dropped: u64,
+    /// `*_logfile_timestamps`: boxed, as it is rare.
+    stamper: Option<Box<LineStamper>>,
+    channel: Channel,
+    /// Bytes written and dropped, read by metrics.
+    counters: Arc<OutputCounters>,
+}
+
+/// The rotation options of a channel.
+fn policy(cfg: &ChannelConfig) -> RotatePolicy {
+    RotatePolicy {
+        maxbytes: cfg.logfile_maxbytes.bytes(),
+        backups: cfg.logfile_backups,
+        every: cfg.logfile_rotate,
+        compress: cfg.logfile_compress,
+    }
 }
 
 impl ChannelLog {
     /// `path` is the resolved file (AUTO already turned into a name), `None` for NONE.
-    pub fn new(path: Option<PathBuf>, cfg: &ChannelConfig) -> ChannelLog {
+    pub fn new(
+        path: Option<PathBuf>,
+        cfg: &ChannelConfig,
+        channel: Channel,
+        counters: Arc<OutputCounters>,
+    ) -> ChannelLog {
         ChannelLog {
             path,
-            maxbytes: cfg.logfile_maxbytes.bytes(),
-            backups: cfg.logfile_backups,
+            policy: policy(cfg),
             file: None,
             failing: false,
             dropped: 0,
+            stamper: cfg.logfile_timestamps.then(Box::default),
+            channel,
+            counters,
         }
     }
 
@@ -63,16 +87,22 @@ impl ChannelLog {
 
     fn write(&mut self, bytes: &[u8], name: &str, log: &MainLog) {
         let Some(path) = &self.path else { return };
+        let data = match &mut self.stamper {
+            Some(stamper) => stamper.stamp(bytes, SystemTime::now()),
+            None => bytes,
+        };
         let result = match &mut self.file {
-            Some(f) => f.write(bytes),
-            None => RotatingFile::open(path, self.maxbytes, self.backups).and_then(|mut f| {
-                let r = f.write(bytes);
+            Some(f) => f.write(data),
+            None => RotatingFile::open_with(path, self.policy).and_then(|mut f| {
+                let r = f.write(data);
                 self.file = Some(f);
                 r
             }),
         };
+        let n = bytes.len() as u64;
         match result {
             Ok(()) => {
+                self.counters.add_written(self.channel, n);
                 if self.failing {
                     self.failing = false;
                     log.log(
@@ -87,7 +117,8 @@ impl ChannelLog {
                 }
             }
             Err(e) => {
-                self.dropped += bytes.len() as u64;
+                self.counters.add_dropped(self.channel, n);
+                self.dropped += n;
                 if !self.failing {
                     self.failing = true;
                     log.log(
@@ -123,14 +154,17 @@ impl ChannelLog {
         }
     }
 
-    /// `update` changed `*_logfile_maxbytes` / `*_logfile_backups`: the next write
-    /// reopens the file (appending) under the new limits.
+    /// `update` changed `*_logfile_maxbytes` / `*_logfile_backups` (or the rotation,
+    /// compression or timestamps extensions): the next write reopens the file
+    /// (appending) under the new limits.
     pub fn set_limits(&mut self, cfg: &ChannelConfig) {
-        let (maxbytes, backups) = (cfg.logfile_maxbytes.bytes(), cfg.logfile_backups);
-        if (maxbytes, backups) != (self.maxbytes, self.backups) {
-            self.maxbytes = maxbytes;
-            self.backups = backups;
+        let policy = policy(cfg);
+        if policy != self.policy {
+            self.policy = policy;
             self.file = None;
+        }
+        if cfg.logfile_timestamps != self.stamper.is_some() {
+            self.stamper = cfg.logfile_timestamps.then(Box::default);
         }
     }
 

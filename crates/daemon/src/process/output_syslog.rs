@@ -238,8 +238,6 @@ mod tests {
     use std::os::unix::net::UnixDatagram as Server;
     use std::path::Path;
 
-    use supervisor_model::ByteSize;
-
     use super::*;
     use crate::mainlog::{FileTarget, MainLogSetup, rotating_file_opener};
 
@@ -247,8 +245,9 @@ mod tests {
         let path = dir.join("main.log");
         let log = MainLog::new();
         log.open(MainLogSetup {
+            format: supervisor_model::LogFormat::Text,
             level: LogLevel::Info,
-            file: FileTarget::Sink(rotating_file_opener(&path, ByteSize(0), 0)),
+            file: FileTarget::Sink(rotating_file_opener(&path, Default::default())),
             stdout: None,
         })
         .unwrap();

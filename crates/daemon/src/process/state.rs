@@ -14,6 +14,7 @@ use supervisor_model::{LogLevel, ProcessState, Signal};
 use tokio::sync::watch;
 
 use super::api::{News, ProcessMsg, Upward};
+use super::counters::OutputCounters;
 use super::incarnation::{self, Launch, Sinks};
 use super::machine::{Effect, Finding, Machine, Policy, Refusal, Restored};
 use super::retry::Retry;
@@ -21,6 +22,7 @@ use super::stdin::StdinWriter;
 use super::watchers::Watchers;
 use crate::context::{Alarm, Context};
 use crate::events;
+use crate::mainlog::Fields;
 use crate::snapshot::{Snapshot, instant_of, unix_time_of};
 
 pub struct ProcessActorState {
@@ -42,6 +44,10 @@ pub struct ProcessActorState {
     status: Option<String>,
     /// The tasks of the current start or incarnation (dependencies, checks).
     watchers: Watchers,
+    /// See [`Snapshot::starts`] and [`Snapshot::unexpected_exits`].
+    starts: u64,
+    unexpected_exits: u64,
+    last_exit_code: Option<i32>,
     /// Test-only: the next signals fail with this errno (a kill that fails for a
     /// reason other than ESRCH cannot be provoked as root).
     #[cfg(test)]
@@ -81,12 +87,13 @@ impl ProcessActorState {
         ctx: Arc<Context>,
         snapshot: watch::Sender<Snapshot>,
         upward: Option<Upward>,
+        counters: &Arc<OutputCounters>,
     ) -> ProcessActorState {
         let state = ProcessActorState {
             machine: Machine::new(config.name.clone(), policy_of(&config)),
             name: Arc::from(config.name.as_str()),
             group: Arc::from(config.group.as_str()),
-            sinks: Sinks::open(&config, &ctx),
+            sinks: Sinks::open(&config, &ctx, counters),
             config,
             ctx,
             snapshot,
@@ -96,6 +103,9 @@ impl ProcessActorState {
             waiting: None,
             status: None,
             watchers: Watchers::default(),
+            starts: 0,
+            unexpected_exits: 0,
+            last_exit_code: None,
             #[cfg(test)]
             fail_kill: None,
         };
@@ -137,6 +147,7 @@ impl ProcessActorState {
                     // Supervisor's `finish` closes the parent's pipes), not at the next
                     // spawn, so a stopped program holds no pipe.
                     self.stdin = None;
+                    self.last_exit_code = Some(exit.exit_code());
                     let fx = self.machine.exited(exit, now);
                     self.execute(myself, fx);
                 }
@@ -245,7 +256,17 @@ impl ProcessActorState {
                 } => {
                     myself.send_after(after, move || ProcessMsg::Timer { timer, generation });
                 }
-                Effect::Log(level, msg) => self.ctx.log.log(level, &msg),
+                Effect::Log(level, msg, facts) => self.ctx.log.log_with(
+                    level,
+                    &msg,
+                    &Fields {
+                        process: Some(&self.name),
+                        group: Some(&self.group),
+                        pid: facts.pid,
+                        exit_status: facts.exit_status,
+                        state: facts.state,
+                    },
+                ),
                 Effect::AwaitDeps { generation, pull } => {
                     self.watchers
                         .await_deps(&self.config, &self.ctx, myself, generation, pull);
@@ -295,11 +316,20 @@ impl ProcessActorState {
         if to == ProcessState::Starting {
             self.note = None;
             self.status = None;
+            self.starts += 1;
         } else {
             self.waiting = None;
         }
         if !matches!(to, ProcessState::Starting | ProcessState::Running) {
             self.watchers.end();
+        }
+        // An exit that was not expected: a bad exit code, or a death before
+        // startsecs (the BACKOFF that follows an exit carries the reaped pid; one
+        // that follows a failed spawn has none).
+        let early_death = from == ProcessState::Starting && to == ProcessState::Backoff;
+        if (to == ProcessState::Exited && expected == Some(false)) || (early_death && pid.is_some())
+        {
+            self.unexpected_exits += 1;
         }
         if to == ProcessState::Fatal && self.config.essential {
             let _ = self
@@ -398,7 +428,7 @@ impl ProcessActorState {
                     return Ok(());
                 }
                 let problem = fx.iter().find_map(|e| match e {
-                    Effect::Log(LogLevel::Critical, msg) => Some(msg.clone()),
+                    Effect::Log(LogLevel::Critical, msg, _) => Some(msg.clone()),
                     _ => None,
                 });
                 self.execute(myself, fx);
@@ -471,6 +501,9 @@ impl ProcessActorState {
             healthy: m.healthy(),
             status: self.status.clone(),
             spawns: m.generation(),
+            starts: self.starts,
+            unexpected_exits: self.unexpected_exits,
+            last_exit_code: self.last_exit_code,
         });
     }
 

@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use super::api::{Reloader, RootMsg};
 use super::state::RootActorState;
 use crate::context::Context;
+use crate::notify::Notifier;
 use crate::process::api::Peers;
 use crate::registry::Registry;
 
@@ -29,6 +30,8 @@ pub struct RootArgs {
     pub registry: watch::Sender<Arc<Registry>>,
     /// The same registry, as the processes see it (dependencies).
     pub peers: watch::Sender<Arc<dyn Peers>>,
+    /// systemd's notification socket, when supervisord runs under `Type=notify`.
+    pub notify: Option<Arc<Notifier>>,
 }
 
 pub struct RootActor;
@@ -54,6 +57,7 @@ impl Actor for RootActor {
             args.state,
             args.registry,
             args.peers,
+            args.notify,
         ))
     }
 
@@ -86,6 +90,10 @@ impl Actor for RootActor {
             } => st.update(&myself, dry_run, &groups, reply),
             RootMsg::Retired(done) => st.finish_update(&myself, *done).await,
             RootMsg::Alarm(alarm) => st.alarm(&myself, alarm),
+            RootMsg::Booted => st.booted(),
+            RootMsg::Ping(reply) => {
+                let _ = reply.send(());
+            }
         }
         Ok(())
     }

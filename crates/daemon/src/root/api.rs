@@ -57,6 +57,12 @@ pub enum RootMsg {
     Retired(Box<Retired>),
     /// A process raised an alarm (an essential program went FATAL).
     Alarm(Alarm),
+    /// The autostart programs of a (re)start or an update are started: systemd
+    /// hears `READY=1` (notify.rs).
+    Booted,
+    /// Answered at once: the root's loop is alive (`/healthz`, the systemd
+    /// watchdog).
+    Ping(RpcReplyPort<()>),
 }
 
 impl RootMsg {

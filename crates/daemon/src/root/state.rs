@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use super::api::{ESSENTIAL_EXIT, Reloader, RootMsg};
 use crate::context::{Alarm, Context};
 use crate::group::api::GroupMsg;
+use crate::notify::Notifier;
 use crate::process::api::Peers;
 use crate::registry::Registry;
 use crate::tree::{self, Groups};
@@ -42,6 +43,11 @@ pub struct RootActorState {
     busy: bool,
     /// Config messages that arrived while `busy`, replayed in order afterwards.
     deferred: VecDeque<RootMsg>,
+    /// systemd's notification socket (notify.rs), if any.
+    notify: Option<Arc<Notifier>>,
+    /// See [`Registry::generation`] and [`Registry::reloads`].
+    generation: u64,
+    reloads: u64,
 }
 
 impl RootActorState {
@@ -53,6 +59,7 @@ impl RootActorState {
         state: watch::Sender<SupervisorState>,
         registry: watch::Sender<Arc<Registry>>,
         peers: watch::Sender<Arc<dyn Peers>>,
+        notify: Option<Arc<Notifier>>,
     ) -> RootActorState {
         RootActorState {
             exit_code,
@@ -67,6 +74,9 @@ impl RootActorState {
             peers,
             busy: false,
             deferred: VecDeque::new(),
+            notify,
+            generation: 0,
+            reloads: 0,
         }
     }
 
@@ -114,6 +124,7 @@ impl RootActorState {
         }
         self.settings = without_groups(&config);
         self.loaded = Arc::new(config);
+        self.generation += 1;
         self.publish();
         self.state.send_replace(SupervisorState::Running);
         self.ctx
@@ -121,9 +132,20 @@ impl RootActorState {
             .publish("SUPERVISOR_STATE_CHANGE_RUNNING", String::new());
         let handles = self.groups.handles().to_vec();
         let state = self.state.subscribe();
+        let me = myself.clone();
         tokio::spawn(async move {
             tree::start_autostart(&handles, || *state.borrow() == SupervisorState::Running).await;
+            let _ = me.send_message(RootMsg::Booted);
         });
+    }
+
+    /// `RootMsg::Booted`: the autostart programs are started; systemd hears it.
+    pub fn booted(&self) {
+        if let Some(n) = &self.notify
+            && self.running()
+        {
+            n.ready(&crate::notify::status(&self.registry.borrow()));
+        }
     }
 
     pub fn publish(&self) {
@@ -136,6 +158,8 @@ impl RootActorState {
                 .iter()
                 .find(|(k, _)| k == "PATH")
                 .map(|(_, v)| v.clone()),
+            generation: self.generation,
+            reloads: self.reloads,
         });
         self.peers.send_replace(registry.clone());
         self.registry.send_replace(registry);
@@ -155,6 +179,9 @@ impl RootActorState {
     }
 
     fn begin_stop(&self, myself: &ActorRef<RootMsg>, reload: bool) {
+        if let Some(n) = self.notify.as_ref().filter(|_| !reload) {
+            n.stopping();
+        }
         self.ctx
             .events
             .publish("SUPERVISOR_STATE_CHANGE_STOPPING", String::new());
@@ -215,6 +242,12 @@ impl RootActorState {
         }
         // Better than Supervisor: a broken config leaves everything running.
         let loaded = (self.reloader)();
+        if loaded.is_ok() {
+            self.reloads += 1;
+            if let Some(n) = &self.notify {
+                n.reloading();
+            }
+        }
         if let Ok(config) = &loaded {
             self.warn_new_notices(config);
         }
@@ -443,9 +476,14 @@ impl RootActorState {
         .await;
         self.loaded = Arc::new(config);
         self.ctx = ctx;
+        self.generation += 1;
         self.publish();
         reply.send(Ok(report));
-        tokio::spawn(starts.run());
+        let me = myself.clone();
+        tokio::spawn(async move {
+            starts.run().await;
+            let _ = me.send_message(RootMsg::Booted);
+        });
     }
 
     /// Beyond Supervisor: the container use case. A failed essential program or
