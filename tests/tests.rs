@@ -13,6 +13,7 @@ mod control_socket;
 mod ctl_fallback;
 mod ctl_oracle;
 mod event_listeners;
+mod fcgi_program;
 mod grpc_api;
 mod reload;
 mod resilience;

@@ -5,6 +5,7 @@ mod command;
 mod daemon;
 mod dispositions;
 mod exit;
+mod listen;
 mod privileges;
 mod readiness;
 mod reaper;
@@ -21,6 +22,7 @@ pub use command::{
 pub use daemon::{DaemonError, DaemonNote, daemonize, hostname, remove_pidfile, write_pidfile};
 pub use dispositions::with_default_signals;
 pub use exit::decode_wait_status;
+pub use listen::{ListenError, ListenSocket, ListenSpec, create_listen_socket};
 pub use privileges::{PrivilegeError, drop_privileges};
 pub use readiness::wait_readable;
 pub use reaper::{Orphan, Reaper, ReaperConfig, ReaperError, set_child_subreaper};

@@ -1,9 +1,20 @@
 //! start / stop / signal / clear for one process, a group or everything, with
 //! Supervisor's rules (rpcinterface.py): which processes a group action applies to,
 //! the order they are acted on, the checks and faults of each single action, and the
-//! deferred `wait` (a start waits for RUNNING, a stop for a stopped state). Results
-//! of group actions come back in completion order: refusals first, as they happen,
-//! then each waiter as it finishes — what Supervisor's polling of callbacks reports.
+//! deferred `wait` (a start waits for RUNNING, a stop for a stopped state).
+//!
+//! Results of group actions come back in Supervisor's order (rpcinterface.py
+//! `make_allfunc`): first, in the order the processes are acted on (priority, then
+//! configuration order), every result known at once — a refusal (NOT_RUNNING,
+//! SPAWN_ERROR, ...) or an immediate success; then the deferred ones (waits), by the
+//! poll of Supervisor's HTTP server that would have seen them done: it calls the
+//! pending callbacks again every [`POLL`] at most (http.py
+//! `deferring_http_channel.writable` with the callbacks' `delay = 0.05`), appending
+//! those finished, in process order. So processes that finish together are listed in
+//! process order, and one that takes longer comes after them — never the exact order
+//! in which the children happened to exit.
+
+use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use ractor::rpc::CallResult;
@@ -20,14 +31,15 @@ use crate::snapshot::Snapshot;
 
 type Waiter = std::pin::Pin<Box<dyn std::future::Future<Output = CtlResult<()>> + Send>>;
 
-/// The processes `target` names, in the order Supervisor acts on them, each with its
-/// group's name.
-fn select<'a>(
-    reg: &'a Registry,
-    target: &Target,
-    reverse: bool,
-) -> CtlResult<Vec<(&'a GroupHandle, &'a Member)>> {
-    let mut list = match target {
+/// How often Supervisor polls pending callbacks (the `delay` rpcinterface.py gives
+/// them): deferred results finished within one such window share a poll.
+const POLL: Duration = Duration::from_millis(50);
+
+/// The processes `target` names, in the order Supervisor acts on them (ascending
+/// priority for every action, stops included: only a shutdown stops in reverse),
+/// each with its group's name.
+fn select<'a>(reg: &'a Registry, target: &Target) -> CtlResult<Vec<(&'a GroupHandle, &'a Member)>> {
+    let list = match target {
         Target::Process(ns) => vec![find(reg, ns)?],
         Target::Group(name) => {
             let g = reg
@@ -40,9 +52,6 @@ fn select<'a>(
         }
         Target::All => reg.by_priority(),
     };
-    if reverse {
-        list.reverse();
-    }
     Ok(list)
 }
 
@@ -66,10 +75,10 @@ fn applies(action: &Action, state: ProcessState) -> bool {
 
 pub async fn act(reg: &Registry, action: Action, target: Target) -> CtlResult<Vec<ProcessResult>> {
     let single = matches!(target, Target::Process(_));
-    let list = select(reg, &target, matches!(action, Action::Stop { .. }))?;
+    let list = select(reg, &target)?;
     let mut results = Vec::new();
     let mut waiting = FuturesUnordered::new();
-    for (g, m) in list {
+    for (index, (g, m)) in list.into_iter().enumerate() {
         if !single && !applies(&action, m.now().state) {
             continue;
         }
@@ -86,15 +95,20 @@ pub async fn act(reg: &Registry, action: Action, target: Target) -> CtlResult<Ve
         match one(m, &ns, &action, reg.path.as_deref()).await {
             Err(e) => results.push(ProcessResult::failed(&group, &name, &e)),
             Ok(None) => results.push(ProcessResult::ok(&group, &name)),
-            Ok(Some(w)) => waiting.push(async move { (group, name, w.await) }),
+            Ok(Some(w)) => waiting.push(async move { (index, group, name, w.await) }),
         }
     }
-    while let Some((group, name, r)) = waiting.next().await {
-        results.push(match r {
-            Ok(()) => ProcessResult::ok(&group, &name),
-            Err(e) => ProcessResult::failed(&group, &name, &e),
-        });
+    let polls_from = Instant::now();
+    let mut deferred = Vec::with_capacity(waiting.len());
+    while let Some((index, group, name, r)) = waiting.next().await {
+        let poll = polls_from.elapsed().as_nanos() / POLL.as_nanos();
+        deferred.push((poll, index, group, name, r));
     }
+    deferred.sort_by_key(|(poll, index, ..)| (*poll, *index));
+    results.extend(deferred.into_iter().map(|(_, _, group, name, r)| match r {
+        Ok(()) => ProcessResult::ok(&group, &name),
+        Err(e) => ProcessResult::failed(&group, &name, &e),
+    }));
     Ok(results)
 }
 
@@ -243,7 +257,7 @@ async fn signal(m: &Member, ns: &str, sig: &str) -> CtlResult<()> {
 
 /// `clearProcessLogs` / `clearAllProcessLogs`: every selected process, no filter.
 pub async fn clear(reg: &Registry, target: Target) -> CtlResult<Vec<ProcessResult>> {
-    let list = select(reg, &target, false)?;
+    let list = select(reg, &target)?;
     let mut results = Vec::with_capacity(list.len());
     for (g, m) in list {
         let ns = match &target {

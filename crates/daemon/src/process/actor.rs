@@ -10,7 +10,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef};
 use supervisor_config::ProcessConfig;
 use tokio::sync::watch;
 
-use super::api::{ProcessMsg, Upward};
+use super::api::{ProcessMsg, SharedSocket, Upward};
 use super::state::ProcessActorState;
 use crate::context::Context;
 use crate::snapshot::Snapshot;
@@ -22,6 +22,8 @@ pub struct ProcessArgs {
     /// The group that hears this process's news (none for a process on its own, as
     /// in tests).
     pub upward: Option<Upward>,
+    /// An fcgi-program's listening socket, the child's fd 0 (its group owns it).
+    pub socket: Option<Arc<dyn SharedSocket>>,
 }
 
 pub struct ProcessActor;
@@ -41,6 +43,7 @@ impl Actor for ProcessActor {
             args.ctx,
             args.snapshot,
             args.upward,
+            args.socket,
         ))
     }
 

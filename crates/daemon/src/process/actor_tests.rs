@@ -90,6 +90,7 @@ async fn sleeper() -> Sleeper {
             ctx,
             snapshot,
             upward: None,
+            socket: None,
         },
     )
     .await

@@ -77,6 +77,8 @@ pub struct Launch<'a> {
     pub group: &'a Arc<str>,
     pub sinks: &'a Sinks,
     pub upward: Option<&'a Upward>,
+    /// An fcgi-program's listening socket: the child's fd 0 instead of a stdin pipe.
+    pub socket: Option<supervisor_sys::ListenSocket>,
 }
 
 /// A child that is running.
@@ -88,10 +90,10 @@ pub struct Launched {
 /// Forks/execs the child, starts its output pumps and the watch on its exit
 /// (`exited(pid, exit)` once the reaper collected it). `Err` is the spawnerr text.
 pub fn launch(
-    l: &Launch<'_>,
+    l: Launch<'_>,
     exited: impl FnOnce(i32, supervisor_model::ExitStatus) + Send + 'static,
 ) -> Result<Launched, String> {
-    let child = spawn::spawn(l.config, l.ctx)?;
+    let child = spawn::spawn(l.config, l.ctx, l.socket)?;
     let pid = child.pid;
     let stdin = child.stdin.map(StdinWriter::new);
     let listener = l.upward.filter(|u| u.wants().listener);

@@ -13,7 +13,7 @@ use supervisor_config::ProcessConfig;
 use supervisor_model::{LogLevel, ProcessState, Signal};
 use tokio::sync::watch;
 
-use super::api::{News, ProcessMsg, Upward};
+use super::api::{News, ProcessMsg, SharedSocket, SocketLease, Upward};
 use super::incarnation::{self, Launch, Sinks};
 use super::machine::{Effect, Machine, Policy, Refusal, Restored};
 use super::retry::Retry;
@@ -33,6 +33,10 @@ pub struct ProcessActorState {
     /// The child's stdin (`sendProcessStdin`), replaced at each spawn.
     stdin: Option<StdinWriter>,
     upward: Option<Upward>,
+    /// An fcgi-program's socket, leased for each child ([`SharedSocket`]).
+    socket: Option<Arc<dyn SharedSocket>>,
+    /// The hold on that socket of the child with this pid, until it is reaped.
+    lease: Option<(i32, Box<dyn Send + Sync>)>,
     /// A strategy restart is under way: start again once stopped.
     restart_pending: bool,
     /// See [`Snapshot::note`].
@@ -68,6 +72,7 @@ impl ProcessActorState {
         ctx: Arc<Context>,
         snapshot: watch::Sender<Snapshot>,
         upward: Option<Upward>,
+        socket: Option<Arc<dyn SharedSocket>>,
     ) -> ProcessActorState {
         let state = ProcessActorState {
             machine: Machine::new(config.name.clone(), policy_of(&config)),
@@ -79,6 +84,8 @@ impl ProcessActorState {
             snapshot,
             stdin: None,
             upward,
+            socket,
+            lease: None,
             restart_pending: false,
             note: None,
             #[cfg(test)]
@@ -124,6 +131,11 @@ impl ProcessActorState {
                     self.stdin = None;
                     let fx = self.machine.exited(exit, now);
                     self.execute(myself, fx);
+                    // After the exit's log lines, as `FastCGISubprocess.finish` releases
+                    // the socket after `Subprocess.finish` (unless a new child took over).
+                    if self.lease.as_ref().is_some_and(|(p, _)| *p == pid) {
+                        self.lease = None;
+                    }
                 }
             }
             ProcessMsg::Timer { timer, generation } => {
@@ -290,20 +302,33 @@ impl ProcessActorState {
     /// Fork/exec the child through [`incarnation::launch`]; its exit comes back as
     /// [`ProcessMsg::Exited`].
     fn launch(&mut self, myself: &ActorRef<ProcessMsg>) -> Result<i32, String> {
+        // A spawn follows the reaping of the previous child: its hold goes first, so
+        // the socket closes and is created again as with Supervisor's counter.
+        self.lease = None;
+        let lease = match &self.socket {
+            Some(shared) => Some(shared.lease()?),
+            None => None,
+        };
+        let (socket, hold) = match lease {
+            Some(SocketLease { socket, hold }) => (Some(socket), Some(hold)),
+            None => (None, None),
+        };
         let me = myself.clone();
         let launched = incarnation::launch(
-            &Launch {
+            Launch {
                 config: &self.config,
                 ctx: &self.ctx,
                 name: &self.name,
                 group: &self.group,
                 sinks: &self.sinks,
                 upward: self.upward.as_ref(),
+                socket,
             },
             move |pid, exit| {
                 let _ = me.send_message(ProcessMsg::Exited { pid, exit });
             },
         )?;
+        self.lease = hold.map(|h| (launched.pid, h));
         self.stdin = launched.stdin;
         Ok(launched.pid)
     }
