@@ -17,6 +17,7 @@ mod fcgi_program;
 mod grpc_api;
 mod reload;
 mod resilience;
+mod result_order;
 mod supervisord_cli;
 mod supervisord_options;
 mod supervisord_run;
