@@ -15,6 +15,7 @@ mod ctl_oracle;
 mod event_listeners;
 mod fcgi_program;
 mod grpc_api;
+mod main_log;
 mod reload;
 mod resilience;
 mod result_order;

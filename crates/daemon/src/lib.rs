@@ -11,6 +11,7 @@ pub mod registry;
 pub mod root;
 pub mod run;
 pub mod snapshot;
+pub mod startlog;
 pub mod startup;
 pub mod strategy;
 pub mod ticks;

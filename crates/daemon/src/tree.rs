@@ -138,8 +138,12 @@ pub async fn start_autostart(groups: &[Arc<GroupHandle>], running: impl Fn() -> 
 const POOL_DRAIN: Duration = Duration::from_secs(1);
 
 /// Stops every group, highest priority value first; groups sharing a priority stop
-/// together. Logs `waiting for a, b to die` every 3 s, as Supervisor does.
+/// together. While processes remain, says which (supervisord.py `shutdown_report`):
+/// every process not yet stopped, of every group, once the first groups were told
+/// to stop and then every 3 s, each also with its state at blather level.
 pub async fn stop_all(mut plan: Vec<Arc<GroupHandle>>, log: &MainLog) {
+    let mut report = ShutdownReport::new(&plan, log);
+    let mut told: Vec<String> = Vec::new();
     plan.sort_by_key(|g| std::cmp::Reverse(g.config.priority));
     let mut rest = plan.as_slice();
     while let Some(first) = rest.first() {
@@ -161,12 +165,110 @@ pub async fn stop_all(mut plan: Vec<Arc<GroupHandle>>, log: &MainLog) {
         }
         for g in bucket {
             let _ = g.actor.send_message(GroupMsg::Shutdown);
+            told.extend(g.members.iter().map(|m| m.config.name.clone()));
         }
         let mut waiting: Vec<watch::Receiver<Snapshot>> = bucket
             .iter()
             .flat_map(|g| g.members.iter().map(|m| m.snapshot.clone()))
             .collect();
-        wait_stopped(&mut waiting, log).await;
+        // The report names states after the stop signals went out, as Supervisor's
+        // comes after `stop_all` sent them (the members got the message; a child
+        // being signalled is STOPPING).
+        let acted = async {
+            for rx in waiting.iter_mut() {
+                let _ = rx.wait_for(|s| !s.state.is_running()).await;
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(1), acted).await;
+        loop {
+            report.if_due(&told);
+            let all = async {
+                for rx in waiting.iter_mut() {
+                    let _ = rx.wait_for(|s| s.state.is_stopped()).await;
+                }
+            };
+            if tokio::time::timeout(report.next_in(), all).await.is_ok() {
+                break;
+            }
+        }
+    }
+}
+
+/// supervisord.py `shutdown_report`: the processes not yet stopped, throttled.
+struct ShutdownReport<'a> {
+    /// Every process, in start order (Supervisor's dict of groups), and whether it
+    /// was stopped when the shutdown began.
+    all: Vec<(watch::Receiver<Snapshot>, bool)>,
+    last: Option<std::time::Instant>,
+    log: &'a MainLog,
+}
+
+/// Supervisor reports a shutdown's stragglers at most this often.
+const SHUTDOWN_REPORT_EVERY: Duration = Duration::from_secs(3);
+
+impl<'a> ShutdownReport<'a> {
+    fn new(groups: &[Arc<GroupHandle>], log: &'a MainLog) -> Self {
+        let all = groups
+            .iter()
+            .flat_map(|g| g.members.iter().map(|m| m.snapshot.clone()))
+            .map(|rx| {
+                let stopped = rx.borrow().state.is_stopped();
+                (rx, stopped)
+            })
+            .collect();
+        ShutdownReport {
+            all,
+            last: None,
+            log,
+        }
+    }
+
+    /// Time until the next report is due.
+    fn next_in(&self) -> Duration {
+        self.last.map_or(Duration::ZERO, |t| {
+            SHUTDOWN_REPORT_EVERY.saturating_sub(t.elapsed())
+        })
+    }
+
+    /// Reports if due; `told` are the processes sent their stop so far. The first
+    /// report shows them as Supervisor's does, right after the stop signals went
+    /// out: one whose child was reaped meanwhile (ours are reaped at once,
+    /// Supervisor's in a later loop pass) is still shown STOPPING.
+    fn if_due(&mut self, told: &[String]) {
+        if !self.next_in().is_zero() {
+            return;
+        }
+        let first = self.last.is_none();
+        let unstopped: Vec<Snapshot> = self
+            .all
+            .iter()
+            .filter_map(|(rx, stopped_before)| {
+                let mut s = rx.borrow().clone();
+                if !s.state.is_stopped() {
+                    return Some(s);
+                }
+                let just_stopped = first && !stopped_before && told.contains(&s.name);
+                just_stopped.then(|| {
+                    s.state = supervisor_model::ProcessState::Stopping;
+                    s
+                })
+            })
+            .collect();
+        if unstopped.is_empty() {
+            return;
+        }
+        self.last = Some(std::time::Instant::now());
+        let names: Vec<&str> = unstopped.iter().map(|s| s.name.as_str()).collect();
+        self.log.log(
+            LogLevel::Info,
+            &format!("waiting for {} to die", names.join(", ")),
+        );
+        for s in &unstopped {
+            self.log.log(
+                LogLevel::Blather,
+                &format!("{} state: {}", s.name, s.state.name()),
+            );
+        }
     }
 }
 

@@ -22,11 +22,12 @@
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use ractor::rpc::CallResult;
 use supervisor_model::namespec;
-use supervisor_model::{Fault, FaultError, ProcessState, Signal};
+use supervisor_model::{Fault, FaultError, LogLevel, ProcessState, Signal};
 use supervisor_rpc::{Action, CtlResult, ProcessResult, Target};
 use tokio::sync::watch;
 
 use crate::group::api::GroupHandle;
+use crate::mainlog::MainLog;
 use crate::process::api::{Member, ProcessMsg};
 use crate::process::machine::Refusal;
 use crate::registry::Registry;
@@ -72,11 +73,17 @@ fn applies(action: &Action, state: ProcessState) -> bool {
     }
 }
 
-pub async fn act(reg: &Registry, action: Action, target: Target) -> CtlResult<Vec<ProcessResult>> {
+pub async fn act(
+    reg: &Registry,
+    log: &MainLog,
+    action: Action,
+    target: Target,
+) -> CtlResult<Vec<ProcessResult>> {
     let single = matches!(target, Target::Process(_));
     let list = select(reg, &target)?;
     let mut results = Vec::new();
     let waiting = FuturesUnordered::new();
+    let mut waits = Vec::new();
     for (index, (g, m)) in list.into_iter().enumerate() {
         if !single && !applies(&action, m.now().state) {
             continue;
@@ -91,10 +98,20 @@ pub async fn act(reg: &Registry, action: Action, target: Target) -> CtlResult<Ve
         };
         let group = g.config.name.clone();
         let name = m.config.name.clone();
-        match one(m, &ns, &action, reg.path.as_deref()).await {
+        match one(m, &ns, &action, reg.path.as_deref(), log).await {
             Err(e) => results.push(ProcessResult::failed(&group, &name, &e)),
             Ok(None) => results.push(ProcessResult::ok(&group, &name)),
-            Ok(Some(w)) => waiting.push(async move { (index, group, name, w.await) }),
+            Ok(Some(w)) => {
+                waits.push(m);
+                waiting.push(async move { (index, group, name, w.await) });
+            }
+        }
+    }
+    // Supervisor's `make_allfunc` looks at every deferred result once right after
+    // acting on all: a stop still under way is reported then.
+    if matches!(action, Action::Stop { .. }) {
+        for m in &waits {
+            stop_report(log, &m.config.name, &m.now());
         }
     }
     let mut deferred: Vec<_> = waiting.collect().await;
@@ -112,10 +129,11 @@ async fn one(
     ns: &str,
     action: &Action,
     path: Option<&std::ffi::OsStr>,
+    log: &MainLog,
 ) -> CtlResult<Option<Waiter>> {
     match action {
         Action::Start { wait } => start(m, ns, *wait, path).await,
-        Action::Stop { wait } => stop(m, ns, *wait).await,
+        Action::Stop { wait } => stop(m, ns, *wait, log).await,
         Action::Signal(sig) => signal(m, ns, sig).await.map(|()| None),
     }
 }
@@ -218,8 +236,9 @@ async fn wait_running(rx: &mut watch::Receiver<Snapshot>, ns: &str) -> CtlResult
     }
 }
 
-async fn stop(m: &Member, ns: &str, wait: bool) -> CtlResult<Option<Waiter>> {
-    if !m.now().state.is_running() {
+async fn stop(m: &Member, ns: &str, wait: bool, log: &MainLog) -> CtlResult<Option<Waiter>> {
+    let before = m.now();
+    if !before.state.is_running() {
         return Err(FaultError::new(Fault::NotRunning, ns));
     }
     ask(m, |port| ProcessMsg::Stop(Some(port)))
@@ -231,14 +250,30 @@ async fn stop(m: &Member, ns: &str, wait: bool) -> CtlResult<Option<Waiter>> {
     // A stop that waits is always deferred, even when the child is already gone
     // (ours are reaped at once): whether Supervisor's `stopProcess` sees the
     // child reaped before it returns is a matter of microseconds, so only acting
-    // order is stable.
+    // order is stable. While the process stays STOPPING, its wait says so every
+    // [`STOP_REPORT_EVERY`] after the first report (see [`act`]).
     let mut rx = m.snapshot.clone();
+    let (log, name) = (log.clone(), m.config.name.clone());
     Ok(Some(Box::pin(async move {
-        rx.wait_for(|s| s.state.is_stopped())
-            .await
-            .map(drop)
-            .map_err(|_| gone())
+        loop {
+            let stopped = rx.wait_for(|s| s.state.is_stopped());
+            if let Ok(done) = tokio::time::timeout(STOP_REPORT_EVERY, stopped).await {
+                return done.map(drop).map_err(|_| gone());
+            }
+            stop_report(&log, &name, &rx.borrow());
+        }
     })))
+}
+
+/// How often a waiting stop says it still waits (process.py `stop_report`).
+const STOP_REPORT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// process.py `stop_report`, called by `stopProcess`'s wait each time it looks: a
+/// line while the process is STOPPING.
+fn stop_report(log: &MainLog, name: &str, now: &Snapshot) {
+    if now.state == ProcessState::Stopping {
+        log.log(LogLevel::Info, &format!("waiting for {name} to stop"));
+    }
 }
 
 async fn signal(m: &Member, ns: &str, sig: &str) -> CtlResult<()> {

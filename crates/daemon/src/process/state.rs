@@ -22,6 +22,12 @@ use crate::context::{Alarm, Context};
 use crate::events;
 use crate::snapshot::{Snapshot, instant_of, unix_time_of};
 
+/// What Supervisor logs for each SIGCHLD it handles (supervisord.py `handle_signal`),
+/// after the lines of the child it reaped: a process logs it once its child's exit
+/// is handled (one SIGCHLD per child, as in Supervisor's usual one death per loop
+/// pass), so it follows the `exited:`/`stopped:` line as there.
+pub const SIGCHLD_LINE: &str = "received SIGCHLD indicating a child quit";
+
 pub struct ProcessActorState {
     machine: Machine,
     config: Arc<ProcessConfig>,
@@ -129,12 +135,31 @@ impl ProcessActorState {
                     // Supervisor's `finish` closes the parent's pipes), not at the next
                     // spawn, so a stopped program holds no pipe.
                     self.stdin = None;
-                    let fx = self.machine.exited(exit, now);
+                    let mut fx = self.machine.exited(exit, now);
+                    // Supervisor reaps (`finish`: the exit's lines, then an fcgi
+                    // program's socket released) and handles the SIGCHLD in one loop
+                    // pass (supervisord.py `runforever`); what follows from the exit —
+                    // giving up (FATAL) or an autorestart's spawn — in a later one.
+                    let respawn = fx
+                        .iter()
+                        .position(|e| {
+                            matches!(
+                                e,
+                                Effect::Spawn
+                                    | Effect::Changed {
+                                        to: ProcessState::Fatal,
+                                        ..
+                                    }
+                            )
+                        })
+                        .map_or(Vec::new(), |at| fx.split_off(at));
                     self.execute(myself, fx);
-                    // After the exit's log lines, as `FastCGISubprocess.finish` releases
-                    // the socket after `Subprocess.finish` (unless a new child took over).
                     if self.lease.as_ref().is_some_and(|(p, _)| *p == pid) {
                         self.lease = None;
+                    }
+                    self.ctx.log.log(LogLevel::Debug, SIGCHLD_LINE);
+                    if !respawn.is_empty() {
+                        self.execute(myself, respawn);
                     }
                 }
             }
@@ -281,11 +306,14 @@ impl ProcessActorState {
         match sent {
             Ok(()) => Vec::new(),
             Err(nix::errno::Errno::ESRCH) => {
-                // Already gone: the reaper will settle the state.
+                // Already gone: the reaper will settle the state. Supervisor's two
+                // wordings (process.py `kill` and `signal`), with Python's OSError.
+                let when = if how.is_empty() { "" } else { "now " };
                 self.ctx.log.log(
                     LogLevel::Debug,
                     &format!(
-                        "unable to signal {} (pid {pid}), it probably just exited on its way out",
+                        "unable to signal {} (pid {pid}), it probably just {when}exited on \
+                         its own: [Errno 3] No such process",
                         self.name
                     ),
                 );

@@ -281,6 +281,7 @@ impl RootActorState {
                     self.ctx.events.clone(),
                     self.ctx.alarms.clone(),
                 ));
+                crate::startlog::log_restarted(&config, &self.ctx.log);
                 self.pending = Some(config);
                 self.boot(myself).await;
             }
