@@ -1,6 +1,7 @@
 //! The main log, differentially: one scenario — startup with an HTTP server that
-//! checks no credentials, a program started, stopped, started, signalled (and
-//! restarted by `autorestart`), one failing until FATAL, one writing output and
+//! checks no credentials, a program started, stopped, started, signalled (it exits
+//! 0.3 s later, so the signal call's lines come first in both, and is restarted by
+//! `autorestart`; it waits on its stdin, so it leaves no orphan when killed), one failing until FATAL, one writing output and
 //! exiting, SIGUSR2, SIGTERM — played under Python supervisord 4.3 and under ours
 //! at `loglevel=blather`, driven by Python's supervisorctl (so both get the same
 //! XML-RPC calls), and the two main logs compared line by line once times, pids
@@ -38,7 +39,8 @@ const CONF: &str = "[unix_http_server]\nfile=%(here)s/sv.sock\n\n\
 loglevel=blather\n\n\
 [rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n\
 [supervisorctl]\nserverurl=unix://%(here)s/sv.sock\n\n\
-[program:sleeper]\ncommand=/bin/sleep 1000\npriority=1000\nstdout_logfile=%(here)s/sleeper.out\n\
+[program:sleeper]\ncommand=/bin/sh -c \"trap 'sleep 0.3; exit 3' HUP; read x\"\npriority=1000\n\
+stdout_logfile=%(here)s/sleeper.out\n\
 stderr_logfile=%(here)s/sleeper.err\n\n\
 [program:failer]\ncommand=/bin/false\nautostart=false\nstartretries=1\nstartsecs=5\nautorestart=false\n\
 stdout_logfile=%(here)s/failer.out\nstderr_logfile=%(here)s/failer.err\n\n\

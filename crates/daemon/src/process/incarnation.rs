@@ -1,8 +1,8 @@
 //! One incarnation of a supervised program: the log sinks a process keeps across
 //! spawns ([`Sinks`]), and [`launch`], which forks/execs the child and wires what
 //! lives as long as it does — one output pump per pipe (log file, syslog, capture,
-//! PROCESS_LOG events, a listener's protocol tap) and the watch on its exit status
-//! from the reaper. It knows nothing of actors: the exit is handed to a callback.
+//! PROCESS_LOG events, a listener's protocol tap; handed back for the caller to
+//! start) and the watch on its exit status from the reaper. It knows nothing of actors: the exit is handed to a callback.
 
 use std::sync::{Arc, Mutex};
 
@@ -81,10 +81,19 @@ pub struct Launch<'a> {
     pub socket: Option<supervisor_sys::ListenSocket>,
 }
 
+/// A pipe's pump, not yet running: see [`Launched::pumps`].
+pub type Pump = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
 /// A child that is running.
 pub struct Launched {
     pub pid: i32,
     pub stdin: Option<StdinWriter>,
+    /// The output pumps, for the caller to spawn once it has logged the spawn (and
+    /// what follows at once, e.g. RUNNING with `startsecs=0`): Supervisor reads a
+    /// child's first output in a later pass of its loop, so `spawned:` always comes
+    /// before the child's `stdout output:` debug line. The pipes hold the output
+    /// meanwhile.
+    pub pumps: Vec<Pump>,
 }
 
 /// Forks/execs the child, starts its output pumps and the watch on its exit
@@ -106,6 +115,7 @@ pub fn launch(
             },
         );
     }
+    let mut pumps: Vec<Pump> = Vec::with_capacity(2);
     for (rx, channel, sink, cfg) in [
         (
             child.stdout,
@@ -144,7 +154,7 @@ pub fn launch(
             .ok()
             .filter(|&n| n > 0 && tap.is_none())
             .map(|n| Box::new(Capture::new(n)));
-        tokio::spawn(output::pump(
+        pumps.push(Box::pin(output::pump(
             rx,
             output::Feed {
                 channel,
@@ -166,7 +176,7 @@ pub fn launch(
                 capture,
                 tap,
             },
-        ));
+        )));
     }
     let exit = child.exit;
     tokio::spawn(async move {
@@ -174,5 +184,5 @@ pub fn launch(
             exited(pid, status);
         }
     });
-    Ok(Launched { pid, stdin })
+    Ok(Launched { pid, stdin, pumps })
 }

@@ -47,6 +47,9 @@ pub struct ProcessActorState {
     restart_pending: bool,
     /// See [`Snapshot::note`].
     note: Option<String>,
+    /// A new child's output pumps, started once the effects of its spawn are
+    /// carried out (see [`incarnation::Launched::pumps`]).
+    pumps: Vec<incarnation::Pump>,
     /// Test-only: the next signals fail with this errno (a kill that fails for a
     /// reason other than ESRCH cannot be provoked as root).
     #[cfg(test)]
@@ -94,6 +97,7 @@ impl ProcessActorState {
             lease: None,
             restart_pending: false,
             note: None,
+            pumps: Vec::new(),
             #[cfg(test)]
             fail_kill: None,
         };
@@ -253,6 +257,9 @@ impl ProcessActorState {
                 }
             }
         }
+        for pump in self.pumps.drain(..) {
+            tokio::spawn(pump);
+        }
         self.publish();
     }
 
@@ -358,6 +365,7 @@ impl ProcessActorState {
         )?;
         self.lease = hold.map(|h| (launched.pid, h));
         self.stdin = launched.stdin;
+        self.pumps.extend(launched.pumps);
         Ok(launched.pid)
     }
 
@@ -465,6 +473,10 @@ impl ProcessActorState {
             },
         );
         self.restart_pending = false;
+        // A child spawned just before the panic still gets its output read.
+        for pump in self.pumps.drain(..) {
+            tokio::spawn(pump);
+        }
         self.ctx.log.log(
             LogLevel::Critical,
             &format!(
