@@ -400,6 +400,11 @@ fn get_actions_answer_like_python_supervisord() {
             .spawn()
             .unwrap();
         assert!(wait_until(DEADLINE, || get_ok(port)));
+        // Both serve HTTP before autostart is done: the first stop needs it running.
+        assert!(wait_until(DEADLINE, || crate::support::read(
+            &dir.path().join("main.log")
+        )
+        .contains("success: sleeper entered RUNNING")));
         let mut lines = Vec::new();
         for path in [
             "/index.html?action=stop&processname=sleeper",

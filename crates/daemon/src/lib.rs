@@ -14,6 +14,7 @@ pub mod rfc3339;
 pub mod root;
 pub mod run;
 pub mod snapshot;
+pub mod startlog;
 pub mod startup;
 pub mod stop;
 pub mod strategy;

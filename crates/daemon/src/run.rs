@@ -22,7 +22,8 @@ use crate::mainlog::{MainLog, MainLogSetup};
 use crate::notify::Notifier;
 use crate::process::api::Peers;
 use crate::registry::Registry;
-use crate::root::actor::{RootActor, RootArgs};
+use crate::root::actor::RootActor;
+use crate::root::api::RootArgs;
 use crate::root::api::RootMsg;
 
 /// Runs supervisord until it is shut down; the exit code.
@@ -37,12 +38,14 @@ pub fn run(cli: Cli, config: Config) -> i32 {
             if let Err(e) = supervisor_sys::drop_privileges(user.uid, user.gid, &user.name) {
                 return fail(&log, &format!("Error: {e}"));
             }
-            log.log(LogLevel::Info, &format!("Set uid to user {} succeeded", user.uid));
+            log.log(
+                LogLevel::Info,
+                &format!("Set uid to user {} succeeded", user.uid),
+            );
         }
-        None if nix::unistd::geteuid().is_root() => log.log(
-            LogLevel::Critical,
-            "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.",
-        ),
+        None if nix::unistd::geteuid().is_root() => {
+            log.log(LogLevel::Critical, crate::startlog::RUNNING_AS_ROOT)
+        }
         None => {}
     }
     match supervisor_sys::raise_rlimits(sd.minfds, sd.minprocs) {
@@ -70,8 +73,12 @@ pub fn run(cli: Cli, config: Config) -> i32 {
             );
         }
     };
+    crate::startlog::log_servers_opened(&config, &log);
     if !sd.nodaemon {
-        log.log(LogLevel::Info, "daemonizing the supervisord process");
+        // options.py `daemonize`: the parent says so before it exits; the child's
+        // `daemonizing the supervisord process` comes back among the notes. Written
+        // before the fork, by the one process there is, so it is written once.
+        log.log(LogLevel::Blather, "supervisord forked; parent exiting");
         match supervisor_sys::daemonize(sd.directory.as_deref(), sd.umask.bits()) {
             Ok(notes) => {
                 for note in notes {
@@ -164,6 +171,8 @@ async fn supervise(
         tokio::spawn(async move {
             while let Some(orphan) = orphans.recv().await {
                 log.log(LogLevel::Info, &orphan.to_string());
+                // supervisord.py `handle_signal`, after the `reap` that logged it.
+                log.log(LogLevel::Debug, crate::process::state::SIGCHLD_LINE);
             }
         });
     }

@@ -4,8 +4,9 @@
 //! only once every process that depends on it has stopped (the reverse of the start
 //! order): the tree stops in waves, each wave the not-yet-stopped processes nothing
 //! running depends on, the highest priority value among them first; independent
-//! branches stop together. Each wave waits for its processes, logging `waiting for
-//! a, b to die` every 3 s as Supervisor does.
+//! branches stop together. While processes remain, the stragglers are reported as
+//! Supervisor's `shutdown_report` does: once the first stops went out, then every
+//! 3 s (`waiting for a, b to die`, each one's state at blather level).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -26,19 +27,20 @@ type Key = (String, String);
 
 /// Stops every process of `groups`, in the order described in the module doc.
 pub async fn stop_all(groups: Vec<Arc<GroupHandle>>, log: &MainLog) {
+    let mut report = ShutdownReport::new(&groups, log);
     let has_deps = groups
         .iter()
         .flat_map(|g| g.members.iter())
         .any(|m| !m.config.depends_on.is_empty());
     if has_deps {
-        stop_in_waves(&groups, log).await;
+        stop_in_waves(&groups, &mut report).await;
     } else {
-        stop_by_priority(groups, log).await;
+        stop_by_priority(groups, &mut report).await;
     }
 }
 
 /// Supervisor's order, a whole group at a time.
-async fn stop_by_priority(mut plan: Vec<Arc<GroupHandle>>, log: &MainLog) {
+async fn stop_by_priority(mut plan: Vec<Arc<GroupHandle>>, report: &mut ShutdownReport<'_>) {
     plan.sort_by_key(|g| std::cmp::Reverse(g.config.priority));
     let mut rest = plan.as_slice();
     while let Some(first) = rest.first() {
@@ -49,15 +51,48 @@ async fn stop_by_priority(mut plan: Vec<Arc<GroupHandle>>, log: &MainLog) {
             .count();
         let (bucket, tail) = rest.split_at(n);
         rest = tail;
-        drain_pools(bucket.iter()).await;
-        for g in bucket {
-            let _ = g.actor.send_message(GroupMsg::Shutdown(None));
+        let orders = bucket.iter().map(|g| (g, None)).collect();
+        stop_step(orders, report).await;
+    }
+}
+
+/// Tells each group to stop the members named (`None`: all), then waits until they
+/// are stopped, reporting the stragglers as Supervisor does.
+async fn stop_step(
+    orders: Vec<(&Arc<GroupHandle>, Option<Vec<String>>)>,
+    report: &mut ShutdownReport<'_>,
+) {
+    drain_pools(orders.iter().map(|(g, _)| *g)).await;
+    let mut waiting: Vec<watch::Receiver<Snapshot>> = Vec::new();
+    for (g, names) in orders {
+        let named = |m: &&crate::process::api::Member| {
+            names.as_ref().is_none_or(|n| n.contains(&m.config.name))
+        };
+        for m in g.members.iter().filter(named) {
+            waiting.push(m.snapshot.clone());
+            report.told.push(m.config.name.clone());
         }
-        let mut waiting: Vec<watch::Receiver<Snapshot>> = bucket
-            .iter()
-            .flat_map(|g| g.members.iter().map(|m| m.snapshot.clone()))
-            .collect();
-        wait_stopped(&mut waiting, log).await;
+        let _ = g.actor.send_message(GroupMsg::Shutdown(names));
+    }
+    // The report names states after the stop signals went out, as Supervisor's
+    // comes after `stop_all` sent them (the members got the message; a child being
+    // signalled is STOPPING).
+    let acted = async {
+        for rx in waiting.iter_mut() {
+            let _ = rx.wait_for(|s| !s.state.is_running()).await;
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), acted).await;
+    loop {
+        report.if_due();
+        let all = async {
+            for rx in waiting.iter_mut() {
+                let _ = rx.wait_for(|s| s.state.is_stopped()).await;
+            }
+        };
+        if tokio::time::timeout(report.next_in(), all).await.is_ok() {
+            break;
+        }
     }
 }
 
@@ -73,7 +108,7 @@ async fn drain_pools<'a>(groups: impl Iterator<Item = &'a Arc<GroupHandle>>) {
 }
 
 /// The dependency-aware order.
-async fn stop_in_waves(groups: &[Arc<GroupHandle>], log: &MainLog) {
+async fn stop_in_waves(groups: &[Arc<GroupHandle>], report: &mut ShutdownReport<'_>) {
     let key = |g: &str, p: &str| (g.to_string(), p.to_string());
     // Who depends on whom: (dependent, dependency) pairs among these processes.
     let edges: Vec<(Key, Key)> = groups
@@ -126,24 +161,100 @@ async fn stop_in_waves(groups: &[Arc<GroupHandle>], log: &MainLog) {
             .iter()
             .filter(|g| wave.iter().any(|(w, _)| Arc::ptr_eq(w, g)))
             .collect();
-        drain_pools(wave_groups.iter().copied()).await;
-        let mut waiting = Vec::new();
-        for g in &wave_groups {
-            let names: Vec<String> = wave
-                .iter()
-                .filter(|(w, _)| Arc::ptr_eq(w, g))
-                .map(|(_, k)| k.1.clone())
-                .collect();
-            waiting.extend(
-                g.members
+        let orders = wave_groups
+            .iter()
+            .map(|g| {
+                let names: Vec<String> = wave
                     .iter()
-                    .filter(|m| names.contains(&m.config.name))
-                    .map(|m| m.snapshot.clone()),
-            );
-            let _ = g.actor.send_message(GroupMsg::Shutdown(Some(names)));
-        }
-        wait_stopped(&mut waiting, log).await;
+                    .filter(|(w, _)| Arc::ptr_eq(w, g))
+                    .map(|(_, k)| k.1.clone())
+                    .collect();
+                (*g, Some(names))
+            })
+            .collect();
+        stop_step(orders, report).await;
         stopped.extend(wave.into_iter().map(|(_, k)| k.clone()));
+    }
+}
+
+/// supervisord.py `shutdown_report`: the processes not yet stopped, throttled.
+struct ShutdownReport<'a> {
+    /// Every process, in start order (Supervisor's dict of groups), and whether it
+    /// was stopped when the shutdown began.
+    all: Vec<(watch::Receiver<Snapshot>, bool)>,
+    last: Option<std::time::Instant>,
+    log: &'a MainLog,
+    /// The processes sent their stop so far.
+    told: Vec<String>,
+}
+
+/// Supervisor reports a shutdown's stragglers at most this often.
+const SHUTDOWN_REPORT_EVERY: Duration = Duration::from_secs(3);
+
+impl<'a> ShutdownReport<'a> {
+    fn new(groups: &[Arc<GroupHandle>], log: &'a MainLog) -> Self {
+        let all = groups
+            .iter()
+            .flat_map(|g| g.members.iter().map(|m| m.snapshot.clone()))
+            .map(|rx| {
+                let stopped = rx.borrow().state.is_stopped();
+                (rx, stopped)
+            })
+            .collect();
+        ShutdownReport {
+            all,
+            last: None,
+            log,
+            told: Vec::new(),
+        }
+    }
+
+    /// Time until the next report is due.
+    fn next_in(&self) -> Duration {
+        self.last.map_or(Duration::ZERO, |t| {
+            SHUTDOWN_REPORT_EVERY.saturating_sub(t.elapsed())
+        })
+    }
+
+    /// Reports if due. The first
+    /// report shows them as Supervisor's does, right after the stop signals went
+    /// out: one whose child was reaped meanwhile (ours are reaped at once,
+    /// Supervisor's in a later loop pass) is still shown STOPPING.
+    fn if_due(&mut self) {
+        if !self.next_in().is_zero() {
+            return;
+        }
+        let first = self.last.is_none();
+        let unstopped: Vec<Snapshot> = self
+            .all
+            .iter()
+            .filter_map(|(rx, stopped_before)| {
+                let mut s = rx.borrow().clone();
+                if !s.state.is_stopped() {
+                    return Some(s);
+                }
+                let just_stopped = first && !stopped_before && self.told.contains(&s.name);
+                just_stopped.then(|| {
+                    s.state = supervisor_model::ProcessState::Stopping;
+                    s
+                })
+            })
+            .collect();
+        if unstopped.is_empty() {
+            return;
+        }
+        self.last = Some(std::time::Instant::now());
+        let names: Vec<&str> = unstopped.iter().map(|s| s.name.as_str()).collect();
+        self.log.log(
+            LogLevel::Info,
+            &format!("waiting for {} to die", names.join(", ")),
+        );
+        for s in &unstopped {
+            self.log.log(
+                LogLevel::Blather,
+                &format!("{} state: {}", s.name, s.state.name()),
+            );
+        }
     }
 }
 

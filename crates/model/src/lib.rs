@@ -15,6 +15,7 @@ mod policy;
 mod pyint;
 mod pyrepr;
 mod signal;
+mod socket_url;
 mod state;
 mod version;
 
@@ -30,6 +31,7 @@ pub use policy::{AutoRestart, ExitCodes, LogLevel, parse_bool};
 pub use pyint::python_int;
 pub use pyrepr::{py_repr, py_repr_bytes, py_text};
 pub use signal::Signal;
+pub use socket_url::SocketUrl;
 pub use state::{ProcessState, SupervisorState};
 pub use version::{API_VERSION, SUPERVISOR_VERSION};
 

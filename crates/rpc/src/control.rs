@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::path::PathBuf;
 
-use supervisor_model::{FaultError, ProcessState, SupervisorState};
+use supervisor_model::{FaultError, LogLevel, ProcessState, SupervisorState};
 
 use crate::observe::{Metrics, Readiness};
 
@@ -257,8 +257,9 @@ pub trait Control: Send + Sync + 'static {
     /// Start, stop or signal. `Target::Process`: one result, or BAD_NAME (the API
     /// turns a failed result into a fault). Group and All: BAD_NAME for an unknown
     /// group, else a result per process the action applies to (not-running ones for
-    /// start, running ones for stop, signallable ones for signal), in completion
-    /// order as Supervisor reports them.
+    /// start, running ones for stop, signallable ones for signal), in Supervisor's
+    /// order: the results known at once, then those that waited, each part in
+    /// acting order (priority, then configuration order).
     fn act(
         &self,
         action: Action,
@@ -313,6 +314,13 @@ pub trait Control: Send + Sync + 'static {
     /// Reopen the main log and every child log file, as SIGUSR2 does (beyond
     /// Supervisor's API: for an external logrotate without signal rights).
     fn reopen_logs(&self) -> CtlResult<()>;
+
+    /// Writes `message` to supervisord's main log at `level`: the lines Supervisor's
+    /// XML-RPC handler logs for each call (xmlrpc.py `continue_request`). Whether the
+    /// level is written is the log's business. The default writes nothing.
+    fn log(&self, level: LogLevel, message: &str) {
+        let _ = (level, message);
+    }
 
     /// Live process states: first every process as it is now, then one item per
     /// transition, until the receiver is dropped.

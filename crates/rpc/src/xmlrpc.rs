@@ -3,7 +3,10 @@
 //! are medusa's `xmlrpc_handler`: POST only (anything else 400), a POST without
 //! `Content-Length` 411, an unparseable body or no method name 400, and every call,
 //! fault or not, HTTP 200 with `Content-Type: text/xml`. Like Supervisor we also
-//! serve paths below `/RPC2/`.
+//! serve paths below `/RPC2/`, and log each call (at trace level) and each request
+//! that cannot be read (at error level) with Supervisor's wording, through
+//! [`Control::log`]. Supervisor logs `returned successfully` when a method that waits
+//! hands back its deferred callback; we log it when the answer is ready.
 //!
 //! Authentication, the `Server` header and the listeners are the caller's: mount
 //! [`routes`] into the router that has them.
@@ -29,6 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 
 use crate::control::Control;
+use supervisor_model::{LogLevel, py_repr};
 
 pub use dispatch::call;
 pub use parse::{MethodCall, ParseError, parse_call};
@@ -70,12 +74,47 @@ async fn handle<C: Control>(State(ctl): State<Arc<C>>, req: Request) -> Response
     let Ok(body) = axum::body::to_bytes(req.into_body(), BODY_LIMIT).await else {
         return http_error(StatusCode::BAD_REQUEST);
     };
-    let Ok(request) = parse_call(&body) else {
-        return http_error(StatusCode::BAD_REQUEST);
+    let request = match parse_call(&body) {
+        Ok(request) => request,
+        Err(e) => {
+            let why = match e {
+                ParseError::NoMethodName => "no method name",
+                _ => "unmarshallable",
+            };
+            ctl.log(
+                LogLevel::Error,
+                &format!(
+                    "XML-RPC request data {} is invalid: {why}",
+                    py_repr(&String::from_utf8_lossy(&body))
+                ),
+            );
+            return http_error(StatusCode::BAD_REQUEST);
+        }
     };
-    let xml = match call(&*ctl, &request.method, request.params).await {
-        Ok(value) => write::response(&value),
-        Err(fault) => write::fault_error(&fault),
+    let method = request.method;
+    ctl.log(
+        LogLevel::Trace,
+        &format!("XML-RPC method called: {method}()"),
+    );
+    let xml = match call(&*ctl, &method, request.params).await {
+        Ok(value) => {
+            ctl.log(
+                LogLevel::Trace,
+                &format!("XML-RPC method {method}() returned successfully"),
+            );
+            write::response(&value)
+        }
+        Err(fault) => {
+            ctl.log(
+                LogLevel::Trace,
+                &format!(
+                    "XML-RPC method {method}() returned fault: [{}] {}",
+                    fault.fault.code(),
+                    fault.text
+                ),
+            );
+            write::fault_error(&fault)
+        }
     };
     ([(header::CONTENT_TYPE, "text/xml")], xml).into_response()
 }

@@ -1,7 +1,8 @@
 //! Spawning a child with Supervisor's semantics (process.py `Subprocess.spawn`): pipes
 //! for stdin/stdout/stderr, a raw `fork()` registered with the [`Reaper`] under its lock,
 //! then the child setup of [`crate::child`] and `execve`. Parent ends of the pipes come
-//! back as non-blocking tokio pipes. This module never waits for a child: the exit
+//! back as non-blocking tokio pipes. An fcgi-program's child gets its group's listening
+//! socket as fd 0 instead of a stdin pipe. This module never waits for a child: the exit
 //! status arrives through the reaper on [`Child::exit`].
 
 // This module makes raw syscalls; each `unsafe` block states why it is sound.
@@ -22,6 +23,7 @@ use tokio::sync::oneshot;
 
 use crate::child::{ChildPlan, UserStep};
 use crate::command::{CommandError, ResolvedCommand};
+use crate::listen::ListenSocket;
 use crate::privileges::{GroupListError, group_list};
 use crate::reaper::Reaper;
 use supervisor_model::ExitStatus;
@@ -54,6 +56,10 @@ pub struct SpawnSpec {
     /// Give the child a stdin pipe (Supervisor always does; its write end stays open in
     /// supervisord). `false` connects stdin to `/dev/null`.
     pub want_stdin: bool,
+    /// A listening socket the child gets as its fd 0 instead of a stdin pipe or
+    /// `/dev/null` (an `[fcgi-program:x]`, process.py `FastCGISubprocess`
+    /// `_prepare_child_fds`); `want_stdin` is then ignored and `Child::stdin` is `None`.
+    pub stdin_socket: Option<ListenSocket>,
     /// File descriptors 3..minfds are closed in the child (Supervisor's `minfds`).
     pub minfds: i32,
 }
@@ -71,6 +77,7 @@ impl SpawnSpec {
             user: None,
             redirect_stderr: false,
             want_stdin: true,
+            stdin_socket: None,
             minfds: 1024,
         }
     }
@@ -153,7 +160,8 @@ impl SpawnError {
 /// Must be called inside the tokio runtime that will read the pipes.
 pub fn spawn(spec: &SpawnSpec, reaper: &Reaper) -> Result<Child, SpawnError> {
     // Child ends are kept in these until after the fork; dropping them closes them.
-    let stdin_pipe = if spec.want_stdin {
+    let socket = spec.stdin_socket.as_ref();
+    let stdin_pipe = if spec.want_stdin && socket.is_none() {
         Some(make_pipe()?)
     } else {
         None
@@ -164,7 +172,7 @@ pub fn spawn(spec: &SpawnSpec, reaper: &Reaper) -> Result<Child, SpawnError> {
     } else {
         Some(make_pipe()?)
     };
-    let dev_null = if spec.want_stdin {
+    let dev_null = if spec.want_stdin || socket.is_some() {
         None
     } else {
         let fd = open(
@@ -176,10 +184,11 @@ pub fn spawn(spec: &SpawnSpec, reaper: &Reaper) -> Result<Child, SpawnError> {
         Some(above_stdio(fd).map_err(SpawnError::DevNull)?)
     };
 
-    let child_stdin = match (&stdin_pipe, &dev_null) {
-        (Some((r, _)), _) => r.as_raw_fd(),
-        (None, Some(null)) => null.as_raw_fd(),
-        (None, None) => unreachable!("either a stdin pipe or /dev/null is open"),
+    let child_stdin = match (socket, &stdin_pipe, &dev_null) {
+        (Some(s), _, _) => s.as_raw_fd(),
+        (None, Some((r, _)), _) => r.as_raw_fd(),
+        (None, None, Some(null)) => null.as_raw_fd(),
+        (None, None, None) => unreachable!("a socket, a stdin pipe or /dev/null is open"),
     };
     let child_stderr = stderr_pipe
         .as_ref()
@@ -276,7 +285,7 @@ fn make_pipe() -> Result<(OwnedFd, OwnedFd), SpawnError> {
     ))
 }
 
-fn above_stdio(fd: OwnedFd) -> nix::Result<OwnedFd> {
+pub(crate) fn above_stdio(fd: OwnedFd) -> nix::Result<OwnedFd> {
     if fd.as_raw_fd() > 2 {
         return Ok(fd);
     }

@@ -1,18 +1,33 @@
 //! start / stop / signal / clear for one process, a group or everything, with
 //! Supervisor's rules (rpcinterface.py): which processes a group action applies to,
 //! the order they are acted on, the checks and faults of each single action, and the
-//! deferred `wait` (a start waits for RUNNING, a stop for a stopped state). Results
-//! of group actions come back in completion order: refusals first, as they happen,
-//! then each waiter as it finishes — what Supervisor's polling of callbacks reports.
+//! deferred `wait` (a start waits for RUNNING, a stop for a stopped state).
+//!
+//! Results of group actions come back in Supervisor's order (rpcinterface.py
+//! `make_allfunc`): first, in the order the processes are acted on (priority, then
+//! configuration order), every result known at once — a refusal (NOT_RUNNING,
+//! NO_FILE, SPAWN_ERROR, ...) or an immediate success (`startsecs=0`, no `wait`);
+//! then the deferred ones (a start waiting for RUNNING, a stop for STOPPED), once all
+//! are done, again in acting order.
+//!
+//! Decision: Supervisor appends a deferred result when its HTTP server next polls the
+//! pending callbacks, and its polls follow its main loop (woken by child output or
+//! its 1-second timeout), so which of several waits finishing within a second or so
+//! comes first varies from run to run there (two programs stopping 0.4 s after
+//! SIGTERM are listed either way round). Scripts cannot rely on that, and a
+//! completion order would make our answer vary too; acting order is the order
+//! Supervisor gives whenever the waits end together (the common case: programs that
+//! stop at once), and is always the same.
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use ractor::rpc::CallResult;
 use supervisor_model::namespec;
-use supervisor_model::{Fault, FaultError, ProcessState, Signal};
+use supervisor_model::{Fault, FaultError, LogLevel, ProcessState, Signal};
 use supervisor_rpc::{Action, CtlResult, ProcessResult, Target};
 use tokio::sync::watch;
 
 use crate::group::api::GroupHandle;
+use crate::mainlog::MainLog;
 use crate::process::api::{Member, ProcessMsg};
 use crate::process::machine::Refusal;
 use crate::registry::Registry;
@@ -20,14 +35,11 @@ use crate::snapshot::Snapshot;
 
 type Waiter = std::pin::Pin<Box<dyn std::future::Future<Output = CtlResult<()>> + Send>>;
 
-/// The processes `target` names, in the order Supervisor acts on them, each with its
-/// group's name.
-fn select<'a>(
-    reg: &'a Registry,
-    target: &Target,
-    reverse: bool,
-) -> CtlResult<Vec<(&'a GroupHandle, &'a Member)>> {
-    let mut list = match target {
+/// The processes `target` names, in the order Supervisor acts on them (ascending
+/// priority for every action, stops included: only a shutdown stops in reverse),
+/// each with its group's name.
+fn select<'a>(reg: &'a Registry, target: &Target) -> CtlResult<Vec<(&'a GroupHandle, &'a Member)>> {
+    let list = match target {
         Target::Process(ns) => vec![find(reg, ns)?],
         Target::Group(name) => {
             let g = reg
@@ -40,9 +52,6 @@ fn select<'a>(
         }
         Target::All => reg.by_priority(),
     };
-    if reverse {
-        list.reverse();
-    }
     Ok(list)
 }
 
@@ -64,12 +73,18 @@ fn applies(action: &Action, state: ProcessState) -> bool {
     }
 }
 
-pub async fn act(reg: &Registry, action: Action, target: Target) -> CtlResult<Vec<ProcessResult>> {
+pub async fn act(
+    reg: &Registry,
+    log: &MainLog,
+    action: Action,
+    target: Target,
+) -> CtlResult<Vec<ProcessResult>> {
     let single = matches!(target, Target::Process(_));
-    let list = select(reg, &target, matches!(action, Action::Stop { .. }))?;
+    let list = select(reg, &target)?;
     let mut results = Vec::new();
-    let mut waiting = FuturesUnordered::new();
-    for (g, m) in list {
+    let waiting = FuturesUnordered::new();
+    let mut waits = Vec::new();
+    for (index, (g, m)) in list.into_iter().enumerate() {
         if !single && !applies(&action, m.now().state) {
             continue;
         }
@@ -83,18 +98,28 @@ pub async fn act(reg: &Registry, action: Action, target: Target) -> CtlResult<Ve
         };
         let group = g.config.name.clone();
         let name = m.config.name.clone();
-        match one(m, &ns, &action, reg.path.as_deref()).await {
+        match one(m, &ns, &action, reg.path.as_deref(), log).await {
             Err(e) => results.push(ProcessResult::failed(&group, &name, &e)),
             Ok(None) => results.push(ProcessResult::ok(&group, &name)),
-            Ok(Some(w)) => waiting.push(async move { (group, name, w.await) }),
+            Ok(Some(w)) => {
+                waits.push(m);
+                waiting.push(async move { (index, group, name, w.await) });
+            }
         }
     }
-    while let Some((group, name, r)) = waiting.next().await {
-        results.push(match r {
-            Ok(()) => ProcessResult::ok(&group, &name),
-            Err(e) => ProcessResult::failed(&group, &name, &e),
-        });
+    // Supervisor's `make_allfunc` looks at every deferred result once right after
+    // acting on all: a stop still under way is reported then.
+    if matches!(action, Action::Stop { .. }) {
+        for m in &waits {
+            stop_report(log, &m.config.name, &m.now());
+        }
     }
+    let mut deferred: Vec<_> = waiting.collect().await;
+    deferred.sort_by_key(|(index, ..)| *index);
+    results.extend(deferred.into_iter().map(|(_, group, name, r)| match r {
+        Ok(()) => ProcessResult::ok(&group, &name),
+        Err(e) => ProcessResult::failed(&group, &name, &e),
+    }));
     Ok(results)
 }
 
@@ -104,10 +129,11 @@ async fn one(
     ns: &str,
     action: &Action,
     path: Option<&std::ffi::OsStr>,
+    log: &MainLog,
 ) -> CtlResult<Option<Waiter>> {
     match action {
         Action::Start { wait } => start(m, ns, *wait, path).await,
-        Action::Stop { wait } => stop(m, ns, *wait).await,
+        Action::Stop { wait } => stop(m, ns, *wait, log).await,
         Action::Signal(sig) => signal(m, ns, sig).await.map(|()| None),
     }
 }
@@ -210,23 +236,44 @@ async fn wait_running(rx: &mut watch::Receiver<Snapshot>, ns: &str) -> CtlResult
     }
 }
 
-async fn stop(m: &Member, ns: &str, wait: bool) -> CtlResult<Option<Waiter>> {
-    if !m.now().state.is_running() {
+async fn stop(m: &Member, ns: &str, wait: bool, log: &MainLog) -> CtlResult<Option<Waiter>> {
+    let before = m.now();
+    if !before.state.is_running() {
         return Err(FaultError::new(Fault::NotRunning, ns));
     }
     ask(m, |port| ProcessMsg::Stop(Some(port)))
         .await?
         .map_err(|r| refusal(r, ns))?;
-    if !wait || m.now().state.is_stopped() {
+    if !wait {
         return Ok(None);
     }
+    // A stop that waits is always deferred, even when the child is already gone
+    // (ours are reaped at once): whether Supervisor's `stopProcess` sees the
+    // child reaped before it returns is a matter of microseconds, so only acting
+    // order is stable. While the process stays STOPPING, its wait says so every
+    // [`STOP_REPORT_EVERY`] after the first report (see [`act`]).
     let mut rx = m.snapshot.clone();
+    let (log, name) = (log.clone(), m.config.name.clone());
     Ok(Some(Box::pin(async move {
-        rx.wait_for(|s| s.state.is_stopped())
-            .await
-            .map(drop)
-            .map_err(|_| gone())
+        loop {
+            let stopped = rx.wait_for(|s| s.state.is_stopped());
+            if let Ok(done) = tokio::time::timeout(STOP_REPORT_EVERY, stopped).await {
+                return done.map(drop).map_err(|_| gone());
+            }
+            stop_report(&log, &name, &rx.borrow());
+        }
     })))
+}
+
+/// How often a waiting stop says it still waits (process.py `stop_report`).
+const STOP_REPORT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// process.py `stop_report`, called by `stopProcess`'s wait each time it looks: a
+/// line while the process is STOPPING.
+fn stop_report(log: &MainLog, name: &str, now: &Snapshot) {
+    if now.state == ProcessState::Stopping {
+        log.log(LogLevel::Info, &format!("waiting for {name} to stop"));
+    }
 }
 
 async fn signal(m: &Member, ns: &str, sig: &str) -> CtlResult<()> {
@@ -243,7 +290,7 @@ async fn signal(m: &Member, ns: &str, sig: &str) -> CtlResult<()> {
 
 /// `clearProcessLogs` / `clearAllProcessLogs`: every selected process, no filter.
 pub async fn clear(reg: &Registry, target: Target) -> CtlResult<Vec<ProcessResult>> {
-    let list = select(reg, &target, false)?;
+    let list = select(reg, &target)?;
     let mut results = Vec::with_capacity(list.len());
     for (g, m) in list {
         let ns = match &target {

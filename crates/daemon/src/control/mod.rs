@@ -65,6 +65,10 @@ pub fn main_log_path(logfile: &LogFile) -> Option<PathBuf> {
 }
 
 impl Control for DaemonControl {
+    fn log(&self, level: supervisor_model::LogLevel, message: &str) {
+        self.log.log(level, message);
+    }
+
     fn state(&self) -> SupervisorState {
         *self.state.borrow()
     }
@@ -97,7 +101,7 @@ impl Control for DaemonControl {
 
     async fn act(&self, action: Action, target: Target) -> CtlResult<Vec<ProcessResult>> {
         let reg = self.reg();
-        act::act(&reg, action, target).await
+        act::act(&reg, &self.log, action, target).await
     }
 
     async fn send_stdin(&self, ns: &str, data: Vec<u8>) -> CtlResult<()> {
@@ -128,10 +132,15 @@ impl Control for DaemonControl {
 
     fn clear_main_log(&self) -> CtlResult<()> {
         match &self.main_log {
-            Some(p) if p.exists() => self
-                .log
-                .clear(p)
-                .map_err(|_| FaultError::bare(Fault::Failed)),
+            Some(p) if p.exists() => {
+                // rpcinterface.py `clearLog` logs this between removing the file and
+                // reopening it: it lands in the removed file (and on stdout).
+                self.log
+                    .log(supervisor_model::LogLevel::Info, "reopening log file");
+                self.log
+                    .clear(p)
+                    .map_err(|_| FaultError::bare(Fault::Failed))
+            }
             _ => Err(FaultError::bare(Fault::NoFile)),
         }
     }

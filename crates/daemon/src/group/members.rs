@@ -1,6 +1,7 @@
 //! How a group makes and ends its members: the config a member's actor obeys, and
 //! spawning a process actor linked to (supervised by) the group actor, with its
-//! snapshot channel and its way up to the group.
+//! snapshot channel, its way up to the group and what the group shares with its
+//! members ([`Share`]).
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use tokio::sync::watch;
 use super::api::GroupMsg;
 use crate::context::Context;
 use crate::process::actor::{ProcessActor, ProcessArgs};
-use crate::process::api::{Member, Upward, Wants};
+use crate::process::api::{Member, SharedSocket, Upward, Wants};
 use crate::process::counters::OutputCounters;
 use crate::snapshot::Snapshot;
 
@@ -28,13 +29,22 @@ pub fn member_config(group: &GroupConfig, p: &Arc<ProcessConfig>) -> Arc<Process
     }
 }
 
+/// What a group gives every member it spawns.
+#[derive(Clone)]
+pub struct Share {
+    /// The news the group wants from the member.
+    pub wants: Wants,
+    /// An fcgi-program's listening socket, owned by the group.
+    pub socket: Option<Arc<dyn SharedSocket>>,
+}
+
 /// A new process actor for `p` (of `group`), supervised by the group actor `myself`.
 pub async fn spawn_member(
     myself: &ActorRef<GroupMsg>,
     group: &GroupConfig,
     p: &Arc<ProcessConfig>,
     ctx: &Arc<Context>,
-    wants: Wants,
+    share: &Share,
 ) -> Result<Member, ActorProcessingErr> {
     let (tx, rx) = watch::channel(Snapshot::new(&p.name, &p.group));
     let counters = Arc::new(OutputCounters::default());
@@ -42,8 +52,9 @@ pub async fn spawn_member(
         config: member_config(group, p),
         ctx: ctx.clone(),
         snapshot: tx,
-        upward: Some(Upward::new(myself.get_derived(), wants)),
+        upward: Some(Upward::new(myself.get_derived(), share.wants)),
         counters: counters.clone(),
+        socket: share.socket.clone(),
     };
     // Boxed: an awaited future lives inline in the awaiting task for that task's
     // whole life, and spawn_linked's is large (idle RSS per group, BENCHMARKS.md).

@@ -12,8 +12,9 @@ use supervisor_config::{GroupConfig, GroupKind};
 use supervisor_model::LogLevel;
 
 use super::api::{Applied, GroupHandle, GroupMsg, GroupPlan, PoolStats};
-use super::members::{drop_member, member_config, spawn_member};
+use super::members::{Share, drop_member, member_config, spawn_member};
 use super::pool::PoolRun;
+use super::socket::FcgiSocket;
 use crate::context::{Alarm, Context};
 use crate::events::PoolEvent;
 use crate::listener;
@@ -29,6 +30,8 @@ pub struct GroupActorState {
     pool: Option<PoolRun>,
     /// The pool's counts as published in the handle.
     pool_stats: Option<Arc<PoolStats>>,
+    /// An fcgi-program's listening socket, shared by its members.
+    socket: Option<Arc<FcgiSocket>>,
     intensity: Intensity,
     /// `Drained` requests waiting for the pool to empty.
     drain_waiters: Vec<RpcReplyPort<()>>,
@@ -41,6 +44,17 @@ fn wants_of(config: &GroupConfig) -> Wants {
     Wants {
         listener: matches!(config.kind, GroupKind::EventListener(_)),
         deaths: watches_deaths(config),
+    }
+}
+
+/// What a group with `config` gives each member: the news it wants, and its socket.
+/// (An update that changes the socket replaces the group, so `apply` keeps it.)
+fn share_of(config: &GroupConfig, socket: &Option<Arc<FcgiSocket>>) -> Share {
+    Share {
+        wants: wants_of(config),
+        socket: socket
+            .clone()
+            .map(|s| s as Arc<dyn crate::process::api::SharedSocket>),
     }
 }
 
@@ -67,12 +81,21 @@ impl GroupActorState {
             }
             _ => None,
         };
-        let wants = wants_of(&config);
+        let socket = match &config.kind {
+            GroupKind::Fcgi(f) => {
+                let s = FcgiSocket::new(&config.name, f, ctx.log.clone());
+                s.check();
+                Some(Arc::new(s))
+            }
+            _ => None,
+        };
+        let share = share_of(&config, &socket);
         let mut members = Vec::with_capacity(config.processes.len());
         for p in &config.processes {
-            members.push(spawn_member(myself, &config, p, &ctx, wants).await?);
+            members.push(spawn_member(myself, &config, p, &ctx, &share).await?);
         }
         Ok(GroupActorState {
+            socket,
             intensity: Intensity::new(config.max_restarts, config.restart_window),
             settled: false,
             drain_waiters: Vec::new(),
@@ -170,7 +193,7 @@ impl GroupActorState {
         // An essential group makes each of its programs essential (member_config):
         // a change of the group's flag is live too.
         let essential_changed = self.config.essential != config.essential;
-        let wants = wants_of(&config);
+        let share = share_of(&config, &self.socket);
         let mut old = std::mem::take(&mut self.members);
         let mut members = Vec::with_capacity(config.processes.len());
         let mut start = Vec::new();
@@ -206,7 +229,7 @@ impl GroupActorState {
                         ) => *start,
                         _ => p.autostart,
                     };
-                    match spawn_member(myself, &config, p, &ctx, wants).await {
+                    match spawn_member(myself, &config, p, &ctx, &share).await {
                         Ok(m) => (m, starts),
                         Err(e) => {
                             self.ctx.log.log(

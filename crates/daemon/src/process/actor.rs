@@ -10,7 +10,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef};
 use supervisor_config::ProcessConfig;
 use tokio::sync::watch;
 
-use super::api::{ProcessMsg, Upward};
+use super::api::{ProcessMsg, SharedSocket, Upward};
 use super::counters::OutputCounters;
 use super::state::ProcessActorState;
 use crate::context::Context;
@@ -25,6 +25,8 @@ pub struct ProcessArgs {
     pub upward: Option<Upward>,
     /// Output bytes written and dropped, shared with the registry's read side.
     pub counters: Arc<OutputCounters>,
+    /// An fcgi-program's listening socket, the child's fd 0 (its group owns it).
+    pub socket: Option<Arc<dyn SharedSocket>>,
 }
 
 pub struct ProcessActor;
@@ -45,6 +47,7 @@ impl Actor for ProcessActor {
             args.snapshot,
             args.upward,
             &args.counters,
+            args.socket,
         ))
     }
 

@@ -95,6 +95,7 @@ async fn sleeper() -> Sleeper {
             snapshot,
             upward: None,
             counters: Default::default(),
+            socket: None,
         },
     )
     .await

@@ -2,13 +2,15 @@
 //! ([`ProcessMsg`]), its read side ([`Member`]: config, actor, published snapshot),
 //! and the one type it reports upward to its group ([`Report`]), through an
 //! [`Upward`] that hides the group's own message type (ractor's `DerivedActorRef`),
-//! so nothing in `process/` knows the group actor.
+//! so nothing in `process/` knows the group actor. A member of an `[fcgi-program:x]`
+//! also gets its group's listening socket, as a [`SharedSocket`] it leases per child.
 
 use std::sync::Arc;
 
 use ractor::{DerivedActorRef, RpcReplyPort};
 use supervisor_config::ProcessConfig;
 use supervisor_model::{ExitStatus, ProcessState, Signal};
+use supervisor_sys::ListenSocket;
 use tokio::sync::watch;
 
 use super::counters::OutputCounters;
@@ -163,4 +165,23 @@ impl Upward {
             });
         }
     }
+}
+
+/// An `[fcgi-program:x]` group's listening socket as its members see it: the group
+/// owns it and counts its holders (socket_manager.py `SocketManager`); a member takes
+/// a lease before each spawn (process.py `FastCGISubprocess.before_spawn`) and drops
+/// it once that child is reaped (`after_finish`).
+pub trait SharedSocket: Send + Sync {
+    /// A hold on the socket for one child, creating the socket if nobody holds it.
+    /// `Err` is the spawnerr text (the socket could not be created).
+    fn lease(&self) -> Result<SocketLease, String>;
+}
+
+/// One child's hold on its group's socket.
+pub struct SocketLease {
+    /// The socket, for the spawn only (the child's fd 0): a copy kept beyond it would
+    /// hold the socket open after the group closed it.
+    pub socket: ListenSocket,
+    /// Kept while the child lives; dropping the last hold closes the socket.
+    pub hold: Box<dyn Send + Sync>,
 }

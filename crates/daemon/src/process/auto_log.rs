@@ -64,10 +64,11 @@ pub fn is_auto_log_name(file_name: &str, identifier: &str) -> bool {
 }
 
 /// Supervisor's `clear_autochildlogdir`: deletes the AUTO logs an earlier run left in
-/// `dir`; returns the messages to log for files that could not be removed.
+/// `dir`; returns the messages to log (Supervisor's wording, warnings): the directory
+/// cannot be read, or a file could not be removed.
 pub fn clear_auto_logs(dir: &Path, identifier: &str) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+        return vec!["Could not clear childlog dir".to_string()];
     };
     let mut problems = Vec::new();
     for entry in entries.flatten() {
@@ -76,11 +77,11 @@ pub fn clear_auto_logs(dir: &Path, identifier: &str) -> Vec<String> {
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
         if is_file
             && is_auto_log_name(name, identifier)
-            && let Err(e) = std::fs::remove_file(entry.path())
+            && std::fs::remove_file(entry.path()).is_err()
         {
             problems.push(format!(
-                "Failed to clean up {}: {e}",
-                entry.path().display()
+                "Failed to clean up {}",
+                supervisor_model::py_repr(&entry.path().to_string_lossy())
             ));
         }
     }

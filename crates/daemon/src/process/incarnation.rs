@@ -1,8 +1,9 @@
 //! One incarnation of a supervised program: the log sinks a process keeps across
 //! spawns ([`Sinks`]), and [`launch`], which forks/execs the child and wires what
 //! lives as long as it does — one output pump per pipe (log file, syslog, capture,
-//! PROCESS_LOG events, a listener's protocol tap) and the watch on its exit status
-//! from the reaper. It knows nothing of actors: the exit is handed to a callback.
+//! PROCESS_LOG events, a listener's protocol tap; handed back for the caller to
+//! start) and the watch on its exit status from the reaper. It knows nothing of
+//! actors: the exit is handed to a callback.
 
 use std::sync::{Arc, Mutex};
 
@@ -93,7 +94,12 @@ pub struct Launch<'a> {
     pub extra_env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
     /// `ready_check = log:…`: the pattern, and what to do when a line matches.
     pub log_ready: Option<(regex::bytes::Regex, ReadyFound)>,
+    /// An fcgi-program's listening socket: the child's fd 0 instead of a stdin pipe.
+    pub socket: Option<supervisor_sys::ListenSocket>,
 }
+
+/// A pipe's pump, not yet running: see [`Launched::pumps`].
+pub type Pump = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 /// Called when a `log:` ready check's pattern matched.
 pub type ReadyFound = Arc<dyn Fn() + Send + Sync>;
@@ -102,15 +108,21 @@ pub type ReadyFound = Arc<dyn Fn() + Send + Sync>;
 pub struct Launched {
     pub pid: i32,
     pub stdin: Option<StdinWriter>,
+    /// The output pumps, for the caller to spawn once it has logged the spawn (and
+    /// what follows at once, e.g. RUNNING with `startsecs=0`): Supervisor reads a
+    /// child's first output in a later pass of its loop, so `spawned:` always comes
+    /// before the child's `stdout output:` debug line. The pipes hold the output
+    /// meanwhile.
+    pub pumps: Vec<Pump>,
 }
 
 /// Forks/execs the child, starts its output pumps and the watch on its exit
 /// (`exited(pid, exit)` once the reaper collected it). `Err` is the spawnerr text.
 pub fn launch(
-    l: &Launch<'_>,
+    l: Launch<'_>,
     exited: impl FnOnce(i32, supervisor_model::ExitStatus) + Send + 'static,
 ) -> Result<Launched, String> {
-    let child = spawn::spawn(l.config, l.ctx, l.extra_env.clone())?;
+    let child = spawn::spawn(l.config, l.ctx, l.extra_env.clone(), l.socket)?;
     let pid = child.pid;
     let stdin = child.stdin.map(StdinWriter::new);
     let listener = l.upward.filter(|u| u.wants().listener);
@@ -123,6 +135,7 @@ pub fn launch(
             },
         );
     }
+    let mut pumps: Vec<Pump> = Vec::with_capacity(2);
     for (rx, channel, sink, cfg) in [
         (
             child.stdout,
@@ -161,7 +174,7 @@ pub fn launch(
             .ok()
             .filter(|&n| n > 0 && tap.is_none())
             .map(|n| Box::new(Capture::new(n)));
-        tokio::spawn(output::pump(
+        pumps.push(Box::pin(output::pump(
             rx,
             output::Feed {
                 channel,
@@ -187,7 +200,7 @@ pub fn launch(
                     Box::new(LogWatch::new(regex.clone(), Box::new(move || found())))
                 }),
             },
-        ));
+        )));
     }
     let exit = child.exit;
     tokio::spawn(async move {
@@ -195,5 +208,5 @@ pub fn launch(
             exited(pid, status);
         }
     });
-    Ok(Launched { pid, stdin })
+    Ok(Launched { pid, stdin, pumps })
 }

@@ -13,7 +13,7 @@ use supervisor_config::ProcessConfig;
 use supervisor_model::{LogLevel, ProcessState, Signal};
 use tokio::sync::watch;
 
-use super::api::{News, ProcessMsg, Upward};
+use super::api::{News, ProcessMsg, SharedSocket, SocketLease, Upward};
 use super::counters::OutputCounters;
 use super::incarnation::{self, Launch, Sinks};
 use super::machine::{Effect, Finding, Machine, Policy, Refusal, Restored};
@@ -24,6 +24,12 @@ use crate::context::{Alarm, Context};
 use crate::events;
 use crate::mainlog::Fields;
 use crate::snapshot::{Snapshot, instant_of, unix_time_of};
+
+/// What Supervisor logs for each SIGCHLD it handles (supervisord.py `handle_signal`),
+/// after the lines of the child it reaped: a process logs it once its child's exit
+/// is handled (one SIGCHLD per child, as in Supervisor's usual one death per loop
+/// pass), so it follows the `exited:`/`stopped:` line as there.
+pub const SIGCHLD_LINE: &str = "received SIGCHLD indicating a child quit";
 
 pub struct ProcessActorState {
     machine: Machine,
@@ -36,6 +42,13 @@ pub struct ProcessActorState {
     /// The child's stdin (`sendProcessStdin`), replaced at each spawn.
     stdin: Option<StdinWriter>,
     upward: Option<Upward>,
+    /// An fcgi-program's socket, leased for each child ([`SharedSocket`]).
+    socket: Option<Arc<dyn SharedSocket>>,
+    /// The hold on that socket of the child with this pid, until it is reaped.
+    lease: Option<(i32, Box<dyn Send + Sync>)>,
+    /// A new child's output pumps, started once the effects of its spawn are
+    /// carried out (see [`incarnation::Launched::pumps`]).
+    pumps: Vec<incarnation::Pump>,
     /// See [`Snapshot::note`].
     note: Option<String>,
     /// See [`Snapshot::waiting`].
@@ -88,6 +101,7 @@ impl ProcessActorState {
         snapshot: watch::Sender<Snapshot>,
         upward: Option<Upward>,
         counters: &Arc<OutputCounters>,
+        socket: Option<Arc<dyn SharedSocket>>,
     ) -> ProcessActorState {
         let state = ProcessActorState {
             machine: Machine::new(config.name.clone(), policy_of(&config)),
@@ -99,6 +113,9 @@ impl ProcessActorState {
             snapshot,
             stdin: None,
             upward,
+            socket,
+            lease: None,
+            pumps: Vec::new(),
             note: None,
             waiting: None,
             status: None,
@@ -148,8 +165,33 @@ impl ProcessActorState {
                     // spawn, so a stopped program holds no pipe.
                     self.stdin = None;
                     self.last_exit_code = Some(exit.exit_code());
-                    let fx = self.machine.exited(exit, now);
+                    let mut fx = self.machine.exited(exit, now);
+                    // Supervisor reaps (`finish`: the exit's lines, then an fcgi
+                    // program's socket released) and handles the SIGCHLD in one loop
+                    // pass (supervisord.py `runforever`); what follows from the exit —
+                    // giving up (FATAL) or an autorestart's start — in a later one.
+                    let respawn = fx
+                        .iter()
+                        .position(|e| {
+                            matches!(
+                                e,
+                                Effect::Spawn
+                                    | Effect::AwaitDeps { .. }
+                                    | Effect::Changed {
+                                        to: ProcessState::Fatal,
+                                        ..
+                                    }
+                            )
+                        })
+                        .map_or(Vec::new(), |at| fx.split_off(at));
                     self.execute(myself, fx);
+                    if self.lease.as_ref().is_some_and(|(p, _)| *p == pid) {
+                        self.lease = None;
+                    }
+                    self.ctx.log.log(LogLevel::Debug, SIGCHLD_LINE);
+                    if !respawn.is_empty() {
+                        self.execute(myself, respawn);
+                    }
                 }
             }
             ProcessMsg::Timer { timer, generation } => {
@@ -285,6 +327,9 @@ impl ProcessActorState {
                 } => self.changed(from, to, expected, pid, tries),
             }
         }
+        for pump in self.pumps.drain(..) {
+            tokio::spawn(pump);
+        }
         self.publish();
     }
 
@@ -353,11 +398,14 @@ impl ProcessActorState {
         match sent {
             Ok(()) => Vec::new(),
             Err(nix::errno::Errno::ESRCH) => {
-                // Already gone: the reaper will settle the state.
+                // Already gone: the reaper will settle the state. Supervisor's two
+                // wordings (process.py `kill` and `signal`), with Python's OSError.
+                let when = if how.is_empty() { "" } else { "now " };
                 self.ctx.log.log(
                     LogLevel::Debug,
                     &format!(
-                        "unable to signal {} (pid {pid}), it probably just exited on its way out",
+                        "unable to signal {} (pid {pid}), it probably just {when}exited on \
+                         its own: [Errno 3] No such process",
                         self.name
                     ),
                 );
@@ -374,11 +422,22 @@ impl ProcessActorState {
     /// Fork/exec the child through [`incarnation::launch`]; its exit comes back as
     /// [`ProcessMsg::Exited`].
     fn launch(&mut self, myself: &ActorRef<ProcessMsg>) -> Result<i32, String> {
+        // A spawn follows the reaping of the previous child: its hold goes first, so
+        // the socket closes and is created again as with Supervisor's counter.
+        self.lease = None;
+        let lease = match &self.socket {
+            Some(shared) => Some(shared.lease()?),
+            None => None,
+        };
+        let (socket, hold) = match lease {
+            Some(SocketLease { socket, hold }) => (Some(socket), Some(hold)),
+            None => (None, None),
+        };
         let me = myself.clone();
         let generation = self.machine.generation();
         let mut checks = Watchers::before_launch(&self.config, &self.ctx, myself, generation);
         let launched = incarnation::launch(
-            &Launch {
+            Launch {
                 config: &self.config,
                 ctx: &self.ctx,
                 name: &self.name,
@@ -387,12 +446,15 @@ impl ProcessActorState {
                 upward: self.upward.as_ref(),
                 extra_env: std::mem::take(&mut checks.extra_env),
                 log_ready: checks.log_ready.take(),
+                socket,
             },
             move |pid, exit| {
                 let _ = me.send_message(ProcessMsg::Exited { pid, exit });
             },
         )?;
+        self.lease = hold.map(|h| (launched.pid, h));
         self.stdin = launched.stdin;
+        self.pumps.extend(launched.pumps);
         self.watchers
             .after_launch(checks, &self.config, &self.ctx, myself, generation);
         Ok(launched.pid)
@@ -524,6 +586,10 @@ impl ProcessActorState {
                 laststop: instant_of(last.stop),
             },
         );
+        // A child spawned just before the panic still gets its output read.
+        for pump in self.pumps.drain(..) {
+            tokio::spawn(pump);
+        }
         self.ctx.log.log(
             LogLevel::Critical,
             &format!(

@@ -5,34 +5,10 @@
 //! control plane's requests into shutdown, reload, log reopen, reread, group
 //! add/remove and update.
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicI32;
-
 use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
-use supervisor_config::Config;
-use supervisor_model::SupervisorState;
-use tokio::sync::watch;
 
-use super::api::{Reloader, RootMsg};
+use super::api::{RootArgs, RootMsg};
 use super::state::RootActorState;
-use crate::context::Context;
-use crate::notify::Notifier;
-use crate::process::api::Peers;
-use crate::registry::Registry;
-
-pub struct RootArgs {
-    /// supervisord's exit status, set when an essential program fails.
-    pub exit_code: Arc<AtomicI32>,
-    pub config: Config,
-    pub ctx: Arc<Context>,
-    pub reloader: Reloader,
-    pub state: watch::Sender<SupervisorState>,
-    pub registry: watch::Sender<Arc<Registry>>,
-    /// The same registry, as the processes see it (dependencies).
-    pub peers: watch::Sender<Arc<dyn Peers>>,
-    /// systemd's notification socket, when supervisord runs under `Type=notify`.
-    pub notify: Option<Arc<Notifier>>,
-}
 
 pub struct RootActor;
 
@@ -49,16 +25,7 @@ impl Actor for RootActor {
         // The first message in the mailbox: nothing else can be sent before
         // `Actor::spawn` returns.
         myself.send_message(RootMsg::Boot)?;
-        Ok(RootActorState::new(
-            args.exit_code,
-            args.config,
-            args.ctx,
-            args.reloader,
-            args.state,
-            args.registry,
-            args.peers,
-            args.notify,
-        ))
+        Ok(RootActorState::new(args))
     }
 
     async fn handle(

@@ -3,11 +3,18 @@
 //! what the tree tells its root (start-up, stops done, an update's first phase
 //! done, alarms).
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicI32;
+
 use ractor::RpcReplyPort;
 use supervisor_config::{Config, ConfigDiff};
-use supervisor_model::FaultError;
+use supervisor_model::{FaultError, SupervisorState};
+use tokio::sync::watch;
 
-use crate::context::Alarm;
+use crate::context::{Alarm, Context};
+use crate::notify::Notifier;
+use crate::process::api::Peers;
+use crate::registry::Registry;
 use crate::update::Responder;
 use crate::update::apply::Retired;
 
@@ -17,6 +24,21 @@ pub const ESSENTIAL_EXIT: i32 = 1;
 /// How the next config is obtained on reload and reread (the command line is
 /// re-applied); the error is the bare message.
 pub type Reloader = Box<dyn Fn() -> Result<Config, String> + Send + Sync>;
+
+/// What the root starts with.
+pub struct RootArgs {
+    /// supervisord's exit status, set when an essential program fails.
+    pub exit_code: Arc<AtomicI32>,
+    pub config: Config,
+    pub ctx: Arc<Context>,
+    pub reloader: Reloader,
+    pub state: watch::Sender<SupervisorState>,
+    pub registry: watch::Sender<Arc<Registry>>,
+    /// The same registry, as the processes see it (dependencies).
+    pub peers: watch::Sender<Arc<dyn Peers>>,
+    /// systemd's notification socket, when supervisord runs under `Type=notify`.
+    pub notify: Option<Arc<Notifier>>,
+}
 
 pub enum RootMsg {
     /// The first message, which the root sends itself: build the tree from the

@@ -13,7 +13,7 @@ use supervisor_config::{Config, ConfigDiff};
 use supervisor_model::{Fault, FaultError, LogLevel, SupervisorState};
 use tokio::sync::watch;
 
-use super::api::{ESSENTIAL_EXIT, Reloader, RootMsg};
+use super::api::{ESSENTIAL_EXIT, Reloader, RootArgs, RootMsg};
 use crate::context::{Alarm, Context};
 use crate::group::api::GroupMsg;
 use crate::notify::Notifier;
@@ -51,16 +51,17 @@ pub struct RootActorState {
 }
 
 impl RootActorState {
-    pub fn new(
-        exit_code: Arc<AtomicI32>,
-        config: Config,
-        ctx: Arc<Context>,
-        reloader: Reloader,
-        state: watch::Sender<SupervisorState>,
-        registry: watch::Sender<Arc<Registry>>,
-        peers: watch::Sender<Arc<dyn Peers>>,
-        notify: Option<Arc<Notifier>>,
-    ) -> RootActorState {
+    pub fn new(args: RootArgs) -> RootActorState {
+        let RootArgs {
+            exit_code,
+            config,
+            ctx,
+            reloader,
+            state,
+            registry,
+            peers,
+            notify,
+        } = args;
         RootActorState {
             exit_code,
             ctx,
@@ -321,6 +322,7 @@ impl RootActorState {
                     self.ctx.alarms.clone(),
                     self.peers.subscribe(),
                 ));
+                crate::startlog::log_restarted(&config, &self.ctx.log);
                 self.pending = Some(config);
                 self.boot(myself).await;
             }

@@ -292,3 +292,31 @@ fn a_group_that_changes_kind_is_replaced_and_group_options_apply_live() {
         GroupStep::Change { live, processes, .. } if live == &["priority"] && processes.is_empty()
     ));
 }
+
+#[test]
+fn an_fcgi_program_whose_socket_options_change_is_replaced() {
+    let conf = |socket: &str| {
+        load(&format!(
+            "[fcgi-program:php]\ncommand=/bin/php\nnumprocs=2\n\
+             process_name=%(program_name)s_%(process_num)s\n{socket}"
+        ))
+    };
+    let old = conf("socket=unix:///tmp/php.sock\n");
+    for new in [
+        "socket=unix:///tmp/other.sock\n",
+        "socket=unix:///tmp/php.sock\nsocket_mode=0777\n",
+        "socket=unix:///tmp/php.sock\nsocket_backlog=5\n",
+        "socket=tcp://127.0.0.1:9000\n",
+    ] {
+        let p = plan(&old, &conf(new), &[], running);
+        assert!(
+            matches!(&p.steps[..], [GroupStep::Replace { fields, .. }] if fields == &["socket"]),
+            "{new}: {p:?}"
+        );
+    }
+    assert!(
+        plan(&old, &conf("socket=unix:///tmp/php.sock\n"), &[], running)
+            .steps
+            .is_empty()
+    );
+}
