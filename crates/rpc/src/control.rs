@@ -370,20 +370,20 @@ pub struct ProcessUsage {
 
 /// [`Control::usage`] for these processes, from one reading of /proc.
 pub fn usage_of(processes: &[ProcessInfo]) -> Vec<ProcessUsage> {
-    let Ok(table) = supervisor_sys::proctree::ProcTable::read() else {
+    let Ok(table) = supervisor_sys::ProcTable::scan() else {
         return Vec::new();
     };
     processes
         .iter()
         .filter(|p| p.pid > 0)
         .filter_map(|p| {
-            let tree = table.tree(p.pid)?;
+            let tree = table.tree_usage(p.pid)?;
             Some(ProcessUsage {
                 name: p.name.clone(),
                 group: p.group.clone(),
                 pid: p.pid,
                 processes: tree.processes,
-                cpu_seconds: tree.cpu.as_secs_f64(),
+                cpu_seconds: tree.cpu_seconds,
                 rss_bytes: tree.rss_bytes,
             })
         })

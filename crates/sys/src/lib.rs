@@ -39,4 +39,3 @@ pub use spawn::{Child, SpawnError, SpawnSpec, SpawnUser, spawn};
 
 pub mod localtime;
 pub mod pidproxy;
-pub mod proctree;
