@@ -3,15 +3,14 @@
 //! count and RSS back to where they were before the first start. `just chaos` runs
 //! it with more restarts (CHAOS_RESTARTS) and prints the figures.
 
-
 use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
 use crate::support::tree::ctl;
 use crate::support::{Daemon, SOCKET, read, wait_until};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 
 /// A sleep length no other process on the machine uses: how leftovers are found.
 const MARK: &str = "86397";

@@ -15,7 +15,6 @@
 //! The read-only and full-disk tests mount a tmpfs when run as root (as in CI); as
 //! another user they use a mode-555 directory and `/dev/full` instead.
 
-
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::path::Path;
@@ -107,7 +106,10 @@ impl Tmpfs {
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = crate::support::command("umount").arg("-l").arg(self.path()).status();
+        let _ = crate::support::command("umount")
+            .arg("-l")
+            .arg(self.path())
+            .status();
     }
 }
 

@@ -2,7 +2,6 @@
 //! supervisord on it refused with Supervisor's message and exit status 2, a stale
 //! socket file from a killed daemon replaced, and the file removed at exit.
 
-
 use std::os::unix::fs::PermissionsExt;
 
 use crate::support::{Daemon, SOCKET};

@@ -8,7 +8,6 @@
 //! The config edits (groups added, changed and removed; numprocs 2 → 4 → 1; a
 //! broken include) give Supervisor's lines through our per-process `update` too.
 
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 

@@ -9,12 +9,11 @@
 //! in every pool holding a listener of the rejecting listener's priority (its
 //! processes compare equal by priority), a bug we do not reproduce.
 
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use serde_json::Value;
 use crate::support::{DEADLINE, SOCKET, oracle_python, wait_until};
+use serde_json::Value;
 
 fn listener() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/events/listener.py")
@@ -273,7 +272,11 @@ fn rpc(python: &Path, d: &crate::support::Daemon, call: &str) {
          xmlrpc.client.ServerProxy('http://127.0.0.1', transport=t).supervisor.{call}\n",
         url = d.server_url()
     );
-    let status = crate::support::command(python).arg("-c").arg(script).status().unwrap();
+    let status = crate::support::command(python)
+        .arg("-c")
+        .arg(script)
+        .status()
+        .unwrap();
     assert!(status.success(), "supervisor.{call} failed");
 }
 

@@ -2,11 +2,10 @@
 //! (grpcio-tools, provisioned in the oracle venv) drives a live supervisord over its
 //! unix socket; authentication is enforced on gRPC calls too.
 
-
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
 use crate::support::{Daemon, SOCKET, oracle_python};
+use serde_json::{Value, json};
 
 const GRPC_TOOLS: &str = "grpcio-tools==1.76.0";
 

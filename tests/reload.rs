@@ -2,7 +2,6 @@
 //! `reload_keeps_running = true` an in-place update that keeps unchanged processes
 //! (same pids, same supervisord), through both supervisorctls and a TOML config.
 
-
 use std::collections::BTreeMap;
 use std::process::Stdio;
 

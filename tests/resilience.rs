@@ -3,7 +3,6 @@
 //! leaves FATAL, and supervisord as PID 1 of a pid namespace reaps orphans and shuts
 //! down cleanly on SIGTERM.
 
-
 use std::process::Stdio;
 
 use crate::support::tree::ctl;
@@ -135,7 +134,9 @@ fn as_pid_1_it_reaps_orphans_and_shuts_down_cleanly() {
     }));
     let daemon = daemon.unwrap();
     // Inside the namespace it is PID 1 (its pidfile says so).
-    assert!(wait_until(DEADLINE, || crate::support::read(&d.path("sd.pid")) == "1\n"));
+    assert!(wait_until(DEADLINE, || crate::support::read(
+        &d.path("sd.pid")
+    ) == "1\n"));
     d.expect_log("success: forker entered RUNNING state");
     // The double-forked `sleep 0.2` was orphaned to PID 1: reaped, not a zombie,
     // and never mistaken for the managed child.

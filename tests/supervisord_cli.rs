@@ -5,9 +5,11 @@
 use std::path::Path;
 use std::process::Output;
 
-
 fn run(bin: &str, args: &[&str]) -> Output {
-    crate::support::command(bin).args(args).output().expect("binary runs")
+    crate::support::command(bin)
+        .args(args)
+        .output()
+        .expect("binary runs")
 }
 
 fn supervisord(args: &[&str]) -> Output {

@@ -3,11 +3,10 @@
 //! limit), `silent`, main-log rotation, SIGUSR2 log reopening, and the `waiting for
 //! … to die` lines of a slow shutdown.
 
-
 use std::process::Stdio;
 
-use nix::sys::signal::Signal;
 use crate::support::{DEADLINE, Daemon, read, wait_until};
+use nix::sys::signal::Signal;
 
 #[test]
 fn umask_applies_to_the_child() {

@@ -2,9 +2,8 @@
 //! transitions and their main-log lines, stopping, priorities, users, environment,
 //! daemon mode and signals.
 
-
-use nix::sys::signal::Signal;
 use crate::support::{DEADLINE, Daemon, alive, read, wait_until};
+use nix::sys::signal::Signal;
 
 #[test]
 fn lifecycle_lines_match_supervisor_and_shutdown_is_clean() {

@@ -6,6 +6,7 @@
 mod browser;
 mod support;
 
+mod bad_paths;
 mod chaos;
 mod child_output;
 mod control_socket;

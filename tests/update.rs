@@ -3,7 +3,6 @@
 //! stops — each checked by the pids of real children: what did not change keeps
 //! running, what changed is restarted, and nothing else.
 
-
 use std::collections::BTreeMap;
 use std::path::Path;
 

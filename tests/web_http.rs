@@ -5,7 +5,6 @@
 //! messages, the live `/follow` stream, the unix socket, and Supervisor's GET
 //! actions compared with Python supervisord 4.3's answers.
 
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Stdio;

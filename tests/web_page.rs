@@ -8,14 +8,13 @@
 //! another origin try to act with the browser's login (refused). Screenshots go to
 //! `target/web-artifacts/`; tests/browser/mod.rs is the harness.
 
-
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::browser::{Driver, screenshot};
+use crate::support::{DEADLINE, Daemon, free_port, wait_until};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
-use crate::support::{DEADLINE, Daemon, free_port, wait_until};
 
 /// A process whose name is markup; the page must show it as text.
 const MARKUP_NAME: &str = "<script>window.pwned=1<script>";

@@ -6,15 +6,14 @@
 //! deliberate differences listed in [`Exception`]. The HTTP layer (status codes for
 //! malformed requests, basic auth, `/logtail`) is compared with raw requests.
 
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
 use crate::support::{DEADLINE, free_port, oracle_python, wait_until};
+use serde_json::{Value, json};
 
 /// Spec Appendix A's programs, plus `ansi` (valid UTF-8 output with ESC, which XML
 /// 1.0 cannot carry) and `binary` (invalid UTF-8 output). `missing` has an explicit

@@ -89,6 +89,7 @@ impl Loader {
         let source = normpath(&host.cwd.join(path));
         let mut raw = RawConfig::default();
         read_into(&mut raw, &source)?;
+        no_nul(&raw)?;
         let here = python_dirname(&source.to_string_lossy()).to_string();
         let hostname = self.hostname_now();
         let environ: Expansions = env
@@ -107,6 +108,7 @@ impl Loader {
                 &mut infos,
                 &mut warnings,
             )?;
+            no_nul(&raw)?;
         }
         if !raw.has_section("supervisord") {
             return Err(ConfigError::MissingSection {
@@ -164,6 +166,7 @@ impl Loader {
         let source = normpath(&host.cwd.join(path));
         let mut raw = RawConfig::default();
         read_into(&mut raw, &source)?;
+        no_nul(&raw)?;
         let here = python_dirname(&source.to_string_lossy()).to_string();
         let environ: Expansions = env
             .iter()
@@ -190,10 +193,7 @@ pub(crate) fn read_into(raw: &mut RawConfig, path: &Path) -> Result<(), ConfigEr
             path: path.to_path_buf(),
         });
     }
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_text(path)?;
     if path.extension().is_some_and(|e| e == "toml") {
         crate::toml_in::read(raw, path, &text)
     } else {
@@ -201,6 +201,27 @@ pub(crate) fn read_into(raw: &mut RawConfig, path: &Path) -> Result<(), ConfigEr
         raw.add_file(path, sections);
         Ok(())
     }
+}
+
+fn no_nul(raw: &RawConfig) -> Result<(), ConfigError> {
+    raw.nul_error().map_or(Ok(()), Err)
+}
+
+/// A config file's text; bytes that are not UTF-8 are reported with their line.
+pub(crate) fn read_text(path: &Path) -> Result<String, ConfigError> {
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        ConfigError::Encoding {
+            path: path.to_path_buf(),
+            line: 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count(),
+            byte: bytes[at],
+        }
+    })
 }
 
 /// The INI reader reports positions only; attach the file name.

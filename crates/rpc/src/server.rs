@@ -7,7 +7,11 @@
 //! A unix socket is bound under a temporary name (`<file>.<pid>`), chmod'ed, then
 //! hard-linked to its real name, so it never exists with the wrong mode. A link that
 //! fails because the name is taken is probed: a live server means "another program is
-//! already listening"; a dead one is a stale socket, unlinked and retried.
+//! already listening"; a dead one is a stale socket, unlinked and retried. Unlike
+//! Supervisor (http.py `supervisor_af_unix_http_server`), which unlinks whatever is
+//! there and retries forever, only a socket is ever unlinked: anything else at the
+//! path (a directory, a regular file, a link) is refused, and so is a path that keeps
+//! coming back after a few attempts.
 
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -32,6 +36,18 @@ pub enum BindError {
     InUse,
     #[error("Cannot open an HTTP server: socket.error reported errno.{name} ({code})")]
     Socket { name: String, code: i32 },
+    /// CPython's `socket.bind` refuses a `sun_path` the kernel cannot hold with this
+    /// text and no errno, and Supervisor prints it as is.
+    #[error("Cannot open an HTTP server: socket.error reported AF_UNIX path too long")]
+    PathTooLong,
+    #[error(
+        "Cannot open an HTTP server: {path} exists and is not a socket ({kind}); supervisord only replaces a stale socket"
+    )]
+    NotASocket { path: String, kind: &'static str },
+    #[error(
+        "Cannot open an HTTP server: {path} was replaced while supervisord was binding it; gave up after {attempts} attempts"
+    )]
+    Contended { path: String, attempts: u32 },
     #[error(
         "Not permitted to chown {path} to uid/gid ({uid}, {gid}); adjust \"sockchown\" value in config file or on command line to values that the current user ({user}) can successfully chown"
     )]
@@ -76,13 +92,16 @@ pub enum Bound {
     },
 }
 
+/// How many times a stale socket is unlinked and the bind retried.
+const BIND_ATTEMPTS: u32 = 10;
+
 /// Binds a `[unix_http_server]` socket (see the module doc).
 pub fn bind_unix(cfg: &UnixHttpServerConfig) -> Result<Bound, BindError> {
     let path = cfg.file.clone();
     let temp = PathBuf::from(format!("{}.{}", path.display(), std::process::id()));
-    loop {
+    for _ in 0..BIND_ATTEMPTS {
         let _ = std::fs::remove_file(&temp);
-        let listener = UnixListener::bind(&temp).map_err(|e| BindError::from_io(&e))?;
+        let listener = UnixListener::bind(&temp).map_err(|e| bind_error(&e, &temp))?;
         let linked =
             std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(cfg.chmod.bits()))
                 .and_then(|()| std::fs::hard_link(&temp, &path));
@@ -96,15 +115,62 @@ pub fn bind_unix(cfg: &UnixHttpServerConfig) -> Result<Bound, BindError> {
                     auth: cfg.auth.clone(),
                 });
             }
-            Err(_) if in_use(&path) => return Err(BindError::InUse),
-            Err(_) => {
-                // Supervisor says so on stderr, then retries after 0.3 s.
-                eprintln!("Unlinking stale socket {}", path.display());
-                let _ = std::fs::remove_file(&path);
-                drop(listener);
-                std::thread::sleep(Duration::from_millis(300));
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(BindError::from_io(&e));
             }
+            Err(_) => {}
         }
+        // The name is taken: by a live server, a stale socket, or something else.
+        if let Some(kind) = not_a_socket(&path) {
+            return Err(BindError::NotASocket {
+                path: path.display().to_string(),
+                kind,
+            });
+        }
+        if in_use(&path) {
+            return Err(BindError::InUse);
+        }
+        // Supervisor says so on stderr, then retries after 0.3 s.
+        eprintln!("Unlinking stale socket {}", path.display());
+        let _ = std::fs::remove_file(&path);
+        drop(listener);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    Err(BindError::Contended {
+        path: path.display().to_string(),
+        attempts: BIND_ATTEMPTS,
+    })
+}
+
+/// A failed bind of `path`: std refuses a path the kernel's `sun_path` cannot hold
+/// before any syscall, so that error has no errno.
+fn bind_error(e: &std::io::Error, path: &Path) -> BindError {
+    if e.raw_os_error().is_none() && path.as_os_str().len() >= SUN_PATH_LEN {
+        return BindError::PathTooLong;
+    }
+    BindError::from_io(e)
+}
+
+/// `sizeof(sockaddr_un.sun_path)` on Linux.
+const SUN_PATH_LEN: usize = 108;
+
+/// What stands at `path` when it is not a socket (nothing there counts as a
+/// socket that vanished: the retry will tell).
+fn not_a_socket(path: &Path) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::symlink_metadata(path).ok()?.file_type();
+    if kind.is_socket() {
+        None
+    } else if kind.is_dir() {
+        Some("a directory")
+    } else if kind.is_file() {
+        Some("a regular file")
+    } else if kind.is_symlink() {
+        Some("a symbolic link")
+    } else if kind.is_fifo() {
+        Some("a named pipe")
+    } else {
+        Some("a device")
     }
 }
 

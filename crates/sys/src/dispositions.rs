@@ -52,7 +52,10 @@ mod tests {
         let reset = ignored(with_default_signals(&mut Command::new("/bin/sh")));
         // SAFETY: back to the default.
         unsafe { libc::signal(libc::SIGWINCH, libc::SIG_DFL) };
-        assert!(inherited, "the test needs an inherited SIG_IGN to mean anything");
+        assert!(
+            inherited,
+            "the test needs an inherited SIG_IGN to mean anything"
+        );
         assert!(!reset);
     }
 }
