@@ -240,3 +240,25 @@ fn supervisorctl_status_json_is_a_parseable_listing() {
     );
     assert!(list[1]["pid"].as_i64().unwrap() > 0);
 }
+
+#[test]
+fn a_huge_name_is_not_echoed_whole_in_the_status() {
+    let d = Daemon::start(&format!(
+        "{SOCKET}[program:sleeper]\ncommand=/bin/sleep 1000\n"
+    ));
+    d.wait_for_socket();
+    let seen = client(&d, "huge_name", None);
+    // The fault reaches the client (grpc-core would refuse metadata of 3 MB), with
+    // the name cut short in both the message and the Fault detail.
+    assert_eq!(seen["code"], "NOT_FOUND", "{seen}");
+    let message = seen["message"].as_str().unwrap();
+    assert!(message.starts_with("BAD_NAME: xxxx"), "{message:.100}");
+    assert!(message.len() < 1100, "{} bytes", message.len());
+    assert!(
+        message.ends_with("... (3145738 bytes)"),
+        "{}",
+        &message[message.len() - 40..]
+    );
+    assert_eq!(seen["fault"]["code"], 10);
+    assert_eq!(seen["fault"]["text"], seen["message"]);
+}
