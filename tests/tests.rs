@@ -7,6 +7,7 @@ mod browser;
 mod support;
 
 mod bad_paths;
+mod bounded_buffers;
 mod chaos;
 mod child_output;
 mod control_socket;

@@ -116,6 +116,13 @@ fn refusal(r: Refusal, ns: &str) -> FaultError {
         Refusal::NotRunning => FaultError::new(Fault::NotRunning, ns),
         Refusal::ShuttingDown => FaultError::bare(Fault::ShutdownState),
         Refusal::NoStdin => FaultError::new(Fault::NoFile, ns),
+        Refusal::StdinFull => FaultError::new(
+            Fault::Failed,
+            format!(
+                "{ns}: stdin queue full (at most {} bytes may wait for the child to read them)",
+                crate::process::stdin::QUEUE_LIMIT
+            ),
+        ),
     }
 }
 

@@ -113,6 +113,8 @@ pub enum Refusal {
     ShuttingDown,
     /// The child's stdin is closed (sendProcessStdin: NO_FILE).
     NoStdin,
+    /// The child has not read what it was sent (`process::stdin::QUEUE_LIMIT`).
+    StdinFull,
 }
 
 /// One process's lifecycle state, with Supervisor's bookkeeping fields.
