@@ -14,6 +14,8 @@ mod control_socket;
 mod ctl_oracle;
 mod event_listeners;
 mod grpc_api;
+mod hostile_fds;
+mod hostile_http;
 mod reload;
 mod resilience;
 mod supervisord_cli;

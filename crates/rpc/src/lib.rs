@@ -1,13 +1,19 @@
 #![doc = include_str!("../README.md")]
 
 pub mod auth;
+mod bodies;
+mod conn;
 pub mod control;
 pub mod follow;
 pub mod grpc;
 pub mod guard;
+pub mod limits;
+mod listen;
 pub mod logfile;
 pub mod logtail;
+mod memory;
 pub mod namespec;
+pub mod refusals;
 pub mod server;
 pub mod xmlrpc;
 

@@ -25,6 +25,8 @@ use supervisor_config::{Credentials, InetHttpServerConfig, UnixHttpServerConfig}
 
 use crate::auth::{self, Notify};
 use crate::control::Control;
+use crate::listen::{self, Listener};
+use crate::refusals::Refusals;
 use crate::{grpc, logtail};
 
 #[derive(Debug, thiserror::Error)]
@@ -85,10 +87,13 @@ pub enum Bound {
         listener: UnixListener,
         path: PathBuf,
         auth: Option<Credentials>,
+        /// The config section, naming the listener in the main log.
+        section: String,
     },
     Tcp {
         listener: std::net::TcpListener,
         auth: Option<Credentials>,
+        section: String,
     },
 }
 
@@ -113,6 +118,7 @@ pub fn bind_unix(cfg: &UnixHttpServerConfig) -> Result<Bound, BindError> {
                     listener,
                     path,
                     auth: cfg.auth.clone(),
+                    section: cfg.section.clone(),
                 });
             }
             Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
@@ -226,6 +232,7 @@ pub fn bind_tcp(cfg: &InetHttpServerConfig) -> Result<Bound, BindError> {
     Ok(Bound::Tcp {
         listener,
         auth: cfg.auth.clone(),
+        section: cfg.section.clone(),
     })
 }
 
@@ -270,41 +277,45 @@ async fn not_found(req: axum::extract::Request) -> axum::response::Response {
         .into_response()
 }
 
-/// Serves `router` on each bound listener until the runtime ends. Returns the unix
-/// socket paths, for removal at exit.
+/// Serves `router` on each bound listener until the runtime ends, with the limits
+/// of [`crate::limits`] ([`crate::listen`], [`crate::conn`]). `notify` tells the
+/// main log about refused logins (counted, [`crate::refusals`]) and about
+/// connections turned away. Returns the unix socket paths, for removal at exit.
 pub fn serve(bound: Vec<Bound>, router: Router, notify: Notify) -> std::io::Result<Vec<PathBuf>> {
+    let refusals = Refusals::new(notify.clone());
+    let shared = listen::Shared::new(notify);
+    crate::memory::start();
     let mut paths = Vec::new();
     for b in bound {
-        let (auth, app) = match &b {
-            Bound::Unix { auth, .. } | Bound::Tcp { auth, .. } => (auth.clone(), router.clone()),
+        let (auth, section) = match &b {
+            Bound::Unix { auth, section, .. } | Bound::Tcp { auth, section, .. } => {
+                (auth.clone(), section.clone())
+            }
         };
         let app = match auth {
             Some(creds) => {
                 let creds = Arc::new(creds);
-                let notify = notify.clone();
-                app.layer(axum::middleware::from_fn(move |req, next| {
-                    auth::require(creds.clone(), notify.clone(), req, next)
-                }))
+                let refusals = refusals.clone();
+                router
+                    .clone()
+                    .layer(axum::middleware::from_fn(move |req, next| {
+                        auth::require(creds.clone(), refusals.clone(), req, next)
+                    }))
             }
-            None => app,
+            None => router.clone(),
         };
-        match b {
+        let listener = match b {
             Bound::Unix { listener, path, .. } => {
                 listener.set_nonblocking(true)?;
-                let listener = tokio::net::UnixListener::from_std(listener)?;
                 paths.push(path);
-                tokio::spawn(async move {
-                    let _ = axum::serve(listener, app).await;
-                });
+                Listener::Unix(tokio::net::UnixListener::from_std(listener)?)
             }
             Bound::Tcp { listener, .. } => {
                 listener.set_nonblocking(true)?;
-                let listener = tokio::net::TcpListener::from_std(listener)?;
-                tokio::spawn(async move {
-                    let _ = axum::serve(listener, app).await;
-                });
+                Listener::Tcp(tokio::net::TcpListener::from_std(listener)?)
             }
-        }
+        };
+        tokio::spawn(listen::run(listener, section, app, shared.clone()));
     }
     Ok(paths)
 }

@@ -6,6 +6,7 @@ mod daemon;
 mod dispositions;
 mod errno;
 mod exit;
+mod memory;
 mod privileges;
 mod reaper;
 mod rlimit;
@@ -22,6 +23,7 @@ pub use daemon::{DaemonError, DaemonNote, daemonize, hostname, remove_pidfile, w
 pub use dispositions::with_default_signals;
 pub use errno::errno_name;
 pub use exit::ExitStatus;
+pub use memory::release_free_memory;
 pub use privileges::{PrivilegeError, drop_privileges};
 pub use reaper::{Orphan, Reaper, ReaperConfig, ReaperError, set_child_subreaper};
 pub use rlimit::{RlimitError, raise_rlimits};
