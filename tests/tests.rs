@@ -16,6 +16,7 @@ mod event_listeners;
 mod grpc_api;
 mod hostile_fds;
 mod hostile_http;
+mod hostile_memory;
 mod reload;
 mod resilience;
 mod supervisord_cli;

@@ -32,7 +32,8 @@ pub const MAX_CONNECTIONS: usize = 512;
 /// HTTP/2 streams open at once on one connection.
 pub const MAX_STREAMS: u32 = 32;
 
-/// The largest HTTP/1 head and the most bytes buffered per HTTP/1 connection.
+/// The largest HTTP/1 head, and the most bytes buffered per HTTP/1 connection or
+/// per HTTP/2 stream on their way to a client.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// The largest HTTP/2 header block (gRPC metadata included).
