@@ -135,9 +135,7 @@ impl Cursor {
                 return Some(chunk);
             }
             *self = Cursor::open(path, None);
-            if self.file.is_none() {
-                return None;
-            }
+            self.file.as_ref()?;
         }
         self.file.as_ref()?;
         let size = self.size();
