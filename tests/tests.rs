@@ -17,6 +17,7 @@ mod grpc_api;
 mod hostile_fds;
 mod hostile_http;
 mod hostile_memory;
+mod killed_daemon;
 mod reload;
 mod resilience;
 mod supervisord_cli;

@@ -211,7 +211,8 @@ fn process_fields(
         essential,
         backoff,
         backoff_max,
-        fatal_retry_after
+        fatal_retry_after,
+        die_with_supervisord
     );
     channel_fields(&old.stdout, &new.stdout, STDOUT_FIELDS, &mut fields);
     channel_fields(&old.stderr, &new.stderr, STDERR_FIELDS, &mut fields);

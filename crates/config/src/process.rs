@@ -44,6 +44,7 @@ struct Common {
     backoff: Backoff,
     backoff_max: Option<Duration>,
     fatal_retry_after: Option<Duration>,
+    die_with_supervisord: bool,
 }
 
 fn optional_seconds(
@@ -153,6 +154,7 @@ fn common(ctx: &Ctx, section: &str, n: &Expansions) -> Result<Common, ConfigErro
     })?;
     let backoff_max = optional_seconds(ctx, section, "backoff_max", n)?;
     let fatal_retry_after = optional_seconds(ctx, section, "fatal_retry_after", n)?;
+    let die_with_supervisord = ctx.typed(section, "die_with_supervisord", "false", n, boolean)?;
     Ok(Common {
         priority,
         autostart,
@@ -179,6 +181,7 @@ fn common(ctx: &Ctx, section: &str, n: &Expansions) -> Result<Common, ConfigErro
         backoff,
         backoff_max,
         fatal_retry_after,
+        die_with_supervisord,
     })
 }
 
@@ -343,6 +346,7 @@ pub(crate) fn processes_from_section(
             backoff: c.backoff,
             backoff_max: c.backoff_max,
             fatal_retry_after: c.fatal_retry_after,
+            die_with_supervisord: c.die_with_supervisord,
         });
     }
     processes.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));

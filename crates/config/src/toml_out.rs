@@ -51,6 +51,7 @@ const BOOLEAN_KEYS: &[&str] = &[
     "nocleanup",
     "strip_ansi",
     "essential",
+    "die_with_supervisord",
     "reload_keeps_running",
 ];
 

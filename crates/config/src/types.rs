@@ -269,6 +269,9 @@ pub struct ProcessConfig {
     pub backoff: Backoff,
     pub backoff_max: Option<Duration>,
     pub fatal_retry_after: Option<Duration>,
+    /// `die_with_supervisord`: the child is killed (SIGKILL) if supervisord dies
+    /// without stopping it (issue 19).
+    pub die_with_supervisord: bool,
 }
 
 impl Config {

@@ -113,6 +113,7 @@ pub fn run(cli: Cli, config: Config) -> i32 {
         }
     }
     let _ = supervisor_sys::remove_pidfile(&sd.pidfile);
+    let _ = std::fs::remove_file(crate::leftovers::state_file(&sd.pidfile));
     log.close();
     code
 }
@@ -176,6 +177,12 @@ async fn supervise(
     let main_log = control::main_log_path(&config.supervisord.logfile);
     let identifier = config.supervisord.identifier.clone();
     let reloader = Box::new(move || crate::startup::load(&cli).map_err(|e| e.message()));
+    crate::leftovers::start(
+        &config.supervisord.pidfile,
+        &log,
+        registry_rx.clone(),
+        events.subscribe(),
+    );
     let args = RootArgs {
         exit_code: exit_code.clone(),
         config,

@@ -15,6 +15,7 @@ mod signal;
 mod spawn;
 #[cfg(test)]
 mod spawn_tests;
+mod spawner;
 
 pub use command::{
     CommandError, DEFAULT_PATH, ResolvedCommand, ShlexError, resolve_command, shlex_split,

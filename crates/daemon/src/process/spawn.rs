@@ -30,6 +30,7 @@ pub fn spawn(p: &ProcessConfig, ctx: &Context) -> Result<Child, String> {
     // Supervisor always gives children a stdin pipe (sendProcessStdin writes to it).
     spec.want_stdin = true;
     spec.minfds = i32::try_from(ctx.minfds).unwrap_or(i32::MAX);
+    spec.die_with_parent = p.die_with_supervisord;
     supervisor_sys::spawn(&spec, &ctx.reaper).map_err(|e| e.spawnerr(&p.name))
 }
 
