@@ -157,6 +157,7 @@ fn http2_header_only_streams_are_refused_at_once_and_leave_no_memory() {
         Duration::from_secs(30),
     ));
     assert_eq!(answered, 3000, "streams refused before the deadline");
+    let peak = rss_kb(pid);
     drop(rt);
     // The connections are gone: the memory they used goes back.
     let mut now = 0;
@@ -165,6 +166,9 @@ fn http2_header_only_streams_are_refused_at_once_and_leave_no_memory() {
         now < baseline + 8 * 1024
     });
     assert!(settled, "RSS {baseline} kB before, {now} kB after");
+    eprintln!(
+        "HTTP/2 header-only flood: RSS {baseline} kB before, {peak} kB during, {now} kB after"
+    );
 }
 
 #[test]

@@ -20,6 +20,7 @@ mod hostile_memory;
 mod killed_daemon;
 mod reload;
 mod resilience;
+mod soak;
 mod supervisord_cli;
 mod supervisord_options;
 mod supervisord_run;

@@ -6,6 +6,8 @@ mod env;
 mod error;
 mod expand;
 mod find;
+#[doc(hidden)]
+pub mod fuzz;
 mod ini;
 mod load;
 mod printf;

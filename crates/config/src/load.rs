@@ -89,6 +89,29 @@ impl Loader {
         let source = normpath(&host.cwd.join(path));
         let mut raw = RawConfig::default();
         read_into(&mut raw, &source)?;
+        self.build(raw, source, env, host)
+    }
+
+    /// [`Loader::load`] of `text` as if it were the file at `path` (`.toml` → TOML),
+    /// for the fuzz targets. `[include]` is followed on the real file system.
+    #[doc(hidden)]
+    pub fn load_text(&self, path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let env = self.env_vars();
+        let host = self.host(&env);
+        let source = normpath(&host.cwd.join(path));
+        let mut raw = RawConfig::default();
+        parse_into(&mut raw, &source, text)?;
+        self.build(raw, source, env, host)
+    }
+
+    /// The typed config from the main file's raw content (includes read here).
+    fn build(
+        &self,
+        mut raw: RawConfig,
+        source: PathBuf,
+        env: Vec<(String, String)>,
+        host: Host,
+    ) -> Result<Config, ConfigError> {
         no_nul(&raw)?;
         let here = python_dirname(&source.to_string_lossy()).to_string();
         let hostname = self.hostname_now();
@@ -194,10 +217,15 @@ pub(crate) fn read_into(raw: &mut RawConfig, path: &Path) -> Result<(), ConfigEr
         });
     }
     let text = read_text(path)?;
+    parse_into(raw, path, &text)
+}
+
+/// Parses `text` (the content of `path`) into the raw layer, by extension.
+fn parse_into(raw: &mut RawConfig, path: &Path, text: &str) -> Result<(), ConfigError> {
     if path.extension().is_some_and(|e| e == "toml") {
-        crate::toml_in::read(raw, path, &text)
+        crate::toml_in::read(raw, path, text)
     } else {
-        let sections = ini::parse(&text, path).map_err(|e| with_file(e, path))?;
+        let sections = ini::parse(text, path).map_err(|e| with_file(e, path))?;
         raw.add_file(path, sections);
         Ok(())
     }

@@ -119,8 +119,12 @@ async fn keep(
         started.retain(|pid, _| now.iter().any(|(p, _)| p == pid));
         let mut text = String::new();
         for (pid, name) in &now {
-            let Some(&t) = started.get(pid).or(start_time(*pid).as_ref()) else {
-                continue; // already gone: its exit event follows
+            let t = match started.get(pid) {
+                Some(&t) => t,
+                None => match start_time(*pid) {
+                    Some(t) => t,
+                    None => continue, // already gone: its exit event follows
+                },
             };
             started.insert(*pid, t);
             text.push_str(&format!("{pid} {t} {name}\n"));

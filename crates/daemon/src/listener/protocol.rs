@@ -235,6 +235,40 @@ impl Protocol {
     }
 }
 
+/// The fuzz body, shared by the cargo-fuzz target (`fuzz/`) and the `fuzz_*`
+/// proptests: a listener's output, already BUSY with one event, fed whole and
+/// again in chunks whose sizes come from the first bytes. Nothing panics, what is
+/// kept stays within the limits, and chunking never changes a decision.
+#[doc(hidden)]
+pub fn fuzz_one(data: &[u8]) {
+    let (sizes, output) = data.split_at(data.len().min(8));
+    let run = |chunks: &mut dyn Iterator<Item = &[u8]>| {
+        let mut p = Protocol::new("fuzz");
+        p.feed(READY_TOKEN);
+        p.sent();
+        let mut steps = Vec::new();
+        for chunk in chunks {
+            steps.extend(p.feed(chunk));
+            assert!(p.pending.len() <= RESULT_LINE_LIMIT + READY_TOKEN.len());
+            assert!(p.result.len() <= RESULT_BODY_LIMIT);
+        }
+        (steps, p.state)
+    };
+    let whole = run(&mut std::iter::once(output));
+    let mut rest = output;
+    let mut cuts = sizes.iter().cycle();
+    let mut chunks = std::iter::from_fn(|| {
+        if rest.is_empty() {
+            return None;
+        }
+        let n = usize::from(*cuts.next().unwrap_or(&255)).clamp(1, rest.len());
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        Some(chunk)
+    });
+    assert_eq!(run(&mut chunks), whole);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +369,29 @@ mod tests {
             )
         );
         assert_eq!(steps.last(), Some(&Step::BadResultLine));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fuzz_arbitrary_output(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3000)) {
+            fuzz_one(&data);
+        }
+
+        #[test]
+        fn fuzz_protocol_token_soup(
+            sizes in proptest::collection::vec(1u8..40, 8),
+            tokens in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just("READY\n".to_string()),
+                proptest::strategy::Just("RESULT 2\nOK".to_string()),
+                proptest::strategy::Just("RESULT 4\nFAIL".to_string()),
+                "RESULT [0-9 ]{0,8}\n",
+                "[A-Z \n]{0,10}",
+            ], 0..20),
+        ) {
+            let mut data = sizes;
+            data.extend(tokens.concat().into_bytes());
+            fuzz_one(&data);
+        }
     }
 
     #[test]
