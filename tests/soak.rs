@@ -22,13 +22,27 @@ use load::{Counts, Target};
 /// A number no other process on the machine has in its command line.
 const MARK: &str = "86317";
 
-const WRITER: &str = "import os, sys, time\n\
-life = os.getpid()\nn = 0\nout = sys.stdout.buffer\n\
-while True:\n    for _ in range(10):\n        out.write(b'%d %d %s\\n' % (life, n, b'x' * 80)); out.flush(); n += 1\n    time.sleep(0.02)\n";
+const WRITER: &str = r"import os, sys, time
+life = os.getpid()
+n = 0
+out = sys.stdout.buffer
+while True:
+    for _ in range(10):
+        out.write(b'%d %d %s\n' % (life, n, b'x' * 80)); out.flush(); n += 1
+    time.sleep(0.02)
+";
 
-const LISTENER: &str = "import sys\n\
-while True:\n    sys.stdout.write('READY\\n'); sys.stdout.flush()\n    h = dict(t.split(':', 1) for t in sys.stdin.readline().split())\n\
-    sys.stdin.read(int(h['len']))\n    sys.stdout.write('RESULT 2\\nOK'); sys.stdout.flush()\n";
+/// Answers OK to every event, and says on stderr how many it took so far.
+const LISTENER: &str = r"import os, sys
+n = 0
+while True:
+    sys.stdout.write('READY\n'); sys.stdout.flush()
+    h = dict(t.split(':', 1) for t in sys.stdin.readline().split())
+    sys.stdin.read(int(h['len']))
+    sys.stdout.write('RESULT 2\nOK'); sys.stdout.flush()
+    n += 1
+    sys.stderr.write('%d %d\n' % (os.getpid(), n)); sys.stderr.flush()
+";
 
 fn config(extra: bool) -> String {
     let mut c = format!(
@@ -36,7 +50,8 @@ fn config(extra: bool) -> String {
          [program:writer]\ncommand=python3 -u %(here)s/writer.py {MARK}\nstdout_logfile=%(here)s/writer.log\n\
          stdout_logfile_maxbytes=5MB\nstdout_logfile_backups=50\nstartsecs=0\nstartretries=1000000\n\n\
          [program:cat]\ncommand=/bin/cat\nstdout_logfile=%(here)s/cat.log\nstdout_logfile_maxbytes=1MB\nstdout_logfile_backups=2\n\n\
-         [eventlistener:listener]\ncommand=python3 %(here)s/listener.py {MARK}\nevents=PROCESS_STATE,TICK_5,REMOTE_COMMUNICATION\nbuffer_size=100\n\n"
+         [eventlistener:listener]\ncommand=python3 %(here)s/listener.py {MARK}\nevents=PROCESS_STATE,TICK_5,REMOTE_COMMUNICATION\nbuffer_size=100\nstartsecs=0\nstartretries=1000000\n\
+         stderr_logfile=%(here)s/listener.err\n\n"
     );
     for i in 0..6 {
         c += &format!(
@@ -93,6 +108,20 @@ fn zombies_and_orphans(daemon: i32) -> (usize, usize) {
     (zombies, orphans)
 }
 
+/// Events the listener took (the sum of its lives' last counts).
+fn listener_events(dir: &Path) -> u64 {
+    let mut lives: BTreeMap<u64, u64> = BTreeMap::new();
+    for line in read(&dir.join("listener.err")).lines() {
+        if let Some((pid, n)) = line.split_once(' ')
+            && let (Ok(pid), Ok(n)) = (pid.parse(), n.parse::<u64>())
+        {
+            let slot = lives.entry(pid).or_default();
+            *slot = (*slot).max(n);
+        }
+    }
+    lives.values().sum()
+}
+
 /// Bytes of the writer's lines missing from its log files: each life (pid) must
 /// show every line number from 0 to its last, once, whole.
 fn lost_bytes(dir: &Path) -> u64 {
@@ -141,10 +170,14 @@ struct Figures {
 fn measure(t: &Target, daemon: i32) -> Figures {
     t.ctl("stop quick0 quick1");
     t.ctl("start writer cat listener:* victim0 victim1 victim2 victim3 victim4 victim5");
-    assert!(wait_until(Duration::from_secs(30), || {
-        let status = t.ctl("status");
-        status.lines().filter(|l| l.contains("RUNNING")).count() == 9
-    }));
+    let mut status = String::new();
+    assert!(
+        wait_until(Duration::from_secs(30), || {
+            status = t.ctl("status");
+            status.lines().filter(|l| l.contains("RUNNING")).count() == 9
+        }),
+        "{status}"
+    );
     let mut last = (0, 0);
     let mut now = (fds(daemon), proc_status(daemon, "VmRSS:"));
     // Settled: two readings a second apart agree (fds exactly, RSS within 1%).
@@ -186,6 +219,7 @@ fn a_daemon_under_mixed_load_keeps_its_resources() {
         counts: counts.clone(),
         base_conf: config(false),
         extra_conf: config(true),
+        reconfigure_every: (run / 8).clamp(Duration::from_secs(4), Duration::from_secs(15)),
     };
     let phase = |length: Duration| {
         let stop = Arc::new(AtomicBool::new(false));
@@ -214,7 +248,7 @@ fn a_daemon_under_mixed_load_keeps_its_resources() {
     eprintln!(
         "soak: {:.1} min after a {} s warm-up: {spawns} spawns, {} restarts, {} SIGKILLs, \
          {} XML-RPC calls, {} supervisorctl (gRPC) runs, {} followers ({} bytes read), \
-         {} updates, {} reloads",
+         {} updates, {} reloads, {} events to the listener",
         elapsed.as_secs_f64() / 60.0,
         warm_up.as_secs(),
         n(&c.restarts),
@@ -225,6 +259,7 @@ fn a_daemon_under_mixed_load_keeps_its_resources() {
         n(&c.followed_bytes),
         n(&c.updates),
         n(&c.reloads),
+        listener_events(&t.dir),
     );
     eprintln!("soak:              start    end");
     eprintln!("soak: fds         {:>6} {:>6}", start.fds, end.fds);

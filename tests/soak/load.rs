@@ -38,6 +38,8 @@ pub struct Target {
     /// The config without, and with, the program `update` adds and removes.
     pub base_conf: String,
     pub extra_conf: String,
+    /// How often the config is changed (an `update`, every third time a `reload`).
+    pub reconfigure_every: Duration,
 }
 
 impl Target {
@@ -247,18 +249,18 @@ fn followers(t: Target) {
     }
 }
 
-/// Every 15 s an `update` that adds or removes a program; every fourth time a
+/// Now and then an `update` that adds or removes a program; every third time a
 /// `reload` instead.
 fn reconfigure(t: Target) {
     let mut with_extra = false;
     let mut n = 0;
     while t.running() {
-        t.pause(Duration::from_secs(15));
+        t.pause(t.reconfigure_every);
         if !t.running() {
             break;
         }
         n += 1;
-        if n % 4 == 0 {
+        if n % 3 == 2 {
             t.ctl("reload");
             t.counts.reloads.fetch_add(1, Ordering::Relaxed);
             // Wait for the control socket to serve again.
