@@ -22,6 +22,11 @@ browser:
     bash tests/browser/ensure-chromium.sh
     cargo test --test e2e web_page::
 
+# build the Debian package (release binaries, man pages, completions; cargo-deb is
+# built into target/tools/ on first use); prints the .deb's path
+deb:
+    bash packaging/deb.sh
+
 # provision the Python Supervisor 4.3 oracle used by the differential tests
 oracle:
     bash tests/oracle/ensure-venv.sh
@@ -47,7 +52,7 @@ fuzz secs="60":
 soak minutes="30":
     SOAK_MINUTES={{minutes}} cargo test --release --test e2e soak:: -- --nocapture
 
-# the resident cost of one empty ractor actor (issue 3's idle-memory floor)
+# the resident cost of one empty ractor actor (the idle-memory floor in BENCHMARKS.md)
 actor-floor n="10000":
     cargo run --release -p supervisor-daemon --example actor_floor -- {{n}}
 
@@ -72,7 +77,7 @@ bench-events reps="3":
       "$V/python" tests/bench/event_bench.py --label python --daemon "$V/supervisord -n -c {conf}"; \
     done
 
-# fault injection (issue 5): N restarts under random SIGKILL/SIGSTOP/exits, then checks
+# fault injection: N restarts under random SIGKILL/SIGSTOP/exits, then checks
 # for zombies, orphans, fd and RSS levels; prints the figures
 chaos restarts="10000":
     CHAOS_RESTARTS={{restarts}} cargo test --release --test e2e chaos:: -- --nocapture

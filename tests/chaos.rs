@@ -1,4 +1,4 @@
-//! Fault injection (issue 5): 10 000 restarts under random SIGKILLs, SIGSTOPs and
+//! Fault injection (README, "Beyond Supervisor: resilience options"): 10 000 restarts under random SIGKILLs, SIGSTOPs and
 //! exits, then every program stopped: no zombie, no orphan, and the daemon's fd
 //! count and RSS back to where they were before the first start. `just chaos` runs
 //! it with more restarts (CHAOS_RESTARTS) and prints the figures.

@@ -1,8 +1,9 @@
 //! supervisorctl, differentially: one scenario (Supervisor's own transcript of spec
-//! Appendix A, plus every other command) is played three times: Python
+//! Appendix A, plus every other command) is played four times: Python
 //! supervisorctl 4.3 against Python supervisord 4.3 (the oracle), our supervisorctl
-//! (gRPC) against our supervisord, and Python supervisorctl (XML-RPC) against our
-//! supervisord. The transcripts (stdout, stderr and exit status of each command)
+//! (gRPC) against our supervisord, Python supervisorctl (XML-RPC) against our
+//! supervisord, and our supervisorctl against Python supervisord (which it finds
+//! speaks only XML-RPC). The transcripts (stdout, stderr and exit status of each command)
 //! must be identical once the values that differ between any two runs are masked:
 //! pids, uptimes, stop times, the temp dir and where Python's xmlrpc module lives.
 //! The config edits (groups added, changed and removed; numprocs 2 → 4 → 1; a
@@ -110,8 +111,8 @@ const SCENARIO: &[&str] = &[
     "shutdown",
 ];
 
-struct Run {
-    dir: tempfile::TempDir,
+pub(crate) struct Run {
+    pub(crate) dir: tempfile::TempDir,
     daemon: Option<Child>,
 }
 
@@ -123,7 +124,7 @@ impl Drop for Run {
     }
 }
 
-fn conf(dir: &Path) -> PathBuf {
+pub(crate) fn conf(dir: &Path) -> PathBuf {
     dir.join("sd.conf")
 }
 
@@ -132,7 +133,7 @@ fn start(daemon: &Path) -> Run {
 }
 
 /// A daemon on `text` as its config, in a fresh temp dir.
-fn start_with(daemon: &Path, text: &str) -> Run {
+pub(crate) fn start_with(daemon: &Path, text: &str) -> Run {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(conf(dir.path()), text).unwrap();
     let child = crate::support::command(daemon)
@@ -149,7 +150,7 @@ fn start_with(daemon: &Path, text: &str) -> Run {
     }
 }
 
-fn ctl(ctl: &Path, dir: &Path, words: &str) -> (String, String, i32) {
+pub(crate) fn ctl(ctl: &Path, dir: &Path, words: &str) -> (String, String, i32) {
     let out = crate::support::command(ctl)
         .arg("-c")
         .arg(conf(dir))
@@ -165,13 +166,15 @@ fn ctl(ctl: &Path, dir: &Path, words: &str) -> (String, String, i32) {
 }
 
 /// Masks what legitimately differs between runs.
-fn mask(text: &str, dir: &Path) -> String {
+pub(crate) fn mask(text: &str, dir: &Path) -> String {
     let mut out = text.replace(&dir.display().to_string(), "<DIR>");
-    // An unhandled fault names the file Python raised it in: its install path for
+    // An unhandled error names the file Python raised it in: its install path for
     // Python's supervisorctl, relative for ours (a known difference).
-    if let Some(at) = out.find("xmlrpc/client.py line:") {
-        let start = out[..at].rfind("file: ").map_or(at, |f| f + "file: ".len());
-        out.replace_range(start..at, "");
+    for relative in ["xmlrpc/client.py line:", "supervisor/xmlrpc.py line:"] {
+        if let Some(at) = out.find(relative) {
+            let start = out[..at].rfind("file: ").map_or(at, |f| f + "file: ".len());
+            out.replace_range(start..at, "");
+        }
     }
     let mut masked = String::new();
     for line in out.lines() {
@@ -391,6 +394,11 @@ fn supervisorctl_transcripts_match_python_supervisor() {
         &transcript(ours, &venv.join("supervisorctl")),
         "Python supervisorctl → our supervisord",
     );
+    compare(
+        &expected,
+        &transcript(&venv.join("supervisord"), ours_ctl),
+        "our supervisorctl (XML-RPC) → Python supervisord",
+    );
 }
 
 const TICKER: &str = "[unix_http_server]\nfile=%(here)s/sv.sock\n\n\
@@ -534,6 +542,19 @@ fn tail_f_maintail_f_and_fg_stream_until_ctrl_c_like_python() {
         follow_transcript(ours, &venv.join("supervisorctl")),
         expected,
         "Python supervisorctl against our supervisord"
+    );
+    // Our supervisorctl against Python's supervisord: /logtail and /mainlogtail over
+    // HTTP/1.1, `fg` input through sendProcessStdin.
+    let theirs = follow_transcript(&venv.join("supervisord"), ours_ctl);
+    assert_eq!(
+        theirs[..2],
+        expected[..2],
+        "our supervisorctl → Python supervisord"
+    );
+    assert_eq!(
+        theirs[2],
+        (fg_words.to_string(), 0),
+        "our fg → Python supervisord"
     );
 }
 

@@ -1,4 +1,4 @@
-//! Resilience beyond Supervisor (issue 5), end to end: `essential` programs shut the
+//! Resilience beyond Supervisor (README, "Beyond Supervisor: resilience options"), end to end: `essential` programs shut the
 //! daemon down non-zero, exponential backoff grows and caps, `fatal_retry_after`
 //! leaves FATAL, and supervisord as PID 1 of a pid namespace reaps orphans and shuts
 //! down cleanly on SIGTERM.

@@ -137,3 +137,63 @@ fn echo_supervisord_conf_prints_loadable_samples() {
     }
     assert_eq!(run(bin, &["--bogus"]).status.code(), Some(2));
 }
+
+/// The active (uncommented) lines of a sample config as `[section] key=value`, the
+/// inline comment (` ;` after whitespace) and the spaces around `=` removed.
+fn active_options(sample: &str) -> Vec<String> {
+    let mut section = String::new();
+    let mut out = Vec::new();
+    for line in sample.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with(';') || line.starts_with('#') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.to_string();
+            continue;
+        }
+        let value = match line.find(" ;").or_else(|| line.find("\t;")) {
+            Some(at) => &line[..at],
+            None => line,
+        };
+        let (key, value) = value.split_once('=').expect("key=value");
+        out.push(format!("[{section}] {}={}", key.trim(), value.trim()));
+    }
+    out
+}
+
+#[test]
+fn echo_supervisord_conf_has_supervisors_active_options() {
+    let python = crate::support::oracle_python(&[]);
+    let theirs = run(
+        python
+            .parent()
+            .unwrap()
+            .join("echo_supervisord_conf")
+            .to_str()
+            .unwrap(),
+        &[],
+    );
+    let ours = run(env!("CARGO_BIN_EXE_echo_supervisord_conf"), &[]);
+    let expected = active_options(&text(&theirs.stdout));
+    assert!(expected.contains(&"[supervisord] nodaemon=false".to_string()));
+    assert_eq!(active_options(&text(&ours.stdout)), expected);
+
+    // The Dockerfile recipe: sed turns the sample into a foreground config.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("supervisord.conf");
+    let sed = crate::support::command("sed")
+        .args(["-e", "s/^nodaemon=false/nodaemon=true/"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        sed.stdin.as_ref().unwrap().write_all(&ours.stdout).unwrap();
+    }
+    let edited = sed.wait_with_output().unwrap();
+    std::fs::write(&path, &edited.stdout).unwrap();
+    let config = supervisor_config::load(&path).unwrap();
+    assert!(config.supervisord.nodaemon);
+}

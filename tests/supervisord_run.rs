@@ -205,3 +205,44 @@ fn auto_logs_are_removed_at_startup_and_shutdown_unless_nocleanup() {
         assert!(other.exists());
     }
 }
+
+/// The control plane is served while the tree is still starting (start-up is the
+/// root's first message, autostart runs in the background): with 1000 programs,
+/// `status` lists them before they are all RUNNING, and a SIGTERM then stops
+/// everything cleanly, leaving no child behind.
+#[test]
+fn status_answers_and_sigterm_stops_cleanly_during_startup() {
+    let mut conf = String::from(crate::support::SOCKET);
+    for i in 0..1000 {
+        conf.push_str(&format!(
+            "[program:p{i:04}]\ncommand=/bin/sleep 1000\nstartsecs=0\n\
+             stdout_logfile=NONE\nstderr_logfile=NONE\n\n"
+        ));
+    }
+    let mut d = Daemon::start(&conf);
+    d.wait_for_socket();
+    let mut first = String::new();
+    assert!(
+        wait_until(DEADLINE, || {
+            first = crate::support::tree::ctl(&d, "status").0;
+            first.lines().count() == 1000
+        }),
+        "status never listed the 1000 programs:\n{first}"
+    );
+    let running = first.lines().filter(|l| l.contains(" RUNNING ")).count();
+    assert!(
+        running < 1000,
+        "status only answered once every program was RUNNING"
+    );
+    assert_eq!(d.terminate(), 0);
+    let log = d.main_log();
+    assert!(log.contains("WARN received SIGTERM indicating exit request"));
+    let pids: Vec<i32> = log
+        .lines()
+        .filter_map(|l| l.split("' with pid ").nth(1))
+        .map(|p| p.trim().parse().unwrap())
+        .collect();
+    assert!(!pids.is_empty());
+    let left: Vec<i32> = pids.into_iter().filter(|&p| alive(p)).collect();
+    assert!(left.is_empty(), "children left behind: {left:?}");
+}

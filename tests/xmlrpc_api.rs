@@ -19,7 +19,8 @@ use serde_json::{Value, json};
 /// 1.0 cannot carry) and `binary` (invalid UTF-8 output). `missing` has an explicit
 /// stdout log that never gets created (NO_FILE); Python creates the AUTO ones at
 /// startup. `notexec` is not executable (NOT_EXECUTABLE). `failer` has a long
-/// `startsecs`: Python notices a child's exit up to 1 s late (spec §11), and under
+/// `startsecs`: Python notices a child's exit up to 1 s late (its main loop polls once a
+/// second, supervisord.py `Supervisor.runforever`), and under
 /// load its `/bin/false` would count as RUNNING, then EXITED.
 const PROGRAMS: &str = "\
 [program:sleeper]\ncommand=/bin/sleep 1000\nstdout_logfile=%(here)s/sleeper.out\n\n\
@@ -185,8 +186,8 @@ fn both(python: &Value, ours: &Value, want_py: Value, want_ours: Value) -> Resul
     }
 }
 
-/// Where our daemon deliberately answers differently from Supervisor 4.3 (spec §11
-/// and the crates' documented choices).
+/// Where our daemon deliberately answers differently from Supervisor 4.3 (the
+/// crates' READMEs document each choice).
 fn deliberate(call: &str, python: &Value, ours: &Value) -> Option<Result<(), String>> {
     // `ansi`'s ESC: Python sends it raw, which is not XML 1.0, so Python's own client
     // cannot parse the reply (ExpatError); we send U+FFFD.
@@ -303,7 +304,7 @@ fn open_difference(call: &str, python: &Value, ours: &Value) -> Option<Result<()
 
 /// Python reports the resolved AUTO log names of the processes it runs
 /// (`<DIR>/name-stdout---supervisor-<AUTO>.log`, until a reread replaces its config
-/// objects); we always report `"auto"`, as spec §6.4 says. Open difference.
+/// objects); we always report `"auto"`, as rpcinterface.py says. Open difference.
 fn unresolve_auto_logs(python: &Value) -> Value {
     let mut python = python.clone();
     if let Some(items) = python["result"].as_array_mut() {

@@ -49,8 +49,9 @@ impl Driver {
         driver
     }
 
-    /// A browser session: headless Chromium with the flags the issue names, a
-    /// throw-away profile, a fixed window size for the screenshots.
+    /// A browser session: headless Chromium with the flags a closed network needs
+    /// (no background networking, component updates or sync), a throw-away
+    /// profile, a fixed window size for the screenshots.
     pub async fn browser(&self) -> Client {
         let mut caps = serde_json::Map::new();
         caps.insert(

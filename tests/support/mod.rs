@@ -1,6 +1,7 @@
 //! Test harness for end-to-end suites: a temp dir with a config, a supervisord launched
 //! on it, and waits on conditions with a deadline (never a fixed sleep).
 
+pub mod tmux;
 pub mod tree;
 
 pub use supervisor_testkit::{command, oracle_python, wait_until};

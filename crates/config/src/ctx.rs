@@ -4,7 +4,8 @@
 //! helpers that read an option, expand it and wrap any failure with its location.
 
 use crate::error::{ConfigError, Location, redact};
-use crate::expand::{self, ExpValue, Expansions};
+use crate::expand::{self, Expansions};
+use crate::printf::ExpValue;
 use crate::raw::{RawConfig, RawText};
 use crate::values::Host;
 
@@ -20,6 +21,8 @@ pub(crate) struct Ctx<'a> {
     pub tempdir: String,
     pub warnings: Vec<String>,
     pub infos: Vec<String>,
+    /// supervisor-rs's own warnings (Supervisor logs nothing for them).
+    pub notices: Vec<String>,
 }
 
 impl Ctx<'_> {
@@ -36,6 +39,13 @@ impl Ctx<'_> {
             line: s.map_or(0, |s| s.line),
             section: section.to_string(),
         }
+    }
+
+    /// The name part of a `[kind:name]` section (datatypes.py
+    /// `process_or_group_name`), or the error at that section.
+    pub fn section_name(&self, section: &str) -> Result<String, ConfigError> {
+        let raw = section.split_once(':').map_or("", |(_, n)| n);
+        crate::values::process_or_group_name(raw).map_err(|m| self.err(section, None, m))
     }
 
     /// A section-level error located at the option if present, else the header.
@@ -129,7 +139,7 @@ impl Ctx<'_> {
         expand::expand(text, names, what).map_err(|message| ConfigError::Expansion {
             option: key.to_string(),
             message: if crate::error::is_secret(key) {
-                message.replace(&expand::py_repr(text), "'<redacted>'")
+                message.replace(&supervisor_model::py_repr(text), "'<redacted>'")
             } else {
                 message
             },
@@ -164,7 +174,7 @@ impl Ctx<'_> {
     /// `environment=`: text is expanded then parsed; a TOML table is expanded
     /// value by value (keys and values are already split).
     pub fn environment(
-        &self,
+        &mut self,
         section: &str,
         key: &str,
         names: &Expansions,
@@ -174,8 +184,10 @@ impl Ctx<'_> {
             None => Ok(Vec::new()),
             Some(RawText::Text(t)) => {
                 let expanded = self.expand(section, key, &t, names, what)?;
-                crate::env::parse(&expanded)
-                    .map_err(|e| self.value_err(section, key, &expanded, e.0))
+                let pairs = crate::env::parse(&expanded)
+                    .map_err(|e| self.value_err(section, key, &expanded, e.0))?;
+                self.check_environment(section, key, &expanded);
+                Ok(pairs)
             }
             Some(RawText::Pairs(pairs)) => pairs
                 .iter()
@@ -185,11 +197,33 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// One of our own warnings, once however many processes of a section repeat it.
+    pub fn notice(&mut self, message: String) {
+        if !self.notices.contains(&message) {
+            self.notices.push(message);
+        }
+    }
+
+    /// Warns about what Supervisor's parser silently drops from an `environment=`
+    /// value that parsed (`env_check`).
+    pub fn check_environment(&mut self, section: &str, key: &str, expanded: &str) {
+        use crate::env_check::{describe, looks_secret, losses};
+        let losses = losses(expanded);
+        if losses.is_empty() {
+            return;
+        }
+        let secret = crate::env::parse(expanded)
+            .map(|pairs| pairs.iter().any(|(k, _)| looks_secret(k)))
+            .unwrap_or(true);
+        let at = self.loc(section, key);
+        for loss in &losses {
+            self.notice(format!("{key} {at}: {}", describe(loss, secret)));
+        }
+    }
+}
+
 /// Builds an expansion dict from string pairs.
 pub(crate) fn names<'k>(pairs: impl IntoIterator<Item = (&'k str, ExpValue)>) -> Expansions {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-}
-
-pub(crate) fn s(v: &str) -> ExpValue {
-    ExpValue::Str(v.to_string())
 }

@@ -212,8 +212,14 @@ fn process_fields(
         backoff,
         backoff_max,
         fatal_retry_after,
+        depends_on,
+        ready_check,
+        health_check,
         die_with_supervisord
     );
+    if old.watchdog != new.watchdog {
+        fields.push("watchdog_sec");
+    }
     channel_fields(&old.stdout, &new.stdout, STDOUT_FIELDS, &mut fields);
     channel_fields(&old.stderr, &new.stderr, STDERR_FIELDS, &mut fields);
     if old_cfg.effective_environment(old) != new_cfg.effective_environment(new) {

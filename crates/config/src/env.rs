@@ -1,7 +1,7 @@
 //! `environment=KEY=val,KEY2="v,al"` (datatypes.py `dict_of_key_value_pairs`, 4.3.0):
 //! Python's `shlex.shlex` in non-POSIX mode with `/.+-():` added to the word
 //! characters, consumed as `KEY`, `=`, `VALUE`, then one separator token that is
-//! never checked. Replicated quirk for quirk (spec §1.5): quotes stay part of a
+//! never checked. Replicated quirk for quirk (datatypes.py `dict_of_key_value_pairs`): quotes stay part of a
 //! token and are stripped from values only, `#` starts a comment, `A=a@b` fails.
 
 /// Why a value is not a valid list of pairs (Supervisor's wording).
@@ -47,21 +47,44 @@ enum State {
     Eof,
 }
 
+/// A token and the char range of the value it was read from (comments skipped
+/// inside it included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The tokens of a value and the comments the lexer skipped (each from its `#`
+/// to the end of its line, newline excluded).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Lexed {
+    pub tokens: Vec<Token>,
+    pub comments: Vec<String>,
+}
+
 /// `list(shlex.shlex(value))` with `posix=False` (shlex.py `read_token`).
 pub fn tokenize(value: &str) -> Result<Vec<String>, EnvError> {
+    Ok(lex(value)?.tokens.into_iter().map(|t| t.text).collect())
+}
+
+/// [`tokenize`], keeping where each token stands and what was read as a comment.
+pub fn lex(value: &str) -> Result<Lexed, EnvError> {
     let chars: Vec<char> = value.chars().collect();
     let mut pos = 0;
     let mut state = State::Between;
     // shlex's `pushback` holds whole tokens: a punctuation char that ends a word is
     // pushed back and returned as the next token by itself.
-    let mut pushback: Option<String> = None;
-    let mut tokens = Vec::new();
+    let mut pushback: Option<Token> = None;
+    let mut out = Lexed::default();
     loop {
         if let Some(t) = pushback.take() {
-            tokens.push(t);
+            out.tokens.push(t);
             continue;
         }
         let mut token = String::new();
+        let (mut start, mut end) = (pos, pos);
         loop {
             let next = chars.get(pos).copied();
             pos += 1;
@@ -73,17 +96,23 @@ pub fn tokenize(value: &str) -> Result<Vec<String>, EnvError> {
                         break;
                     }
                     Some(c) if is_space(c) => continue,
-                    Some('#') => skip_line(&chars, &mut pos),
+                    Some('#') => out.comments.push(skip_line(&chars, &mut pos)),
                     Some(c) if is_word(c) => {
+                        start = pos - 1;
                         token.push(c);
+                        end = pos;
                         state = State::Word;
                     }
                     Some(c @ ('\'' | '"')) => {
+                        start = pos - 1;
                         token.push(c);
+                        end = pos;
                         state = State::Quoted(c);
                     }
                     Some(c) => {
+                        start = pos - 1;
                         token.push(c);
+                        end = pos;
                         break;
                     }
                 },
@@ -91,6 +120,7 @@ pub fn tokenize(value: &str) -> Result<Vec<String>, EnvError> {
                     None => return Err(EnvError("No closing quotation".into())),
                     Some(c) => {
                         token.push(c);
+                        end = pos;
                         if c == q {
                             state = State::Between;
                             break;
@@ -107,10 +137,17 @@ pub fn tokenize(value: &str) -> Result<Vec<String>, EnvError> {
                         break;
                     }
                     // Non-POSIX: the comment is skipped and the word goes on.
-                    Some('#') => skip_line(&chars, &mut pos),
-                    Some(c) if is_word(c) || c == '\'' || c == '"' => token.push(c),
+                    Some('#') => out.comments.push(skip_line(&chars, &mut pos)),
+                    Some(c) if is_word(c) || c == '\'' || c == '"' => {
+                        token.push(c);
+                        end = pos;
+                    }
                     Some(c) => {
-                        pushback = Some(c.to_string());
+                        pushback = Some(Token {
+                            text: c.to_string(),
+                            start: pos - 1,
+                            end: pos,
+                        });
                         state = State::Between;
                         break;
                     }
@@ -119,20 +156,28 @@ pub fn tokenize(value: &str) -> Result<Vec<String>, EnvError> {
         }
         // The empty token is shlex's end of input (non-POSIX `eof` is '').
         if token.is_empty() {
-            return Ok(tokens);
+            return Ok(out);
         }
-        tokens.push(token);
+        out.tokens.push(Token {
+            text: token,
+            start,
+            end,
+        });
     }
 }
 
-/// shlex `readline()` after a comment char: consume through the newline.
-fn skip_line(chars: &[char], pos: &mut usize) {
+/// shlex `readline()` after a comment char: consume through the newline; returns
+/// the comment from its `#`, without the newline.
+fn skip_line(chars: &[char], pos: &mut usize) -> String {
+    let mut comment = String::from("#");
     while let Some(&c) = chars.get(*pos) {
         *pos += 1;
         if c == '\n' {
             break;
         }
+        comment.push(c);
     }
+    comment
 }
 
 #[cfg(test)]

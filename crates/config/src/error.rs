@@ -16,6 +16,19 @@ pub struct Location {
     pub section: String,
 }
 
+impl Location {
+    /// `(file: '…', line N)`: the location of a message that names its section
+    /// itself.
+    pub fn without_section(&self) -> String {
+        let mut out = format!("(file: '{}'", self.file.display());
+        if self.line > 0 {
+            out.push_str(&format!(", line {}", self.line));
+        }
+        out.push(')');
+        out
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

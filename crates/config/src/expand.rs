@@ -1,19 +1,12 @@
 //! `%(name)s` expansion: Python's `value % dict` (options.py `expand`), with the
-//! names of spec §1.3. Every printf conversion Python accepts with a mapping works
+//! names Supervisor offers each option. Every printf conversion Python accepts with a mapping works
 //! (`%(process_num)02d`, `%(here)r`, `%%`); the error texts are Supervisor's. One
 //! deliberate difference: a conversion without a `(name)` (a bare `%s`) is an error
-//! here, where Python would print the whole dict (spec §11).
+//! here, where Python would print the whole dict (listed in crates/config/README.md).
 
 use std::collections::BTreeMap;
 
-use crate::printf::{Spec, convert, pad};
-
-/// A value in the expansion dict: Supervisor puts strings and two integers in it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExpValue {
-    Str(String),
-    Int(i64),
-}
+use crate::printf::{ExpValue, FormatError, Spec, convert, pad};
 
 /// The expansion dict; sorted, as Supervisor lists the available names sorted.
 pub type Expansions = BTreeMap<String, ExpValue>;
@@ -38,11 +31,6 @@ pub fn expand(text: &str, names: &Expansions, what: &str) -> Result<String, Stri
             py_repr(what)
         ),
     })
-}
-
-pub(crate) enum FormatError {
-    Missing(String),
-    Bad(String),
 }
 
 fn format(text: &str, names: &Expansions) -> Result<String, FormatError> {
@@ -144,7 +132,7 @@ fn digits(chars: &[char], i: &mut usize) -> usize {
 }
 
 /// Python's `repr(str)`: one implementation, in the vocabulary crate.
-pub use supervisor_model::py_repr;
+use supervisor_model::py_repr;
 
 #[cfg(test)]
 mod tests {

@@ -1,12 +1,12 @@
 //! Where the config file is when no `-c` is given (options.py `Options.__init__`
-//! search paths and `default_configfile`, spec §1.2).
+//! search paths and `default_configfile`, options.py `Options.default_configfile`).
 
 use std::path::{Path, PathBuf};
 
 use crate::error::ConfigError;
 use crate::values::python_dirname;
 
-/// Supervisor's search order (spec §1.2) for the given `argv[0]`.
+/// Supervisor's search order (options.py `Options.default_configfile`) for the given `argv[0]`.
 pub fn search_paths(argv0: &Path) -> Vec<PathBuf> {
     let argv0 = argv0.to_string_lossy();
     let here = python_dirname(python_dirname(&argv0)).to_string();

@@ -1,11 +1,15 @@
 #![doc = include_str!("../README.md")]
 
+mod checks;
 mod ctx;
+mod deps;
 mod diff;
 mod env;
+mod env_check;
 mod error;
 mod expand;
 mod find;
+mod foreign;
 #[doc(hidden)]
 pub mod fuzz;
 mod ini;
@@ -14,6 +18,7 @@ mod printf;
 mod process;
 mod programs;
 mod raw;
+pub mod reference;
 mod sample;
 mod sections;
 mod toml_in;
@@ -26,6 +31,7 @@ use std::path::{Path, PathBuf};
 pub use diff::{ConfigDiff, GroupChange, ProcessChange, diff};
 pub use error::{ConfigError, Location};
 pub use find::search_paths;
+pub use foreign::{FOREIGN_OPTIONS, ForeignOption, SUPERVISOR_RPC_FACTORY, foreign_option};
 pub use load::Loader;
 pub use programs::{DEFAULT_RESTART_WINDOW, DEFAULT_RESULT_HANDLER, EVENT_TYPES};
 pub use sample::{sample_ini, sample_toml};
@@ -43,7 +49,7 @@ pub fn load_supervisorctl(path: &Path) -> Result<Option<SupervisorctlConfig>, Co
     Loader::new().load_supervisorctl(path)
 }
 
-/// The config file supervisord uses without `-c` (spec §1.2), or the usage error
+/// The config file supervisord uses without `-c` (options.py `Options.default_configfile`), or the usage error
 /// Supervisor prints when none exists.
 pub fn find_config_file(argv0: &Path) -> Result<PathBuf, ConfigError> {
     find::find_config_file(argv0)
@@ -95,7 +101,7 @@ pub fn environment_for_tests(value: &str) -> Result<Vec<(String, String)>, Strin
 /// `s`="héllo", `here`="/etc"). Not supported API.
 #[doc(hidden)]
 pub fn expand_for_tests(text: &str) -> Result<String, String> {
-    use expand::ExpValue;
+    use printf::ExpValue;
     let names: expand::Expansions = [
         ("n", ExpValue::Int(7)),
         ("neg", ExpValue::Int(-42)),

@@ -1,5 +1,5 @@
 //! Loading: find the file (options.py `default_configfile`), read it and its
-//! `[include]` files into the raw layer (`read_config`'s include rules, spec §1.6),
+//! `[include]` files into the raw layer (`read_config`'s include rules, options.py `ServerOptions.read_config`),
 //! then build the typed [`Config`] section by section in Supervisor's order, and
 //! resolve what Supervisor resolves in `realize` (the `[supervisord]` user).
 
@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use supervisor_model::LogLevel;
 
-use crate::ctx::{Ctx, s};
+use crate::ctx::Ctx;
 use crate::error::ConfigError;
-use crate::expand::{ExpValue, Expansions};
+use crate::expand::Expansions;
+use crate::printf::ExpValue;
 use crate::raw::RawConfig;
 use crate::values::{Host, normpath, python_dirname};
 use crate::{Config, SupervisorctlConfig, ini, sections, values};
@@ -117,7 +118,7 @@ impl Loader {
         let hostname = self.hostname_now();
         let environ: Expansions = env
             .iter()
-            .map(|(k, v)| (format!("ENV_{k}"), s(v)))
+            .map(|(k, v)| (format!("ENV_{k}"), ExpValue::text(v)))
             .collect();
         let mut infos = Vec::new();
         let mut warnings = Vec::new();
@@ -149,18 +150,23 @@ impl Loader {
             tempdir,
             warnings,
             infos,
+            notices: Vec::new(),
         };
         let (mut supervisord, user) = sections::supervisord(&mut ctx)?;
         let rpcinterfaces = sections::rpcinterfaces(&ctx)?;
-        let groups = crate::programs::groups(&mut ctx)?;
+        let mut groups = crate::programs::groups(&mut ctx)?;
+        crate::deps::resolve(&ctx, &mut groups)?;
         let (inet_http_servers, unix_http_servers) = sections::servers(&ctx)?;
         if let Some(user) = user {
             supervisord.user = Some(ctx.convert("supervisord", "user", &user, values::user)?);
         }
         let supervisorctl = self.load_supervisorctl(&source).ok().flatten();
+        let mut notices = std::mem::take(&mut ctx.notices);
+        notices.extend(crate::foreign::supervisord_warnings(&raw));
         let mut messages: Vec<(LogLevel, String)> = ctx
             .warnings
             .drain(..)
+            .chain(notices.iter().cloned())
             .map(|m| (LogLevel::Warn, m))
             .collect();
         messages.extend(ctx.infos.drain(..).map(|m| (LogLevel::Info, m)));
@@ -173,6 +179,7 @@ impl Loader {
             rpcinterfaces,
             groups,
             messages,
+            notices,
         })
     }
 
@@ -193,7 +200,7 @@ impl Loader {
         let here = python_dirname(&source.to_string_lossy()).to_string();
         let environ: Expansions = env
             .iter()
-            .map(|(k, v)| (format!("ENV_{k}"), s(v)))
+            .map(|(k, v)| (format!("ENV_{k}"), ExpValue::text(v)))
             .collect();
         let ctx = Ctx {
             raw: &raw,
@@ -204,6 +211,7 @@ impl Loader {
             tempdir: String::new(),
             warnings: Vec::new(),
             infos: Vec::new(),
+            notices: Vec::new(),
         };
         sections::supervisorctl(&ctx)
     }

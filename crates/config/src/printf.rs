@@ -2,7 +2,27 @@
 //! `%g`, ...) for the two kinds of values Supervisor expands, with CPython's
 //! output and error texts. Parsing the format string is `expand.rs`'s job.
 
-use crate::expand::{ExpValue, FormatError, py_repr};
+use supervisor_model::py_repr;
+
+/// A value in the expansion dict: Supervisor puts strings and two integers in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpValue {
+    Str(String),
+    Int(i64),
+}
+
+impl ExpValue {
+    /// A string value.
+    pub fn text(v: &str) -> ExpValue {
+        ExpValue::Str(v.to_string())
+    }
+}
+
+/// Why a format string cannot be expanded: a missing name, or a malformed spec.
+pub(crate) enum FormatError {
+    Missing(String),
+    Bad(String),
+}
 
 /// One `%...` conversion spec.
 #[derive(Default)]

@@ -9,12 +9,11 @@ use std::time::Duration;
 
 use supervisor_model::{AutoRestart, ByteSize, ExitCodes, OctalMode, Signal};
 
-use crate::ctx::{Ctx, names, s};
+use crate::ctx::{Ctx, names};
 use crate::error::ConfigError;
-use crate::expand::{ExpValue, Expansions};
-use crate::programs::{boolean, model, name_of};
-use crate::sections::{clamped_u32, seconds};
-use crate::values::{self, integer};
+use crate::expand::Expansions;
+use crate::printf::ExpValue;
+use crate::values::{self, boolean, clamped_u32, integer, model, seconds};
 use crate::{Backoff, ChannelConfig, LogFile, ProcessConfig};
 
 /// The options of a program-like section that do not depend on `process_num`.
@@ -258,14 +257,14 @@ pub(crate) fn processes_from_section(
     section: &str,
     group_name: &str,
 ) -> Result<Vec<ProcessConfig>, ConfigError> {
-    let program_name = name_of(ctx, section)?;
+    let program_name = ctx.section_name(section)?;
     // options.py aliases `expansions` to this dict, so process_num, numprocs and
     // the section's ENV_* stay in it for every later read of the section.
     let mut expansions = names([
-        ("here", s(&ctx.here)),
-        ("program_name", s(&program_name)),
-        ("host_node_name", s(&ctx.hostname)),
-        ("group_name", s(group_name)),
+        ("here", ExpValue::text(&ctx.here)),
+        ("program_name", ExpValue::text(&program_name)),
+        ("host_node_name", ExpValue::text(&ctx.hostname)),
+        ("group_name", ExpValue::text(group_name)),
     ]);
     let c = common(ctx, section, &expansions)?;
     let mut processes = Vec::new();
@@ -276,7 +275,7 @@ pub(crate) fn processes_from_section(
         let merged = ctx.names(&expansions);
         let environment = ctx.environment(section, "environment", &merged, "environment")?;
         for (k, v) in &environment {
-            expansions.insert(format!("ENV_{k}"), s(v));
+            expansions.insert(format!("ENV_{k}"), ExpValue::text(v));
         }
         let directory = ctx.get(section, "directory", &expansions)?.map(Into::into);
         let stdout = channel(
@@ -310,6 +309,7 @@ pub(crate) fn processes_from_section(
                 format!("program section {section} does not specify a command"),
             ));
         };
+        let lifecycle = crate::checks::read(ctx, section, &expansions)?;
         let names_now = ctx.names(&expansions);
         let name = ctx.expand(
             section,
@@ -346,6 +346,10 @@ pub(crate) fn processes_from_section(
             backoff: c.backoff,
             backoff_max: c.backoff_max,
             fatal_retry_after: c.fatal_retry_after,
+            depends_on: lifecycle.depends_on,
+            ready_check: lifecycle.ready_check,
+            health_check: lifecycle.health_check,
+            watchdog: lifecycle.watchdog,
             die_with_supervisord: c.die_with_supervisord,
         });
     }

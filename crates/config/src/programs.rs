@@ -6,13 +6,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use supervisor_model::{OctalMode, parse_bool};
+use supervisor_model::OctalMode;
 
-use crate::ctx::{Ctx, names, s};
+use crate::ctx::{Ctx, names};
 use crate::error::ConfigError;
 use crate::expand::Expansions;
-use crate::sections::seconds;
-use crate::values::{self, integer};
+use crate::printf::ExpValue;
+use crate::values::{self, boolean, integer, seconds};
 use crate::{EventListenerConfig, FcgiConfig, GroupConfig, GroupKind, ProcessConfig, Strategy};
 
 /// Supervisor's event type names (events.py `EventTypes`).
@@ -23,9 +23,15 @@ pub const EVENT_TYPES: &[&str] = &[
     "PROCESS_COMMUNICATION_STDOUT",
     "PROCESS_GROUP",
     "PROCESS_GROUP_ADDED",
-    // Beyond Supervisor: a group past its max_restarts (issue 5).
+    // Beyond Supervisor: a group past its max_restarts (README, "Beyond Supervisor: resilience options").
     "PROCESS_GROUP_FAILED",
     "PROCESS_GROUP_REMOVED",
+    // Beyond Supervisor: ready and health checks (README, "Dependencies, readiness
+    // and health checks").
+    "PROCESS_HEALTH",
+    "PROCESS_HEALTH_HEALTHY",
+    "PROCESS_HEALTH_READY",
+    "PROCESS_HEALTH_UNHEALTHY",
     "PROCESS_LOG",
     "PROCESS_LOG_STDERR",
     "PROCESS_LOG_STDOUT",
@@ -54,22 +60,6 @@ pub const DEFAULT_RESULT_HANDLER: &str = "supervisor.dispatchers:default_handler
 /// The default `restart_window` of the group strategy extension.
 pub const DEFAULT_RESTART_WINDOW: Duration = Duration::from_secs(60);
 
-/// Parses with a `supervisor-model` type, keeping its Supervisor-worded message.
-pub(crate) fn model<T: std::str::FromStr<Err = supervisor_model::ValueError>>(
-    v: &str,
-) -> Result<T, String> {
-    v.parse::<T>().map_err(|e| e.0)
-}
-
-pub(crate) fn boolean(v: &str) -> Result<bool, String> {
-    parse_bool(v).map_err(|e| e.0)
-}
-
-pub(crate) fn name_of(ctx: &Ctx, section: &str) -> Result<String, ConfigError> {
-    let raw = section.split_once(':').map_or("", |(_, n)| n);
-    values::process_or_group_name(raw).map_err(|m| ctx.err(section, None, m))
-}
-
 fn group(
     name: String,
     priority: i64,
@@ -90,7 +80,7 @@ fn group(
 
 /// Extension options of a group, read from the section that defines the group.
 fn group_extensions(ctx: &Ctx, section: &str, group: &mut GroupConfig) -> Result<(), ConfigError> {
-    let here = names([("here", s(&ctx.here))]);
+    let here = names([("here", ExpValue::text(&ctx.here))]);
     group.strategy = ctx.typed(section, "strategy", "one_for_one", &here, |v| {
         match v.trim().to_ascii_lowercase().as_str() {
             "one_for_one" => Ok(Strategy::OneForOne),
@@ -110,17 +100,31 @@ fn group_extensions(ctx: &Ctx, section: &str, group: &mut GroupConfig) -> Result
     };
     group.restart_window = ctx.typed(section, "restart_window", "60", &here, seconds)?;
     group.essential = ctx.typed(section, "essential", "false", &here, boolean)?;
+    // A `[group:x]`'s dependencies are every member's (a program section's own are
+    // read with its processes).
+    if section.starts_with("group:")
+        && let Some(v) = ctx.get(section, "depends_on", &here)?
+    {
+        let deps = ctx.convert(section, "depends_on", &v, |v| {
+            crate::checks::dependencies(section, v)
+        })?;
+        for p in &mut group.processes {
+            std::sync::Arc::make_mut(p)
+                .depends_on
+                .extend(deps.iter().cloned());
+        }
+    }
     Ok(())
 }
 
 pub(crate) fn groups(ctx: &mut Ctx) -> Result<Vec<GroupConfig>, ConfigError> {
-    let here = names([("here", s(&ctx.here))]);
+    let here = names([("here", ExpValue::text(&ctx.here))]);
     let all: Vec<String> = ctx.raw.section_names().map(String::from).collect();
     let mut groups = Vec::new();
     let mut grouped: Vec<String> = Vec::new();
 
     for section in all.iter().filter(|n| n.starts_with("group:")) {
-        let group_name = name_of(ctx, section)?;
+        let group_name = ctx.section_name(section)?;
         let programs =
             values::list_of_strings(&ctx.get(section, "programs", &here)?.unwrap_or_default());
         let priority = ctx.typed(section, "priority", "999", &here, integer)?;
@@ -162,7 +166,7 @@ pub(crate) fn groups(ctx: &mut Ctx) -> Result<Vec<GroupConfig>, ConfigError> {
         .iter()
         .filter(|n| n.starts_with("program:") && !grouped.contains(n))
     {
-        let program_name = name_of(ctx, section)?;
+        let program_name = ctx.section_name(section)?;
         let priority = ctx.typed(section, "priority", "999", &here, integer)?;
         let processes = crate::process::processes_from_section(ctx, section, &program_name)?;
         let mut g = group(program_name, priority, GroupKind::Program, processes);
@@ -206,7 +210,7 @@ pub(crate) fn groups(ctx: &mut Ctx) -> Result<Vec<GroupConfig>, ConfigError> {
         .iter()
         .filter(|n| n.starts_with("fcgi-program:") && !grouped.contains(n))
     {
-        let program_name = name_of(ctx, section)?;
+        let program_name = ctx.section_name(section)?;
         let priority = ctx.typed(section, "priority", "999", &here, integer)?;
         let fcgi = fcgi_socket(ctx, section, &program_name, &here)?;
         let processes = crate::process::processes_from_section(ctx, section, &program_name)?;
@@ -285,7 +289,7 @@ fn fcgi_socket(
         })?),
     };
     let mut fcgi_names = here.clone();
-    fcgi_names.insert("program_name".into(), s(program_name));
+    fcgi_names.insert("program_name".into(), ExpValue::text(program_name));
     let socket = ctx.get(section, "socket", &fcgi_names)?.unwrap_or_default();
     if socket.is_empty() {
         return Err(ctx.err(

@@ -3,15 +3,13 @@
 //! `[rpcinterface:x]` (`get_plugins`) and `[supervisorctl]` (`ClientOptions`).
 //! Options are read in Supervisor's order so the first error reported is the same.
 
-use std::time::Duration;
-
 use supervisor_model::{LogLevel, OctalMode, parse_bool};
 
-use crate::ctx::{Ctx, names, s};
+use crate::ctx::{Ctx, names};
 use crate::error::ConfigError;
 use crate::expand::Expansions;
-use crate::programs::model;
-use crate::values::{self, integer};
+use crate::printf::ExpValue;
+use crate::values::{self, clamped_u32, integer, model};
 use crate::{
     Credentials, InetHttpServerConfig, LogFile, RpcInterfaceConfig, SupervisorctlConfig,
     SupervisordConfig, UnixHttpServerConfig,
@@ -24,22 +22,12 @@ fn non_negative(v: &str) -> Result<u64, String> {
     u64::try_from(n).map_err(|_| format!("{n} is below lower bound (0)"))
 }
 
-/// Counts where Python accepts a negative number that means the same as 0.
-pub(crate) fn clamped_u32(v: &str) -> Result<u32, String> {
-    let n = integer(v)?;
-    Ok(u32::try_from(n.max(0)).unwrap_or(u32::MAX))
-}
-
-pub(crate) fn seconds(v: &str) -> Result<Duration, String> {
-    Ok(Duration::from_secs(integer(v)?.max(0).unsigned_abs()))
-}
-
 /// `[supervisord]`; the raw `user=` is returned apart, to be resolved at the end
 /// as Supervisor does in `realize`.
 pub(crate) fn supervisord(
     ctx: &mut Ctx,
 ) -> Result<(SupervisordConfig, Option<String>), ConfigError> {
-    let here = names([("here", s(&ctx.here))]);
+    let here = names([("here", ExpValue::text(&ctx.here))]);
     let sec = SUPERVISORD;
     let minfds = ctx.typed(sec, "minfds", "1024", &here, non_negative)?;
     let minprocs = ctx.typed(sec, "minprocs", "200", &here, non_negative)?;
@@ -79,15 +67,18 @@ pub(crate) fn supervisord(
     // 4.3.0 expands `environment` twice: once by `get`, once more with
     // here/host_node_name/ENV_* (so `%%` cannot yield a literal `%` there).
     let mut second = ctx.environ.clone();
-    second.insert("here".into(), s(&ctx.here));
-    second.insert("host_node_name".into(), s(&ctx.hostname));
+    second.insert("here".into(), ExpValue::text(&ctx.here));
+    second.insert("host_node_name".into(), ExpValue::text(&ctx.hostname));
     let first = ctx.names(&here);
     let environment = match ctx.raw.get(sec, "environment").map(|v| v.text.clone()) {
         None => Vec::new(),
         Some(crate::raw::RawText::Text(t)) => {
             let once = ctx.expand(sec, "environment", &t, &first, "supervisord.environment")?;
             let twice = ctx.expand(sec, "environment", &once, &second, "environment")?;
-            crate::env::parse(&twice).map_err(|e| ctx.value_err(sec, "environment", &twice, e.0))?
+            let pairs = crate::env::parse(&twice)
+                .map_err(|e| ctx.value_err(sec, "environment", &twice, e.0))?;
+            ctx.check_environment(sec, "environment", &twice);
+            pairs
         }
         Some(crate::raw::RawText::Pairs(pairs)) => {
             let mut out = Vec::new();
@@ -102,7 +93,7 @@ pub(crate) fn supervisord(
         }
     };
     for (k, v) in &environment {
-        ctx.environ.insert(format!("ENV_{k}"), s(v));
+        ctx.environ.insert(format!("ENV_{k}"), ExpValue::text(v));
     }
     let reload_keeps_running = ctx.typed(sec, "reload_keeps_running", "false", &here, |v| {
         parse_bool(v).map_err(|e| e.0)
@@ -217,7 +208,7 @@ pub(crate) fn servers(
             auth,
         });
     }
-    let here = names([("here", s(&ctx.here))]);
+    let here = names([("here", ExpValue::text(&ctx.here))]);
     let mut unix = Vec::new();
     for section in ctx
         .raw
@@ -264,7 +255,7 @@ pub(crate) fn supervisorctl(ctx: &Ctx) -> Result<Option<SupervisorctlConfig>, Co
     if !ctx.raw.has_section(SEC) {
         return Ok(None);
     }
-    let here = names([("here", s(&ctx.here))]);
+    let here = names([("here", ExpValue::text(&ctx.here))]);
     let none = Expansions::new();
     let mut serverurl = ctx.get_or(SEC, "serverurl", "http://localhost:9001", &here)?;
     if let Some(path) = serverurl.strip_prefix("unix://") {
@@ -283,6 +274,7 @@ pub(crate) fn supervisorctl(ctx: &Ctx) -> Result<Option<SupervisorctlConfig>, Co
         password,
         prompt,
         history_file,
+        warnings: crate::foreign::ctlplugin_warnings(ctx.raw),
     }))
 }
 

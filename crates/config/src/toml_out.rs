@@ -34,6 +34,7 @@ const INTEGER_KEYS: &[&str] = &[
     "restart_window",
     "backoff_max",
     "fatal_retry_after",
+    "health_retries",
 ];
 
 /// Options that are booleans in every section that has them.
@@ -56,7 +57,7 @@ const BOOLEAN_KEYS: &[&str] = &[
 ];
 
 /// Comma-separated lists (`files` is whitespace-separated).
-const LIST_KEYS: &[&str] = &["exitcodes", "events", "programs"];
+const LIST_KEYS: &[&str] = &["exitcodes", "events", "programs", "depends_on"];
 
 pub(crate) fn convert(path: &Path) -> Result<String, ConfigError> {
     let mut raw = RawConfig::default();

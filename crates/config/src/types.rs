@@ -26,8 +26,15 @@ pub struct Config {
     pub groups: Vec<GroupConfig>,
     /// Messages produced while parsing that Supervisor logs at startup
     /// (`Included extra file ...`, `No file matches via include ...`, redirect_stderr
-    /// and AUTO-without-rollover warnings), in the order Supervisor logs them.
+    /// and AUTO-without-rollover warnings), in the order Supervisor logs them, with
+    /// supervisor-rs's own warnings (`notices`) after Supervisor's.
     pub messages: Vec<(LogLevel, String)>,
+    /// The warnings in `messages` that are supervisor-rs's own, about what the
+    /// config asks for that cannot be honoured: Python code (`[rpcinterface:x]`
+    /// factories, `[ctlplugin:x]`, `result_handler`), other supervisors' options,
+    /// `environment=` text Supervisor's parser drops. Python Supervisor logs nothing
+    /// for them.
+    pub notices: Vec<String>,
 }
 
 /// Where a main or child log goes (datatypes.py `logfile_name`, `existing_dirpath`).
@@ -65,7 +72,8 @@ pub struct SupervisordConfig {
     /// `environment=`, in the order written (later keys win when merged).
     pub environment: Vec<(String, String)>,
     pub identifier: String,
-    /// Extension (issue 9): `reload` behaves like `update`, keeping unchanged processes.
+    /// Extension (README, "Changing the config of a running supervisord"): `reload`
+    /// behaves like `update`, keeping unchanged processes.
     pub reload_keeps_running: bool,
 }
 
@@ -128,6 +136,9 @@ pub struct SupervisorctlConfig {
     pub password: Option<String>,
     pub prompt: String,
     pub history_file: Option<PathBuf>,
+    /// What supervisorctl should tell the user about the file: its `[ctlplugin:x]`
+    /// sections, Python plugins it cannot load (each names its file and line).
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for SupervisorctlConfig {
@@ -138,6 +149,7 @@ impl std::fmt::Debug for SupervisorctlConfig {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("prompt", &self.prompt)
             .field("history_file", &self.history_file)
+            .field("warnings", &self.warnings)
             .finish()
     }
 }
@@ -180,7 +192,7 @@ pub struct FcgiConfig {
     pub socket_mode: OctalMode,
 }
 
-/// Extension (issue 5): how a group reacts when a member dies unexpectedly.
+/// Extension (README, "Beyond Supervisor: resilience options"): how a group reacts when a member dies unexpectedly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strategy {
     /// Supervisor's behaviour: only the process itself is restarted.
@@ -201,7 +213,7 @@ pub struct GroupConfig {
     /// the root, the group actor, the registry and each process actor hold the same one
     /// (a copy per holder cost ≈ 3 kB per program with 1000 programs).
     pub processes: Vec<Arc<ProcessConfig>>,
-    /// Extensions (issue 5); defaults are Supervisor's behaviour.
+    /// Extensions (README, "Beyond Supervisor: resilience options"); defaults are Supervisor's behaviour.
     pub strategy: Strategy,
     /// `max_restarts` within `restart_window`; `None` = unlimited.
     pub max_restarts: Option<u32>,
@@ -220,7 +232,7 @@ pub struct ChannelConfig {
     pub syslog: bool,
 }
 
-/// Extension (issue 5): delay growth between BACKOFF retries.
+/// Extension (README, "Beyond Supervisor: resilience options"): delay growth between BACKOFF retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Backoff {
     /// Supervisor's: 1 s, 2 s, 3 s, ...
@@ -264,11 +276,20 @@ pub struct ProcessConfig {
     pub umask: Option<OctalMode>,
     /// `serverurl=`; `None` means `AUTO`.
     pub serverurl: Option<String>,
-    /// Extensions (issue 5).
+    /// Extensions (README, "Beyond Supervisor: resilience options").
     pub essential: bool,
     pub backoff: Backoff,
     pub backoff_max: Option<Duration>,
     pub fatal_retry_after: Option<Duration>,
+    /// Beyond Supervisor (README, "Dependencies, readiness and health checks"):
+    /// what a start waits for (the section's own `depends_on`, then its group's).
+    pub depends_on: Vec<Dependency>,
+    /// `ready_check`: STARTING → RUNNING when it passes (instead of `startsecs`).
+    pub ready_check: Option<ReadyCheck>,
+    /// `health_check`: probed while RUNNING; too many failures restart the process.
+    pub health_check: Option<HealthCheck>,
+    /// `watchdog_sec`: a notify-speaking program must send `WATCHDOG=1` this often.
+    pub watchdog: Option<Duration>,
     /// `die_with_supervisord`: the child is killed (SIGKILL) if supervisord dies
     /// without stopping it (issue 19).
     pub die_with_supervisord: bool,
@@ -305,10 +326,142 @@ impl ProcessConfig {
     /// Supervisor's namespec (options.py `make_namespec`): the bare name when the
     /// group and process names are equal, else `group:name`.
     pub fn namespec(&self) -> String {
-        if self.group == self.name {
-            self.name.clone()
-        } else {
-            format!("{}:{}", self.group, self.name)
+        supervisor_model::namespec::make(&self.group, &self.name)
+    }
+}
+
+/// What a dependent waits for in a dependency (`depends_on = db:healthy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    /// RUNNING (the default).
+    Started,
+    /// RUNNING after its ready check passed (the target must have one).
+    Ready,
+    /// Ready, and its health check passing (the target must have one).
+    Healthy,
+    /// EXITED with an expected exit code: a one-shot job such as a migration.
+    Completed,
+}
+
+impl Condition {
+    pub const ALL: [Condition; 4] = [
+        Condition::Started,
+        Condition::Ready,
+        Condition::Healthy,
+        Condition::Completed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Condition::Started => "started",
+            Condition::Ready => "ready",
+            Condition::Healthy => "healthy",
+            Condition::Completed => "completed",
         }
     }
+}
+
+/// One entry of `depends_on`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    /// As written: a program name, a group name, `group:process` or `group:*`.
+    pub target: String,
+    pub condition: Condition,
+    /// `required`: when the target stops meeting the condition, the dependent is
+    /// stopped, and starts again once it is met again (systemd's `BindsTo=`).
+    pub required: bool,
+    /// The processes `target` names, resolved when the config is loaded, as
+    /// (group, process name) in the target's start order.
+    pub processes: Vec<(String, String)>,
+    /// The section the entry was written in (`program:web`, `group:app`), for
+    /// messages.
+    pub section: String,
+}
+
+impl std::fmt::Display for Dependency {
+    /// The entry as it can be written back (`db:healthy required`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.target)?;
+        if self.condition != Condition::Started {
+            write!(f, ":{}", self.condition.name())?;
+        }
+        if self.required {
+            f.write_str(" required")?;
+        }
+        Ok(())
+    }
+}
+
+/// How a ready or health check probes a process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// `tcp://host:port`: a connection is accepted.
+    Tcp { host: String, port: u16 },
+    /// `http://host:port/path [status=200-399]`: a GET answers a status in range.
+    Http {
+        host: String,
+        port: u16,
+        path: String,
+        status: (u16, u16),
+    },
+    /// `exec:COMMAND`: the command exits 0 (split like `command=`, no shell).
+    Exec { command: String },
+    /// `log:REGEX`: a line of the program's own output matches (ready checks only).
+    Log { pattern: String },
+    /// `notify`: the program speaks the sd_notify protocol (`READY=1`, `WATCHDOG=1`).
+    Notify,
+}
+
+impl std::fmt::Display for Probe {
+    /// The probe as written in the config.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let bracket = |h: &str| {
+            if h.contains(':') {
+                format!("[{h}]")
+            } else {
+                h.to_string()
+            }
+        };
+        match self {
+            Probe::Tcp { host, port } => write!(f, "tcp://{}:{port}", bracket(host)),
+            Probe::Http {
+                host,
+                port,
+                path,
+                status,
+            } => {
+                write!(f, "http://{}:{port}{path}", bracket(host))?;
+                if *status != (200, 399) {
+                    write!(f, " status={}-{}", status.0, status.1)?;
+                }
+                Ok(())
+            }
+            Probe::Exec { command } => write!(f, "exec:{command}"),
+            Probe::Log { pattern } => write!(f, "log:{pattern}"),
+            Probe::Notify => f.write_str("notify"),
+        }
+    }
+}
+
+/// `ready_check` with `ready_timeout` and `ready_interval`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadyCheck {
+    pub probe: Probe,
+    /// Longer than this without passing is a failed start.
+    pub timeout: Duration,
+    /// The longest pause between probes (the first come sooner; see the daemon).
+    pub interval: Duration,
+}
+
+/// `health_check` with its `health_*` options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthCheck {
+    pub probe: Probe,
+    pub interval: Duration,
+    /// One probe longer than this fails.
+    pub timeout: Duration,
+    /// Failures in a row that restart the process.
+    pub retries: u32,
+    /// Failures within this time after RUNNING do not count.
+    pub start_period: Duration,
 }

@@ -4,48 +4,45 @@
 //! Supervisor's message as a plain `String` for the caller to wrap with a location.
 
 use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
 
 use nix::unistd::{Gid, Group, Uid, User};
 
 use crate::UserSpec;
 
-/// Python `int(value)` for text: surrounding whitespace, an optional sign, digits
-/// with single `_` separators.
+/// Python `int(value)` ([`supervisor_model::python_int`]), saturated to `i64`: far
+/// beyond every option's own bounds, which each option checks.
 pub fn integer(value: &str) -> Result<i64, String> {
-    let bad = || {
-        format!(
-            "invalid literal for int() with base 10: {}",
-            crate::expand::py_repr(value)
-        )
-    };
-    let t = value.trim();
-    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-    let well_formed = !digits.is_empty()
-        && !digits.starts_with('_')
-        && !digits.ends_with('_')
-        && !digits.contains("__")
-        && digits.chars().all(|c| c.is_ascii_digit() || c == '_');
-    if !well_formed {
-        return Err(bad());
-    }
-    let clean: String = t.chars().filter(|&c| c != '_').collect();
-    clean.parse::<i64>().map_err(|_| bad())
+    let n = supervisor_model::python_int(value).map_err(|e| e.0)?;
+    Ok(i64::try_from(n).unwrap_or(if n < 0 { i64::MIN } else { i64::MAX }))
 }
 
-/// datatypes.py `byte_size` (`SuffixMultiplier`): `int()` of the text without a
-/// `kb`/`mb`/`gb` suffix, times 1024^n; errors are `int()`'s. A negative size,
-/// which Python accepts and treats like 0 or nonsense, is rejected.
+/// datatypes.py `byte_size` ([`supervisor_model::ByteSize`]'s parser).
 pub fn byte_size(value: &str) -> Result<supervisor_model::ByteSize, String> {
-    let lower = value.to_lowercase();
-    let (digits, multiplier) = [("kb", 1u64 << 10), ("mb", 1 << 20), ("gb", 1 << 30)]
-        .iter()
-        .find_map(|&(suffix, m)| lower.strip_suffix(suffix).map(|d| (d, m)))
-        .unwrap_or((lower.as_str(), 1));
-    let n = integer(digits)?;
-    let n = u64::try_from(n).map_err(|_| format!("{n} is below lower bound (0)"))?;
-    n.checked_mul(multiplier)
-        .map(supervisor_model::ByteSize)
-        .ok_or_else(|| format!("value '{value}' is too large"))
+    value.parse().map_err(|e: supervisor_model::ValueError| e.0)
+}
+
+/// Parses with a `supervisor-model` type, keeping its Supervisor-worded message.
+pub(crate) fn model<T: std::str::FromStr<Err = supervisor_model::ValueError>>(
+    v: &str,
+) -> Result<T, String> {
+    v.parse::<T>().map_err(|e| e.0)
+}
+
+/// datatypes.py `boolean`.
+pub(crate) fn boolean(v: &str) -> Result<bool, String> {
+    supervisor_model::parse_bool(v).map_err(|e| e.0)
+}
+
+/// Counts where Python accepts a negative number that means the same as 0.
+pub(crate) fn clamped_u32(v: &str) -> Result<u32, String> {
+    let n = integer(v)?;
+    Ok(u32::try_from(n.max(0)).unwrap_or(u32::MAX))
+}
+
+/// A number of seconds; Python accepts a negative one, which means the same as 0.
+pub(crate) fn seconds(v: &str) -> Result<Duration, String> {
+    Ok(Duration::from_secs(integer(v)?.max(0).unsigned_abs()))
 }
 
 /// datatypes.py `process_or_group_name`: stripped, no space, `:` or `/`.
@@ -55,7 +52,7 @@ pub fn process_or_group_name(name: &str) -> Result<String, String> {
         if s.contains(c) {
             return Err(format!(
                 "Invalid name: {} because of character: '{c}'",
-                crate::expand::py_repr(name)
+                supervisor_model::py_repr(name)
             ));
         }
     }
@@ -253,7 +250,7 @@ pub fn inet_address(value: &str) -> Result<(String, u16), String> {
             let port = port_number(value).map_err(|_| {
                 format!(
                     "not a valid port number: {} ",
-                    crate::expand::py_repr(value)
+                    supervisor_model::py_repr(value)
                 )
             })?;
             (String::new(), port)
@@ -279,6 +276,18 @@ mod tests {
         for bad in ["", "1.5", "0x10", "1__0", "_1", "1 2"] {
             assert!(integer(bad).is_err(), "{bad}");
         }
+        assert_eq!(integer("99999999999999999999"), Ok(i64::MAX));
+    }
+
+    #[test]
+    fn byte_sizes_as_supervisor_reads_them() {
+        assert_eq!(byte_size("50MB").map(|b| b.bytes()), Ok(50 << 20));
+        // Supervisor loads a negative size and never rotates with it, as with 0.
+        assert_eq!(byte_size("-1").map(|b| b.bytes()), Ok(0));
+        assert_eq!(
+            byte_size("1.5MB"),
+            Err("invalid literal for int() with base 10: '1.5'".into())
+        );
     }
 
     #[test]

@@ -217,7 +217,8 @@ fn rust_model(c: &Config, file: &Path) -> Value {
         "servers": servers,
         "rpcinterfaces": c.rpcinterfaces.iter().map(|r| json!([r.name, r.factory])).collect::<Vec<_>>(),
         "groups": groups,
-        "messages": c.messages.iter().map(|(l, m)| json!([l.config_name(), m])).collect::<Vec<_>>(),
+        // Our own notices are not Supervisor's (tested on their own).
+        "messages": c.messages.iter().filter(|(_, m)| !c.notices.contains(m)).map(|(l, m)| json!([l.config_name(), m])).collect::<Vec<_>>(),
         "supervisorctl": c.supervisorctl.as_ref().map(|s| json!({
             "serverurl": s.serverurl,
             "username": s.username,

@@ -6,15 +6,12 @@
 
 use std::io::Write;
 
-use supervisor_model::Fault;
+use supervisor_model::{API_VERSION, Fault};
 
 use crate::api::{Api, Console, Server};
 use crate::commands;
 use crate::error::CallError;
 use crate::format::{exit, parseline};
-
-/// The XML-RPC API version this supervisorctl speaks (rpcinterface.py `API_VERSION`).
-pub const API_VERSION: &str = "3.0";
 
 /// What the caller does after a command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,6 +231,12 @@ impl<A: Api, C: Console> Controller<A, C> {
             CallError::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
                 let msg = permission_denied(&self.server.serverurl);
                 self.output(&msg);
+            }
+            CallError::NotOffered(what) => {
+                let url = self.server.serverurl.clone();
+                self.output(&format!(
+                    "error: {what} needs supervisor-rs's gRPC API; {url} speaks only Supervisor's XML-RPC"
+                ));
             }
             _ => self.output(&e.python_line()),
         }

@@ -33,6 +33,16 @@ pub enum CallError {
     /// A gRPC status without a Supervisor fault (e.g. a proxy or a foreign server).
     #[error("{0}")]
     Status(#[source] Box<tonic::Status>),
+    /// An HTTP answer other than 200 (or 401) to an XML-RPC call or a log stream.
+    #[error("{status} {reason}")]
+    Http { status: u16, reason: String },
+    /// The server's answer is not an XML-RPC response.
+    #[error("{0}")]
+    BadResponse(String),
+    /// The server speaks only Supervisor's XML-RPC, which has no call for this
+    /// (`events`, `reopen`, `update --dry-run`); the text names the feature.
+    #[error("{0} needs supervisor-rs's gRPC API")]
+    NotOffered(&'static str),
     /// A prompt met the end of input (Python's `EOFError` from `raw_input`).
     #[error("EOF when reading a line")]
     Eof,
@@ -108,6 +118,24 @@ impl CallError {
                 "supervisor/xmlrpc.py",
                 539,
             ),
+            CallError::Http { status, reason } => (
+                "xmlrpc.client.ProtocolError".to_string(),
+                format!("<ProtocolError for 127.0.0.1/RPC2: {status} {reason}>"),
+                "supervisor/xmlrpc.py",
+                539,
+            ),
+            CallError::BadResponse(why) => (
+                "xml.parsers.expat.ExpatError".to_string(),
+                why.clone(),
+                "xmlrpc/client.py",
+                451,
+            ),
+            CallError::NotOffered(_) => (
+                "NotImplementedError".to_string(),
+                self.to_string(),
+                "supervisor/supervisorctl.py",
+                0,
+            ),
             CallError::Eof => (
                 "EOFError".to_string(),
                 "EOF when reading a line".to_string(),
@@ -123,6 +151,25 @@ impl CallError {
         };
         format!("error: <class '{class}'>, {message}: file: {file} line: {line}")
     }
+}
+
+/// The first `std::io::Error` in an error's source chain, as a [`CallError`].
+pub(crate) fn classify(error: &(dyn std::error::Error + 'static)) -> Option<CallError> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(match io.kind() {
+                std::io::ErrorKind::NotFound => CallError::NoSuchFile,
+                std::io::ErrorKind::ConnectionRefused => CallError::Refused,
+                kind => CallError::Io(match io.raw_os_error() {
+                    Some(n) => std::io::Error::from_raw_os_error(n),
+                    None => std::io::Error::new(kind, io.to_string()),
+                }),
+            });
+        }
+        current = e.source();
+    }
+    None
 }
 
 /// `str(xmlrpclib.Fault)`: `<Fault 10: 'BAD_NAME: x'>`.

@@ -19,6 +19,7 @@ pub(crate) const BACKLOG: i64 = 1024;
 fn http_status(e: &CallError) -> Option<u16> {
     match e {
         CallError::Unauthenticated => Some(401),
+        CallError::Http { status, .. } => Some(*status),
         CallError::Fault(f) if matches!(f.fault, Fault::BadName | Fault::NoFile) => Some(404),
         _ => None,
     }

@@ -18,30 +18,11 @@ pub mod exit {
     pub const STATUS_UNKNOWN: i32 = 4;
 }
 
-/// `group:name`, or just `name` when the process is alone in its same-named group.
-pub fn make_namespec(group: &str, name: &str) -> String {
-    if group == name {
-        name.to_string()
-    } else {
-        format!("{group}:{name}")
-    }
-}
-
-/// `(group, Some(process))` for `group:process` or `process` (its own group);
-/// `(group, None)` for `group:*` and `group:`.
-pub fn split_namespec(spec: &str) -> (String, Option<String>) {
-    match spec.split_once(':') {
-        Some((group, "" | "*")) => (group.to_string(), None),
-        Some((group, process)) => (group.to_string(), Some(process.to_string())),
-        None => (spec.to_string(), Some(spec.to_string())),
-    }
-}
-
 /// The namespec supervisorctl prints for an error about `(group, process)` as
 /// `split_namespec` returned them: Python formats a missing process as `None`
 /// (`clear grp:*` prints `grp:None: ERROR (no such process)`).
 pub fn error_namespec(group: &str, process: Option<&str>) -> String {
-    make_namespec(group, process.unwrap_or("None"))
+    supervisor_model::namespec::make(group, process.unwrap_or("None"))
 }
 
 /// What `cmd.Cmd.parseline` makes of a line.
@@ -122,13 +103,6 @@ mod tests {
 
     #[test]
     fn namespecs() {
-        assert_eq!(make_namespec("a", "a"), "a");
-        assert_eq!(make_namespec("g", "p"), "g:p");
-        assert_eq!(split_namespec("a"), ("a".into(), Some("a".into())));
-        assert_eq!(split_namespec("g:p"), ("g".into(), Some("p".into())));
-        assert_eq!(split_namespec("g:*"), ("g".into(), None));
-        assert_eq!(split_namespec("g:"), ("g".into(), None));
-        assert_eq!(split_namespec("g:p:q"), ("g".into(), Some("p:q".into())));
         assert_eq!(error_namespec("grp", None), "grp:None");
     }
 

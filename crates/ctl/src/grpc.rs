@@ -19,10 +19,10 @@ use tonic::transport::{Channel, Uri};
 use tonic::{Code, Request, Status};
 
 use crate::api::{Api, EventStream, LogSource, LogStream, Server, Target};
-use crate::error::CallError;
+use crate::error::{CallError, classify};
 use crate::url::Endpoint;
 
-type Client = SupervisorClient<InterceptedService<Channel, BasicAuth>>;
+pub(crate) type Client = SupervisorClient<InterceptedService<Channel, BasicAuth>>;
 
 /// Adds the `authorization` metadata to every request.
 #[derive(Clone)]
@@ -70,7 +70,9 @@ impl GrpcApi {
         }
     }
 
-    async fn client(&mut self) -> Result<Client, CallError> {
+    /// The connected client (connecting first), for streams beyond [`Api`]
+    /// (`top`'s process and usage streams).
+    pub(crate) async fn client(&mut self) -> Result<Client, CallError> {
         if let Some(client) = &self.client {
             return Ok(client.clone());
         }
@@ -110,7 +112,7 @@ impl GrpcApi {
 }
 
 /// Races `work` against Ctrl-C.
-async fn interruptible<T>(
+pub(crate) async fn interruptible<T>(
     work: impl Future<Output = Result<T, CallError>>,
 ) -> Result<T, CallError> {
     tokio::select! {
@@ -169,25 +171,6 @@ async fn connect(server: &Server) -> Result<Client, CallError> {
     // `tail -N` may ask for any number of bytes; tonic's 4 MiB default would turn a
     // big read into an error that Supervisor never gives.
     Ok(SupervisorClient::with_interceptor(channel, auth).max_decoding_message_size(usize::MAX))
-}
-
-/// The first `std::io::Error` in an error's source chain, as a [`CallError`].
-fn classify(error: &(dyn std::error::Error + 'static)) -> Option<CallError> {
-    let mut current = Some(error);
-    while let Some(e) = current {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            return Some(match io.kind() {
-                std::io::ErrorKind::NotFound => CallError::NoSuchFile,
-                std::io::ErrorKind::ConnectionRefused => CallError::Refused,
-                kind => CallError::Io(match io.raw_os_error() {
-                    Some(n) => std::io::Error::from_raw_os_error(n),
-                    None => std::io::Error::new(kind, io.to_string()),
-                }),
-            });
-        }
-        current = e.source();
-    }
-    None
 }
 
 /// A failed call's status as supervisorctl sees it.

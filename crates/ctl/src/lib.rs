@@ -1,7 +1,9 @@
-//! supervisorctl as a library: the command line, the shell and every command, over gRPC.
+//! supervisorctl as a library: the command line, the shell and every command, over
+//! gRPC or, for servers without it, Supervisor's XML-RPC.
 #![doc = include_str!("../README.md")]
 
 mod api;
+mod auto;
 mod color;
 mod commands;
 mod complete;
@@ -10,23 +12,28 @@ mod controller;
 mod error;
 mod follow;
 mod format;
-mod getopt;
 mod grpc;
+mod http1;
 mod options;
 mod shell;
 mod stdin;
 #[cfg(test)]
 mod testing;
+mod topview;
 mod url;
+mod xmlrpc;
+mod xmlrpc_values;
 
 pub use api::{Api, Console, LogSource, LogStream, Server, Target};
+pub use auto::{AutoApi, Protocol};
 pub use commands::ACTIONS;
 pub use console::TermConsole;
-pub use controller::{API_VERSION, Controller, Flow};
+pub use controller::{Controller, Flow};
 pub use error::CallError;
 pub use grpc::{BasicAuth, GrpcApi};
 pub use options::{DEFAULT_SERVERURL, Early, Settings, help_text, realize};
 pub use url::Endpoint;
+pub use xmlrpc::XmlRpcApi;
 
 /// Exit status after Ctrl-C interrupted a one-shot command (128 + SIGINT, what a
 /// shell reports for Python dying of its uncaught KeyboardInterrupt).
@@ -47,6 +54,10 @@ pub fn main() -> i32 {
 /// supervisorctl with explicit arguments (without `argv[0]`), printing to the real
 /// stdout/stderr; returns the exit status.
 pub fn run(argv0: &str, args: &[String]) -> i32 {
+    // Before the config is read: the shell's completion must work whatever it holds.
+    if args.first().is_some_and(|a| a == "completions") {
+        return commands::completions::run(argv0, &args[1..]);
+    }
     let settings = match options::realize(argv0, args) {
         Ok(settings) => settings,
         Err(early) => {
@@ -56,6 +67,24 @@ pub fn run(argv0: &str, args: &[String]) -> i32 {
             return code;
         }
     };
+    // On stderr, so stdout stays what Python's supervisorctl prints.
+    for warning in &settings.warnings {
+        eprintln!("Warning: {warning}");
+    }
+    if settings.args.first().is_some_and(|a| a == "completions") {
+        return commands::completions::run(argv0, &settings.args[1..]);
+    }
+    if settings.args.first().is_some_and(|a| a == "top") {
+        if settings.args.len() > 1 {
+            eprintln!("Error: top accepts no arguments");
+            return 2;
+        }
+        return commands::top::run(&Server {
+            serverurl: settings.serverurl.clone(),
+            username: settings.username.clone(),
+            password: settings.password.clone(),
+        });
+    }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -72,7 +101,7 @@ pub fn run(argv0: &str, args: &[String]) -> i32 {
         password: settings.password.clone(),
     };
     let mut ctl = Controller::new(
-        GrpcApi::new(&server),
+        AutoApi::new(&server),
         TermConsole::new(),
         server,
         settings.interactive,

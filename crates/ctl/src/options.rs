@@ -1,48 +1,18 @@
 //! supervisorctl's command line and `[supervisorctl]` settings, as Supervisor 4.3's
-//! `ClientOptions.realize` builds them: getopt over `-c -h -? -i -s -u -p -r`, option
-//! handlers in command-line order (so `-h` wins over a later bad value, but a getopt
-//! error anywhere wins over `-h`), `conflicting command line option` for repeats, then
-//! the config file (given or searched) and the defaults. Precedence: command line >
-//! config file > default. It prints nothing and never exits: [`Early`] says what the
-//! binary must print.
+//! `ClientOptions.realize` builds them: getopt over the options of
+//! `supervisor_model::cli::supervisorctl` (the one table that also feeds `-h`, the man
+//! page and the completions), option handlers in command-line order (so `-h` wins
+//! over a later bad value, but a getopt error anywhere wins over `-h`),
+//! `conflicting command line option` for repeats, then the config file (given or
+//! searched) and the defaults. Precedence: command line > config file > default. It
+//! prints nothing and never exits: [`Early`] says what the binary must print.
 
 use std::path::{Path, PathBuf};
 
-use crate::getopt::{OptSpec, getopt};
+use supervisor_model::cli::supervisorctl::{OPTIONS, Opt};
+use supervisor_model::getopt::getopt;
+
 use crate::url::check_url;
-
-/// supervisorctl.py's module docstring, which `-h` prints with `%s` replaced by
-/// argv[0], followed by the newline `Options.help` appends.
-const DOC: &str = "\
-supervisorctl -- control applications run by supervisord from the cmd line.
-
-Usage: %s [options] [action [arguments]]
-
-Options:
--c/--configuration FILENAME -- configuration file path (searches if not given)
--h/--help -- print usage message and exit
--i/--interactive -- start an interactive shell after executing commands
--s/--serverurl URL -- URL on which supervisord server is listening
-     (default \"http://localhost:9001\").
--u/--username USERNAME -- username to use for authentication with server
--p/--password PASSWORD -- password to use for authentication with server
--r/--history-file -- keep a readline history (if readline is available)
-
-action [arguments] -- see below
-
-Actions are commands like \"tail\" or \"stop\".  If -i is specified or no action is
-specified on the command line, a \"shell\" interpreting actions typed
-interactively is started.  Use the action \"help\" to find out about available
-actions.
-";
-
-/// Ours, after Supervisor's text so its lines stay identical.
-const EXTENSIONS_DOC: &str = "
-Extensions (supervisor-rs):
-status --json [name...] -- print the status as a JSON array
-avail --json            -- print the configured processes as a JSON array
-update --dry-run [g...] -- print what update would do, per process; change nothing
-";
 
 /// The default `serverurl` (options.py `ClientOptions`).
 pub const DEFAULT_SERVERURL: &str = "http://localhost:9001";
@@ -61,6 +31,9 @@ pub struct Settings {
     pub interactive: bool,
     /// The action and its arguments; empty = start the shell.
     pub args: Vec<String>,
+    /// Warnings about the config file (`[ctlplugin:x]` plugins we cannot load),
+    /// printed on stderr before anything runs.
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -100,43 +73,6 @@ impl Early {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Opt {
-    Help,
-    Configuration,
-    Interactive,
-    ServerUrl,
-    Username,
-    Password,
-    History,
-}
-
-/// options.py `ClientOptions.__init__` (plus `-h`/`-?` from `Options.__init__`).
-const SPECS: [OptSpec<Opt>; 8] = [
-    spec(Opt::Help, Some('h'), Some("help"), false),
-    spec(Opt::Help, Some('?'), None, false),
-    spec(Opt::Configuration, Some('c'), Some("configuration"), true),
-    spec(Opt::Interactive, Some('i'), Some("interactive"), false),
-    spec(Opt::ServerUrl, Some('s'), Some("serverurl"), true),
-    spec(Opt::Username, Some('u'), Some("username"), true),
-    spec(Opt::Password, Some('p'), Some("password"), true),
-    spec(Opt::History, Some('r'), Some("history_file"), true),
-];
-
-const fn spec(
-    id: Opt,
-    short: Option<char>,
-    long: Option<&'static str>,
-    takes_value: bool,
-) -> OptSpec<Opt> {
-    OptSpec {
-        id,
-        short,
-        long,
-        takes_value,
-    }
-}
-
 /// The command-line half: what the options say, before any config file is read.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct CommandLine {
@@ -150,18 +86,23 @@ pub(crate) struct CommandLine {
 
 /// The `-h` text for `argv0`.
 pub fn help_text(argv0: &str) -> String {
-    format!("{}\n{EXTENSIONS_DOC}", DOC.replace("%s", argv0))
+    supervisor_model::cli::supervisorctl::help(argv0)
 }
 
 /// `Options.realize` up to (not including) the config file.
 pub(crate) fn parse_command_line(argv0: &str, args: &[String]) -> Result<CommandLine, Early> {
-    let (given, positional) = getopt(&SPECS, args).map_err(Early::Usage)?;
+    let args: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+    let (given, positional) = getopt(OPTIONS, &args).map_err(Early::Usage)?;
     let mut cl = CommandLine {
-        args: positional,
+        args: positional
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
         ..CommandLine::default()
     };
     let mut history: Option<String> = None;
     for g in given {
+        let value = g.text();
         let slot: &mut Option<String> = match g.id {
             Opt::Help => return Err(Early::Help(help_text(argv0))),
             Opt::Interactive => {
@@ -172,11 +113,11 @@ pub(crate) fn parse_command_line(argv0: &str, args: &[String]) -> Result<Command
                 continue;
             }
             Opt::ServerUrl => {
-                check_url(&g.value).map_err(|msg| {
+                check_url(&value).map_err(|msg| {
                     Early::Usage(format!(
                         "invalid value for {} {}: {msg}",
                         g.spelled,
-                        supervisor_model::py_repr(&g.value)
+                        supervisor_model::py_repr(&value)
                     ))
                 })?;
                 &mut cl.serverurl
@@ -190,7 +131,7 @@ pub(crate) fn parse_command_line(argv0: &str, args: &[String]) -> Result<Command
         if slot.is_some() {
             return Err(conflict(&g.spelled));
         }
-        *slot = Some(g.value);
+        *slot = Some(value);
     }
     Ok(cl)
 }
@@ -236,15 +177,16 @@ fn read_section(path: &Path) -> Result<supervisor_config::SupervisorctlConfig, E
 
 /// Command line over config over defaults.
 fn merge(cl: CommandLine, section: Option<supervisor_config::SupervisorctlConfig>) -> Settings {
-    let (serverurl, username, password, prompt, history_file) = match section {
+    let (serverurl, username, password, prompt, history_file, warnings) = match section {
         Some(s) => (
             Some(s.serverurl),
             s.username,
             s.password,
             Some(s.prompt),
             s.history_file,
+            s.warnings,
         ),
-        None => (None, None, None, None, None),
+        None => (None, None, None, None, None, Vec::new()),
     };
     let interactive = cl.interactive || cl.args.is_empty();
     Settings {
@@ -258,6 +200,7 @@ fn merge(cl: CommandLine, section: Option<supervisor_config::SupervisorctlConfig
         history_file,
         interactive,
         args: cl.args,
+        warnings,
     }
 }
 
@@ -361,6 +304,7 @@ mod tests {
             password: Some("p".into()),
             prompt: "mine".into(),
             history_file: Some("/tmp/h".into()),
+            warnings: vec!["w".into()],
         };
         let cl = CommandLine {
             username: Some("cli".into()),
@@ -373,6 +317,7 @@ mod tests {
         assert_eq!(s.password.as_deref(), Some("p"));
         assert_eq!(s.prompt, "mine");
         assert!(!s.interactive);
+        assert_eq!(s.warnings, ["w"]);
     }
 
     #[test]

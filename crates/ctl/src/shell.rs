@@ -14,16 +14,16 @@ use rustyline::history::{FileHistory, History};
 use tokio::runtime::Runtime;
 
 use crate::api::{Api, Console};
+use crate::auto::AutoApi;
 use crate::complete::{Names, ShellHelper};
 use crate::console::TermConsole;
 use crate::controller::{Controller, Flow};
-use crate::grpc::GrpcApi;
 
 /// Runs the shell until the user leaves. The exit status is always 0 (Python's
 /// `sys.exit(0)` after the loop), so nothing is returned.
 pub fn run(
     rt: &Runtime,
-    ctl: &mut Controller<GrpcApi, TermConsole>,
+    ctl: &mut Controller<AutoApi, TermConsole>,
     prompt: &str,
     history_file: Option<&Path>,
 ) {
@@ -58,7 +58,7 @@ fn editor_config() -> rustyline::Result<Config> {
 }
 
 /// The completer's view of the processes: a clone of the client, driven on `rt`.
-fn fetcher<'a>(rt: &'a Runtime, api: &GrpcApi) -> Box<dyn Fn() -> Names + 'a> {
+fn fetcher<'a>(rt: &'a Runtime, api: &AutoApi) -> Box<dyn Fn() -> Names + 'a> {
     let api = std::cell::RefCell::new(api.clone());
     Box::new(move || {
         let mut api = api.borrow_mut();
@@ -75,7 +75,7 @@ fn fetcher<'a>(rt: &'a Runtime, api: &GrpcApi) -> Box<dyn Fn() -> Names + 'a> {
 /// to editor.
 fn read_line<'a>(
     rt: &'a Runtime,
-    api: &GrpcApi,
+    api: &AutoApi,
     config: &Config,
     history: &mut FileHistory,
     prompt: &str,
@@ -91,7 +91,7 @@ fn read_line<'a>(
 
 fn edit_loop(
     rt: &Runtime,
-    ctl: &mut Controller<GrpcApi, TermConsole>,
+    ctl: &mut Controller<AutoApi, TermConsole>,
     prompt: &str,
     config: &Config,
     history_file: Option<&Path>,
@@ -124,7 +124,7 @@ fn edit_loop(
     }
 }
 
-fn plain_loop(rt: &Runtime, ctl: &mut Controller<GrpcApi, TermConsole>, prompt: &str) {
+fn plain_loop(rt: &Runtime, ctl: &mut Controller<AutoApi, TermConsole>, prompt: &str) {
     loop {
         ctl.write_raw(prompt.as_bytes());
         let flow = match rt.block_on(ctl.console.read_line()) {

@@ -9,9 +9,6 @@ use std::io;
 use std::os::fd::AsFd;
 
 use nix::errno::Errno;
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use tokio::io::Interest;
-use tokio::io::unix::AsyncFd;
 
 /// Buffered lines from `fd`.
 pub(crate) struct FdLines<F: AsFd> {
@@ -73,40 +70,9 @@ impl<F: AsFd> FdLines<F> {
         Ok(())
     }
 
-    /// Waits until a read will not block. Regular files and /dev/null cannot be
-    /// registered with epoll, but they never block either.
+    /// Waits until a read will not block (see [`supervisor_sys::wait_readable`]).
     async fn readable(&self) -> io::Result<()> {
-        // The registration owns a duplicate of the descriptor, so the descriptor it
-        // watches stays open exactly as long as it does. That is the I/O-safety
-        // condition tokio 1.54 moved into its `unsafe` constructors; the deprecated
-        // safe one is sound here, and unsafe code is forbidden in this crate.
-        let dup = self.fd.as_fd().try_clone_to_owned()?;
-        #[allow(deprecated)]
-        let registered = AsyncFd::with_interest(dup, Interest::READABLE);
-        let Ok(async_fd) = registered else {
-            return Ok(());
-        };
-        loop {
-            let mut guard = async_fd.readable().await?;
-            // tokio's readiness is edge-triggered and may be stale; poll(2) with a
-            // zero timeout says whether input (or hang-up) is really there, so the
-            // read that follows cannot block the runtime.
-            if has_input(&self.fd)? {
-                return Ok(());
-            }
-            guard.clear_ready();
-        }
-    }
-}
-
-fn has_input(fd: &impl AsFd) -> io::Result<bool> {
-    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
-    loop {
-        match poll(&mut fds, PollTimeout::ZERO) {
-            Ok(n) => return Ok(n > 0),
-            Err(Errno::EINTR) => continue,
-            Err(e) => return Err(e.into()),
-        }
+        supervisor_sys::wait_readable(self.fd.as_fd()).await
     }
 }
 

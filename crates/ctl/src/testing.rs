@@ -105,8 +105,8 @@ pub(crate) fn running_state() -> v1::GetStateResponse {
         code: 1,
         name: "RUNNING".into(),
         pid: 4242,
-        api_version: "3.0".into(),
-        supervisor_version: "4.3.0".into(),
+        api_version: supervisor_model::API_VERSION.into(),
+        supervisor_version: supervisor_model::SUPERVISOR_VERSION.into(),
         identification: "supervisor".into(),
     }
 }

@@ -261,6 +261,15 @@ impl Supervisor for Fake {
     ) -> Reply<Self::WatchProcessesStream> {
         unimplemented()
     }
+
+    type WatchUsageStream = ReceiverStream<Result<v1::UsageSample, Status>>;
+
+    async fn watch_usage(
+        &self,
+        _: Request<v1::WatchUsageRequest>,
+    ) -> Reply<Self::WatchUsageStream> {
+        unimplemented()
+    }
 }
 
 #[derive(Clone, Default)]

@@ -1,4 +1,4 @@
-//! What one empty ractor actor costs resident (issue 3's idle-memory floor): spawns N
+//! What one empty ractor actor costs resident (the idle-memory floor in BENCHMARKS.md): spawns N
 //! actors that do nothing and prints the growth of RssAnon per actor. Run with
 //! `just actor-floor` (a release build; N defaults to 10 000).
 

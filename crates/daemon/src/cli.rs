@@ -1,86 +1,37 @@
 //! supervisord's command line, byte-compatible with Supervisor 4.3 (options.py
-//! `Options.realize`, `ServerOptions.__init__`, Python's `getopt.getopt`; spec §3.1,
-//! Appendix B). It owns the option definitions, the help and version texts, the exact
-//! error messages and the overrides of `[supervisord]` values. It does not load the
-//! config file, print anything or exit: the binary does that with [`CliAction`] and
-//! [`CliExit`].
+//! `Options.realize`, `ServerOptions.__init__`, Python's `getopt.getopt`). It owns
+//! what each option does: the value converters with Supervisor's exact error messages
+//! and the overrides of `[supervisorctl]` values. The options themselves (names,
+//! arguments, `-h` lines) are one table, `supervisor_model::cli::supervisord`, which
+//! also feeds the man page and the shell completions; getopt is
+//! `supervisor_model::getopt`. It does not load the config file, print anything or
+//! exit: the binary does that with [`CliAction`] and [`CliExit`].
 //!
-//! The options are *defined* with clap ([`command`]), but parsed by a thin layer
-//! that reproduces getopt, because clap cannot: Python's getopt stops at the first
-//! positional argument, accepts any unique prefix of a long option (`--conf=x`), takes
-//! `-?`, and Supervisor reports bad values and repeated options with its own texts
+//! getopt and not clap, because Python's getopt stops at the first positional
+//! argument, accepts any unique prefix of a long option (`--conf=x`), takes `-?`, and
+//! Supervisor reports bad values and repeated options with its own texts
 //! (`invalid value for -e 'x': ...`, `conflicting command line option '-e'`) after
 //! getopt has accepted the whole line.
 
-mod getopt;
 mod values;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use clap::{Arg, ArgAction, Command};
 use supervisor_config::{LogFile, SupervisordConfig};
+use supervisor_model::cli::supervisord::{OPTIONS, Opt};
+use supervisor_model::getopt::{Given, getopt};
 use supervisor_model::{ByteSize, LogLevel, OctalMode};
 
-use crate::mainlog::python_repr_str as repr;
-use getopt::{Given, getopt, specs};
+use supervisor_model::py_repr as repr;
 use values::{
     byte_size, clamp_u64, existing_directory, existing_dirpath, logging_level, normalize_path,
     python_int, resolve_user,
 };
 
-/// What `-v/--version` prints (plus a newline). We print Supervisor's version, not
-/// ours: supervisor-rs is a drop-in, and scripts and config-management tools parse
-/// `supervisord -v` to decide which features exist. supervisorctl compares the
-/// XML-RPC API version (`getAPIVersion`), not this string.
-pub const VERSION: &str = "4.3.0";
-
-/// supervisord.py's module docstring (Supervisor 4.3.0), which `-h` prints with `%s`
-/// replaced by argv[0], followed by the newline options.py `help` appends.
-const SUPERVISORD_DOC: &str = "\
-supervisord -- run a set of applications as daemons.
-
-Usage: %s [options]
-
-Options:
--c/--configuration FILENAME -- configuration file path (searches if not given)
--n/--nodaemon -- run in the foreground (same as 'nodaemon=true' in config file)
--s/--silent -- no logs to stdout (maps to 'silent=true' in config file)
--h/--help -- print this usage message and exit
--v/--version -- print supervisord version number and exit
--u/--user USER -- run supervisord as this user (or numeric uid)
--m/--umask UMASK -- use this umask for daemon subprocess (default is 022)
--d/--directory DIRECTORY -- directory to chdir to when daemonized
--l/--logfile FILENAME -- use FILENAME as logfile path
--y/--logfile_maxbytes BYTES -- use BYTES to limit the max size of logfile
--z/--logfile_backups NUM -- number of backups to keep when max bytes reached
--e/--loglevel LEVEL -- use LEVEL as log level (debug,info,warn,error,critical)
--j/--pidfile FILENAME -- write a pid file for the daemon process to FILENAME
--i/--identifier STR -- identifier used for this instance of supervisord
--q/--childlogdir DIRECTORY -- the log directory for child process logs
--k/--nocleanup --  prevent the process from performing cleanup (removal of
-                   old automatic child log files) at startup.
--a/--minfds NUM -- the minimum number of file descriptors for start success
--t/--strip_ansi -- strip ansi escape codes from process output
---minprocs NUM  -- the minimum number of processes available for start success
---profile_options OPTIONS -- run supervisord under profiler and output
-                             results based on OPTIONS, which  is a comma-sep'd
-                             list of 'cumulative', 'calls', and/or 'callers',
-                             e.g. 'cumulative,callers')
-";
-
-/// Our extensions, listed after Supervisor's own options so the first lines and the
-/// option list stay identical to Supervisor's help.
-const EXTENSIONS_DOC: &str = "
-Extensions (supervisor-rs):
---convert-config FILENAME -- print FILENAME (a supervisord.conf) converted to TOML
-                             and exit
-";
-
-/// Long options that are ours, not Supervisor's: they match only when spelled in
-/// full, so every prefix Supervisor accepts (`--con` = `--configuration`) keeps its
-/// meaning.
-const EXTENSIONS: &[&str] = &["convert-config"];
+/// What `-v/--version` prints (plus a newline); see the table's note on why it is
+/// Supervisor's version.
+pub const VERSION: &str = supervisor_model::cli::supervisord::VERSION;
 
 /// The command-line overrides of `[supervisord]` (`None`/`false` = not given).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -162,115 +113,10 @@ impl CliExit {
     }
 }
 
-/// The option definitions (ids are the long names; `-?` is `help-alias`). The help
-/// text printed by `-h` is Supervisor's own, not clap's rendering.
-pub fn command() -> Command {
-    let flag = |id: &'static str, help: &'static str| {
-        Arg::new(id).long(id).action(ArgAction::SetTrue).help(help)
-    };
-    let value = |id: &'static str, name: &'static str, help: &'static str| {
-        Arg::new(id)
-            .long(id)
-            .value_name(name)
-            .action(ArgAction::Set)
-            .help(help)
-    };
-    Command::new("supervisord")
-        .about("run a set of applications as daemons")
-        .disable_help_flag(true)
-        .disable_version_flag(true)
-        .args([
-            value("configuration", "FILENAME", "configuration file path").short('c'),
-            flag("nodaemon", "run in the foreground").short('n'),
-            flag("silent", "no logs to stdout").short('s'),
-            flag("help", "print this usage message and exit").short('h'),
-            Arg::new("help-alias")
-                .short('?')
-                .action(ArgAction::SetTrue)
-                .help("print this usage message and exit"),
-            flag("version", "print supervisord version number and exit").short('v'),
-            value("user", "USER", "run supervisord as this user").short('u'),
-            value("umask", "UMASK", "umask for the daemon process").short('m'),
-            value("directory", "DIRECTORY", "chdir here when daemonized").short('d'),
-            value("logfile", "FILENAME", "main log file path").short('l'),
-            value("logfile_maxbytes", "BYTES", "main log rotation size").short('y'),
-            value("logfile_backups", "NUM", "main log backups kept").short('z'),
-            value("loglevel", "LEVEL", "main log level").short('e'),
-            value("pidfile", "FILENAME", "pid file path").short('j'),
-            value("identifier", "STR", "identifier of this instance").short('i'),
-            value("childlogdir", "DIRECTORY", "directory of AUTO child logs").short('q'),
-            flag("nocleanup", "keep old AUTO child logs at startup").short('k'),
-            value("minfds", "NUM", "minimum RLIMIT_NOFILE").short('a'),
-            flag("strip_ansi", "strip ANSI escapes from child output").short('t'),
-            value("minprocs", "NUM", "minimum RLIMIT_NPROC"),
-            value("profile_options", "OPTIONS", "accepted and ignored"),
-            value(
-                "convert-config",
-                "FILENAME",
-                "print FILENAME converted to TOML",
-            ),
-        ])
-}
-
 /// Parses `argv` (argv[0] first) as Supervisor does.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<CliAction, CliExit> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     parse_in(args, &cwd)
-}
-
-/// The option a getopt match stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Opt {
-    Help,
-    Version,
-    ConvertConfig,
-    Configuration,
-    Nodaemon,
-    Silent,
-    User,
-    Umask,
-    Directory,
-    Logfile,
-    LogfileMaxbytes,
-    LogfileBackups,
-    Loglevel,
-    Pidfile,
-    Identifier,
-    Childlogdir,
-    Nocleanup,
-    Minfds,
-    Minprocs,
-    StripAnsi,
-    ProfileOptions,
-}
-
-impl Opt {
-    fn from_id(id: &str) -> Option<Opt> {
-        Some(match id {
-            "help" | "help-alias" => Opt::Help,
-            "version" => Opt::Version,
-            "convert-config" => Opt::ConvertConfig,
-            "configuration" => Opt::Configuration,
-            "nodaemon" => Opt::Nodaemon,
-            "silent" => Opt::Silent,
-            "user" => Opt::User,
-            "umask" => Opt::Umask,
-            "directory" => Opt::Directory,
-            "logfile" => Opt::Logfile,
-            "logfile_maxbytes" => Opt::LogfileMaxbytes,
-            "logfile_backups" => Opt::LogfileBackups,
-            "loglevel" => Opt::Loglevel,
-            "pidfile" => Opt::Pidfile,
-            "identifier" => Opt::Identifier,
-            "childlogdir" => Opt::Childlogdir,
-            "nocleanup" => Opt::Nocleanup,
-            "minfds" => Opt::Minfds,
-            "minprocs" => Opt::Minprocs,
-            "strip_ansi" => Opt::StripAnsi,
-            "profile_options" => Opt::ProfileOptions,
-            _ => return None,
-        })
-    }
 }
 
 /// [`parse`] with an explicit working directory (relative `-l`/`-j`/`-d`/`-q` values
@@ -283,8 +129,7 @@ fn parse_in(args: impl IntoIterator<Item = OsString>, cwd: &Path) -> Result<CliA
         args.remove(0).to_string_lossy().into_owned()
     };
     let usage = |msg: String| CliExit::usage(&progname, &msg);
-    let specs = specs();
-    let (given, positional) = getopt(&specs, &args).map_err(usage)?;
+    let (given, positional) = getopt(OPTIONS, &args).map_err(usage)?;
     if !positional.is_empty() {
         let items: Vec<String> = positional
             .iter()
@@ -302,7 +147,7 @@ fn parse_in(args: impl IntoIterator<Item = OsString>, cwd: &Path) -> Result<CliA
     // options.py `realize`: each option in order runs its handler (help and version
     // exit right there), then a second value for the same setting is an error.
     for g in &given {
-        match g.spec.opt {
+        match g.id {
             Opt::Help => return Ok(CliAction::Help(help_text(&progname))),
             Opt::Version => return Ok(CliAction::Version),
             Opt::ConvertConfig => return Ok(CliAction::ConvertConfig(PathBuf::from(&g.value))),
@@ -340,10 +185,10 @@ impl Cli {
     /// Runs the option's handler (Supervisor's datatypes.py converter) and stores the
     /// value. `Err` is the handler's message; `Ok(true)` means the setting was given
     /// before (a conflict).
-    fn set(&mut self, g: &Given<'_>, cwd: &Path) -> Result<bool, String> {
+    fn set(&mut self, g: &Given<Opt>, cwd: &Path) -> Result<bool, String> {
         let raw = g.value.as_os_str();
         let text = raw.to_string_lossy();
-        Ok(match g.spec.opt {
+        Ok(match g.id {
             Opt::Configuration => store(&mut self.configuration, PathBuf::from(raw)),
             Opt::Nodaemon => raise(&mut self.nodaemon),
             Opt::Silent => raise(&mut self.silent),
@@ -422,7 +267,7 @@ fn override_with<T>(slot: &mut T, value: Option<T>) {
 
 /// options.py `help`: the docstring plus a newline, `%s` replaced by argv[0].
 fn help_text(progname: &str) -> String {
-    format!("{SUPERVISORD_DOC}{EXTENSIONS_DOC}\n").replace("%s", progname)
+    supervisor_model::cli::supervisord::help(progname)
 }
 
 #[cfg(test)]

@@ -10,12 +10,13 @@ use supervisor_sys::Reaper;
 
 use crate::events::EventBus;
 use crate::mainlog::MainLog;
+use crate::process::api::PeersWatch;
 
 /// Something the tree must hear about from a process at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Alarm {
     /// An `essential` program (or a member of an `essential` group) went FATAL:
-    /// supervisord shuts down and exits non-zero (issue 5).
+    /// supervisord shuts down and exits non-zero (README, "Beyond Supervisor: resilience options").
     EssentialFatal(String),
     /// A group exceeded its restart intensity and stopped its processes; the root
     /// decides (an `essential` group shuts supervisord down).
@@ -39,6 +40,10 @@ pub struct Context {
     pub childlogdir: PathBuf,
     pub identifier: String,
     pub strip_ansi: bool,
+    /// The other processes, for dependencies (republished by the root).
+    pub peers: PeersWatch,
+    /// Where the notify sockets of `ready_check = notify` programs live.
+    pub notify_dir: PathBuf,
 }
 
 impl Context {
@@ -49,6 +54,7 @@ impl Context {
         log: MainLog,
         events: EventBus,
         alarms: tokio::sync::mpsc::UnboundedSender<Alarm>,
+        peers: PeersWatch,
     ) -> Context {
         let sd = &config.supervisord;
         let mut base_env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
@@ -66,10 +72,12 @@ impl Context {
             childlogdir: sd.childlogdir.clone(),
             identifier: sd.identifier.clone(),
             strip_ansi: sd.strip_ansi,
+            peers,
+            notify_dir: notify_dir(),
         }
     }
 
-    /// A child's complete environment (spec §5.4): ours, then `SUPERVISOR_*`, then
+    /// A child's complete environment (process.py `Subprocess._spawn_as_child`): ours, then `SUPERVISOR_*`, then
     /// the program's `environment=`, each layer overriding the one before.
     pub fn child_env(&self, p: &ProcessConfig) -> Vec<(OsString, OsString)> {
         let mut env = self.base_env.clone();
@@ -107,4 +115,9 @@ fn server_url(config: &Config) -> Option<String> {
         };
         format!("http://{host}:{}", i.port)
     })
+}
+
+/// `<tmp>/supervisor-rs-<pid>`: this daemon's notify sockets (removed at exit).
+pub fn notify_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("supervisor-rs-{}", std::process::id()))
 }

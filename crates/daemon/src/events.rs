@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use supervisor_model::{Event, ProcessState, subscribes};
 use tokio::sync::broadcast;
 
-use crate::mainlog::python_text;
+use supervisor_model::py_text;
 
 /// Events a slow watcher may lag behind before it starts losing them.
 const BACKLOG: usize = 4096;
@@ -151,7 +151,7 @@ pub struct StateChange<'a> {
     pub tries: u32,
 }
 
-/// `PROCESS_STATE_<TO>` and its payload (spec §7.1).
+/// `PROCESS_STATE_<TO>` and its payload (events.py, each event's `payload`).
 pub fn process_state(c: &StateChange<'_>) -> (String, String) {
     let mut payload = format!(
         "processname:{} groupname:{} from_state:{}",
@@ -176,19 +176,28 @@ pub fn process_state(c: &StateChange<'_>) -> (String, String) {
     (format!("PROCESS_STATE_{}", c.to.name()), payload)
 }
 
-/// `PROCESS_LOG_STDOUT`/`_STDERR` for one chunk read from a child (spec §7.1).
-pub fn process_log(name: &str, group: &str, pid: i32, channel: &str, data: &[u8]) -> String {
+/// The payload of the PROCESS_HEALTH_* events (beyond Supervisor): the process,
+/// its pid, and what the check found.
+pub fn process_health(name: &str, group: &str, pid: Option<i32>, detail: &str) -> String {
     format!(
-        "processname:{name} groupname:{group} pid:{pid} channel:{channel}\n{}",
-        python_text(data)
+        "processname:{name} groupname:{group} pid:{}\n{detail}",
+        pid.unwrap_or(0)
     )
 }
 
-/// `PROCESS_COMMUNICATION_STDOUT`/`_STDERR` for one captured block (spec §7.6).
+/// `PROCESS_LOG_STDOUT`/`_STDERR` for one chunk read from a child (events.py, each event's `payload`).
+pub fn process_log(name: &str, group: &str, pid: i32, channel: &str, data: &[u8]) -> String {
+    format!(
+        "processname:{name} groupname:{group} pid:{pid} channel:{channel}\n{}",
+        py_text(data)
+    )
+}
+
+/// `PROCESS_COMMUNICATION_STDOUT`/`_STDERR` for one captured block (dispatchers.py `POutputDispatcher.toggle_capturemode`).
 pub fn process_communication(name: &str, group: &str, pid: i32, data: &[u8]) -> String {
     format!(
         "processname:{name} groupname:{group} pid:{pid}\n{}",
-        python_text(data)
+        py_text(data)
     )
 }
 

@@ -5,7 +5,6 @@
 //! It does not rotate (the file sink does: `supervisor_sys::RotatingFile`), does not
 //! decide what to log, and never panics or blocks on anything but its own sink.
 
-mod repr;
 pub(crate) mod syslog;
 
 use std::cmp::Reverse;
@@ -21,7 +20,6 @@ use supervisor_model::{ByteSize, LogLevel};
 use supervisor_sys::RotatingFile;
 use supervisor_sys::localtime::{LocalTime, local_time};
 
-pub use repr::{python_repr_bytes, python_repr_str, python_text};
 use syslog::SyslogSender;
 
 /// Where `logfile=syslog` lines and `stdout_syslog`/`stderr_syslog` output go.

@@ -5,36 +5,10 @@
 
 use std::sync::Arc;
 
-use ractor::ActorRef;
-use supervisor_config::{Config, GroupConfig, ProcessConfig};
-use tokio::sync::watch;
+use supervisor_config::Config;
 
-use crate::group::GroupMsg;
-use crate::process::actor::ProcessMsg;
-use crate::snapshot::Snapshot;
-
-pub struct Member {
-    pub config: Arc<ProcessConfig>,
-    pub actor: ActorRef<ProcessMsg>,
-    pub snapshot: watch::Receiver<Snapshot>,
-}
-
-impl Member {
-    pub fn now(&self) -> Snapshot {
-        self.snapshot.borrow().clone()
-    }
-
-    pub fn namespec(&self) -> String {
-        self.config.namespec()
-    }
-}
-
-pub struct GroupHandle {
-    pub config: GroupConfig,
-    pub actor: ActorRef<GroupMsg>,
-    /// In `config.processes` order (priority, then name).
-    pub members: Vec<Member>,
-}
+use crate::group::api::GroupHandle;
+use crate::process::api::{Member, Peers};
 
 #[derive(Default)]
 pub struct Registry {
@@ -78,14 +52,8 @@ impl Registry {
     }
 }
 
-impl GroupHandle {
-    pub fn members_by_priority(&self) -> Vec<&Member> {
-        let mut m: Vec<&Member> = self.members.iter().collect();
-        m.sort_by_key(|m| m.config.priority);
-        m
-    }
-
-    pub fn member(&self, name: &str) -> Option<&Member> {
-        self.members.iter().find(|m| m.config.name == name)
+impl Peers for Registry {
+    fn member(&self, group: &str, name: &str) -> Option<Member> {
+        self.group(group).and_then(|g| g.member(name)).cloned()
     }
 }

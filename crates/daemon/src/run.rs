@@ -1,4 +1,4 @@
-//! Running supervisord (spec §3.2): the synchronous part first — privileges, rlimits,
+//! Running supervisord (supervisord.py `main`): the synchronous part first — privileges, rlimits,
 //! the main log, daemonizing, the pidfile — then, with no fork left to do, the tokio
 //! runtime with the reaper, the actor tree and the signal handlers. Returns the exit
 //! status.
@@ -19,8 +19,10 @@ use crate::context::Context;
 use crate::control::{self, DaemonControl};
 use crate::events::EventBus;
 use crate::mainlog::{MainLog, MainLogSetup};
+use crate::process::api::Peers;
 use crate::registry::Registry;
-use crate::root::{RootActor, RootArgs, RootMsg};
+use crate::root::actor::{RootActor, RootArgs};
+use crate::root::api::RootMsg;
 
 /// Runs supervisord until it is shut down; the exit code.
 pub fn run(cli: Cli, config: Config) -> i32 {
@@ -50,7 +52,7 @@ pub fn run(cli: Cli, config: Config) -> i32 {
         return fail(&log, &format!("Error: cannot open the main log: {e}"));
     }
     if !sd.nocleanup {
-        for problem in crate::process::output::clear_auto_logs(&sd.childlogdir, &sd.identifier) {
+        for problem in crate::process::auto_log::clear_auto_logs(&sd.childlogdir, &sd.identifier) {
             log.log(LogLevel::Warn, &problem);
         }
     }
@@ -105,13 +107,14 @@ pub fn run(cli: Cli, config: Config) -> i32 {
     for path in sockets {
         let _ = std::fs::remove_file(path);
     }
-    // Every child is gone: its AUTO log files go too (issue 4), unless nocleanup.
+    // Every child is gone: its AUTO log files go too (as Supervisor's shutdown removes them), unless nocleanup.
     // The startup config's childlogdir and identifier name them, as at startup.
     if !sd.nocleanup {
-        for problem in crate::process::output::clear_auto_logs(&sd.childlogdir, &sd.identifier) {
+        for problem in crate::process::auto_log::clear_auto_logs(&sd.childlogdir, &sd.identifier) {
             log.log(LogLevel::Warn, &problem);
         }
     }
+    let _ = std::fs::remove_dir_all(crate::context::notify_dir());
     let _ = supervisor_sys::remove_pidfile(&sd.pidfile);
     let _ = std::fs::remove_file(crate::leftovers::state_file(&sd.pidfile));
     log.close();
@@ -164,12 +167,15 @@ async fn supervise(
     let events = EventBus::new();
     tokio::spawn(crate::ticks::run(events.clone()));
     let (alarms, mut alarm_rx) = tokio::sync::mpsc::unbounded_channel();
+    let no_peers: Arc<dyn Peers> = Arc::new(Registry::default());
+    let (peers, peers_rx) = watch::channel(no_peers);
     let ctx = Arc::new(Context::new(
         &config,
         reaper,
         log.clone(),
         events.clone(),
         alarms,
+        peers_rx,
     ));
     let exit_code = Arc::new(std::sync::atomic::AtomicI32::new(0));
     let (state, state_rx) = watch::channel(SupervisorState::Running);
@@ -190,6 +196,7 @@ async fn supervise(
         reloader,
         state,
         registry,
+        peers,
     };
     let signals = match install_signals() {
         Ok(s) => s,
@@ -249,7 +256,7 @@ async fn supervise(
 
 type Signals = Vec<(Signal, fn() -> RootMsg)>;
 
-/// Installs supervisord's signal handlers (spec §3.4). Done before the tree starts,
+/// Installs supervisord's signal handlers (supervisord.py `Supervisor.handle_signal`). Done before the tree starts,
 /// as Supervisor does: a SIGTERM that arrives while the first children spawn is held
 /// until it can be forwarded, never taken by the default action (which would kill
 /// the daemon and orphan them).

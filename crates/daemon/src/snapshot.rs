@@ -25,6 +25,17 @@ pub struct Snapshot {
     /// Why a STOPPED process was stopped by the tree itself (its group failed):
     /// shown as its description instead of the stop time. Cleared by a start.
     pub note: Option<String>,
+    /// Spawns since the process was added (the state machine's generation): what
+    /// `supervisorctl top` shows as restarts.
+    pub spawns: u64,
+    /// What a STARTING process without a child waits for (`waiting for db
+    /// (BACKOFF)`): its dependencies.
+    pub waiting: Option<String>,
+    /// The health check's verdict in this incarnation (`None`: no check, or none
+    /// yet).
+    pub healthy: Option<bool>,
+    /// The program's own status line (sd_notify `STATUS=`).
+    pub status: Option<String>,
 }
 
 impl Snapshot {
@@ -41,17 +52,34 @@ impl Snapshot {
             stdout_logfile: None,
             stderr_logfile: None,
             note: None,
+            spawns: 0,
+            waiting: None,
+            healthy: None,
+            status: None,
         }
     }
 
     /// Supervisor's namespec: `name` when group and name agree, else `group:name`.
     pub fn namespec(&self) -> String {
-        if self.group == self.name {
-            self.name.clone()
-        } else {
-            format!("{}:{}", self.group, self.name)
-        }
+        supervisor_model::namespec::make(&self.group, &self.name)
     }
+}
+
+/// The Unix time now, in seconds.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// The monotonic instant of a Unix time from the past (0 = never).
+pub fn instant_of(unix: i64) -> Option<Instant> {
+    if unix <= 0 {
+        return None;
+    }
+    let ago = u64::try_from(unix_now() - unix).unwrap_or(0);
+    Instant::now().checked_sub(Duration::from_secs(ago))
 }
 
 /// The Unix time (seconds) at which a monotonic instant happened.

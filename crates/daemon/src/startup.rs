@@ -21,7 +21,10 @@ pub enum Startup {
 pub fn prepare(args: impl IntoIterator<Item = OsString>) -> Result<Startup, CliExit> {
     match cli::parse(args)? {
         CliAction::Help(text) => Ok(Startup::Print(text)),
-        CliAction::Version => Ok(Startup::Print(format!("{}\n", cli::VERSION))),
+        CliAction::Version => Ok(Startup::Print(format!(
+            "{}\n",
+            supervisor_model::SUPERVISOR_VERSION
+        ))),
         CliAction::ConvertConfig(path) => supervisor_config::to_toml(&path)
             .map(Startup::Print)
             .map_err(|e| CliExit::usage("supervisord", &e.to_string())),

@@ -1,4 +1,4 @@
-//! Erlang-style group strategies for OS processes (issue 5), as plain functions the
+//! Erlang-style group strategies for OS processes (README, "Beyond Supervisor: resilience options"), as plain functions the
 //! group actor calls: which siblings a member's unexpected death restarts
 //! (`one_for_one` = Supervisor's behaviour: none; `one_for_all`: all of them;
 //! `rest_for_one`: those after it in start order), and the restart intensity limit
@@ -7,7 +7,13 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use supervisor_config::Strategy;
+use supervisor_config::{GroupConfig, Strategy};
+
+/// Whether a group needs its members' deaths: a strategy other than Supervisor's
+/// one_for_one, or an intensity limit.
+pub fn watches_deaths(config: &GroupConfig) -> bool {
+    config.strategy != Strategy::OneForOne || config.max_restarts.is_some()
+}
 
 /// The members to restart because member `died` (of `n`) died unexpectedly.
 pub fn siblings(strategy: Strategy, died: usize, n: usize) -> Vec<usize> {

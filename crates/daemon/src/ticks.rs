@@ -1,5 +1,5 @@
 //! TICK_5 / TICK_60 / TICK_3600: published when the wall clock crosses a multiple of
-//! the period (spec §7.1), with the boundary as `when:`. Supervisor checks once per
+//! the period (events.py, each event's `payload`), with the boundary as `when:`. Supervisor checks once per
 //! main-loop pass, so its ticks arrive up to a second late; here a timer wakes at the
 //! boundary itself. The first tick of each period is the first boundary after start,
 //! and at a boundary shared by several periods the shorter period goes first.

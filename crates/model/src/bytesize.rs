@@ -1,10 +1,14 @@
-//! `ByteSize`: `50MB`-style sizes (datatypes.py `byte_size`): an integer with an
-//! optional `KB`/`MB`/`GB` suffix, 1024-based, case-insensitive.
+//! `ByteSize`: `50MB`-style sizes (datatypes.py `byte_size`, a `SuffixMultiplier`):
+//! Python `int()` of the text with an optional `kb`/`mb`/`gb` suffix taken off,
+//! times 1024^n, case-insensitive. Supervisor accepts a negative size and treats it
+//! as 0 does (never rotate, no capture): it is kept as 0. Sizes past `u64`
+//! saturate.
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::ValueError;
+use crate::pyint::python_int;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct ByteSize(pub u64);
@@ -23,22 +27,15 @@ impl ByteSize {
 impl FromStr for ByteSize {
     type Err = ValueError;
 
+    /// The error is Python `int()`'s message, as Supervisor reports it.
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        let bad = || ValueError(format!("value '{value}' is not a valid byte size"));
-        let text = value.trim();
-        let upper = text.to_ascii_uppercase();
-        let (digits, multiplier) = [("KB", 1u64 << 10), ("MB", 1 << 20), ("GB", 1 << 30)]
-            .iter()
-            .find_map(|&(suffix, m)| upper.strip_suffix(suffix).map(|d| (d, m)))
-            .unwrap_or((upper.as_str(), 1));
-        // Python int() accepts surrounding spaces, a sign and `_` separators; a
-        // negative size is nonsense for us, so only digits are allowed.
-        let digits = digits.trim();
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        let n: u64 = digits.parse().map_err(|_| bad())?;
-        n.checked_mul(multiplier).map(ByteSize).ok_or_else(bad)
+        let lower = value.to_lowercase();
+        let (number, multiplier) = [("kb", 1i128 << 10), ("mb", 1 << 20), ("gb", 1 << 30)]
+            .into_iter()
+            .find_map(|(suffix, m)| lower.strip_suffix(suffix).map(|n| (n, m)))
+            .unwrap_or((lower.as_str(), 1));
+        let n = python_int(number)?.saturating_mul(multiplier);
+        Ok(ByteSize(u64::try_from(n.max(0)).unwrap_or(u64::MAX)))
     }
 }
 
@@ -70,12 +67,20 @@ mod tests {
             ("1KB", 1024),
             ("2 GB", 2 << 30),
             (" 10 ", 10),
+            ("1_000", 1000),
+            ("-1", 0),
+            ("-5MB", 0),
+            ("99999999999999999999999GB", u64::MAX),
         ] {
             assert_eq!(text.parse::<ByteSize>().unwrap().bytes(), n, "{text}");
         }
-        for bad in ["5B", "1.5MB", "MB", "", "-1", "abc", "10TB"] {
+        for bad in ["5B", "1.5MB", "MB", "", "abc", "10TB"] {
             assert!(bad.parse::<ByteSize>().is_err(), "{bad}");
         }
+        assert_eq!(
+            "5B".parse::<ByteSize>().unwrap_err().0,
+            "invalid literal for int() with base 10: '5b'"
+        );
     }
 
     proptest! {

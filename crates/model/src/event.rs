@@ -10,19 +10,21 @@ pub struct Event {
     pub serial: Option<u64>,
     /// The concrete event name, e.g. `PROCESS_STATE_RUNNING`.
     pub name: String,
-    /// The payload as Supervisor renders it (spec §7.1).
+    /// The payload as Supervisor renders it (events.py, each event's `payload`).
     pub payload: String,
 }
 
 /// Supervisor's abstract event types (events.py): each covers the concrete names
 /// that extend it with `_…`; `EVENT` covers everything.
-pub const ABSTRACT_EVENTS: [&str; 6] = [
+pub const ABSTRACT_EVENTS: [&str; 7] = [
     "PROCESS_STATE",
     "PROCESS_LOG",
     "PROCESS_COMMUNICATION",
     "SUPERVISOR_STATE_CHANGE",
     "TICK",
     "PROCESS_GROUP",
+    // Beyond Supervisor: ready and health checks.
+    "PROCESS_HEALTH",
 ];
 
 /// Does a subscription to `subscribed` receive the concrete event `concrete`?

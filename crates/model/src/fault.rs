@@ -1,4 +1,4 @@
-//! Supervisor's fault names and codes (xmlrpc.py `Faults`, spec §6.3). Both APIs report
+//! Supervisor's fault names and codes (xmlrpc.py `Faults`, xmlrpc.py `Faults`). Both APIs report
 //! errors as these: XML-RPC as `<fault>`, gRPC as a status detail.
 
 use std::fmt;

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use crate::ValueError;
 
-/// Linux signal numbers and the name Supervisor prints for each (spec §3.4: the
+/// Linux signal numbers and the name Supervisor prints for each (supervisord.py `Supervisor.handle_signal`: the
 /// aliases SIGIOT, SIGCLD and SIGIO are accepted on input but 6, 17 and 29 print as
 /// SIGABRT, SIGCHLD and SIGPOLL, as Python's table ends up).
 const NAMES: &[(i32, &str)] = &[

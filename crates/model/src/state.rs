@@ -1,4 +1,4 @@
-//! Process and daemon states with Supervisor's numeric codes (states.py, spec §5.1).
+//! Process and daemon states with Supervisor's numeric codes (states.py, states.py `ProcessStates`).
 
 use std::fmt;
 

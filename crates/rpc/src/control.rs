@@ -1,7 +1,7 @@
 //! The one way into a running supervisord: the [`Control`] trait and its vocabulary.
 //! The gRPC service, the XML-RPC `/RPC2` handler, `/logtail` and the web page are
 //! thin translations over it, so behaviour cannot drift between APIs. Semantics are
-//! Supervisor's rpcinterface.py (spec §6.4); the daemon implements the trait.
+//! Supervisor's rpcinterface.py (rpcinterface.py); the daemon implements the trait.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -28,12 +28,21 @@ pub struct ProcessInfo {
     pub stderr_logfile: String,
     /// 0 when not running.
     pub pid: i32,
+    /// Spawns since the process was added (not in Supervisor's API).
+    pub spawns: u64,
+    /// Beyond Supervisor (set only for processes with dependencies or checks):
+    /// what a STARTING process without a child waits for.
+    pub waiting: Option<String>,
+    /// The health check's verdict (`None`: no check, or none yet).
+    pub healthy: Option<bool>,
+    /// The program's own status line (sd_notify `STATUS=`).
+    pub status_text: Option<String>,
 }
 
 impl ProcessInfo {
     /// `name`, or `group:name` when they differ.
     pub fn namespec(&self) -> String {
-        crate::namespec::make(&self.group, &self.name)
+        supervisor_model::namespec::make(&self.group, &self.name)
     }
 }
 
@@ -87,7 +96,7 @@ pub enum Target {
 impl Target {
     /// Supervisor's `startProcess(name)` dispatch: `g:*` and `g:` mean the group.
     pub fn parse(namespec: &str) -> Target {
-        match crate::namespec::split(namespec) {
+        match supervisor_model::namespec::split(namespec) {
             (group, None) => Target::Group(group.to_string()),
             _ => Target::Process(namespec.to_string()),
         }
@@ -309,6 +318,45 @@ pub trait Control: Send + Sync + 'static {
 
     /// Every event emitted from now on, until the receiver is dropped.
     fn events(&self) -> tokio::sync::mpsc::Receiver<WatchedEvent>;
+
+    /// CPU and memory of every running process's tree, read from /proc now (blocking
+    /// file reads: call it off the async threads). Beyond Supervisor's API.
+    fn usage(&self) -> Vec<ProcessUsage> {
+        usage_of(&self.processes())
+    }
+}
+
+/// One running process's tree: it and all its descendants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessUsage {
+    pub name: String,
+    pub group: String,
+    pub pid: i32,
+    pub processes: u32,
+    pub cpu_seconds: f64,
+    pub rss_bytes: u64,
+}
+
+/// [`Control::usage`] for these processes, from one reading of /proc.
+pub fn usage_of(processes: &[ProcessInfo]) -> Vec<ProcessUsage> {
+    let Ok(table) = supervisor_sys::proctree::ProcTable::read() else {
+        return Vec::new();
+    };
+    processes
+        .iter()
+        .filter(|p| p.pid > 0)
+        .filter_map(|p| {
+            let tree = table.tree(p.pid)?;
+            Some(ProcessUsage {
+                name: p.name.clone(),
+                group: p.group.clone(),
+                pid: p.pid,
+                processes: tree.processes,
+                cpu_seconds: tree.cpu.as_secs_f64(),
+                rss_bytes: tree.rss_bytes,
+            })
+        })
+        .collect()
 }
 
 /// An event as a watcher receives it.

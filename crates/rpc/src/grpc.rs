@@ -17,7 +17,7 @@ use crate::control::{
     Action, ConfigInfo, Control, GroupUpdateKind, LogInfo, LogSource, ProcessInfo, ProcessResult,
     ProcessUpdateAction, Target, UpdateReport, UpdateRequest,
 };
-use crate::{follow, guard, logfile};
+use crate::{follow, logfile, serving};
 
 pub struct GrpcService<C> {
     ctl: Arc<C>,
@@ -138,6 +138,10 @@ pub fn info_msg(p: ProcessInfo) -> v1::ProcessInfo {
         stdout_logfile: p.stdout_logfile,
         stderr_logfile: p.stderr_logfile,
         pid: p.pid,
+        spawns: p.spawns,
+        waiting: p.waiting,
+        healthy: p.healthy,
+        status_text: p.status_text,
     }
 }
 
@@ -224,7 +228,7 @@ impl<C: Control> GrpcService<C> {
         req: Request<v1::ProcessActionRequest>,
         action: fn(bool) -> Action,
     ) -> Rpc<v1::ProcessActionResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         let req = req.into_inner();
         let t = target(req.target)?;
         let r = self.ctl.act(action(req.wait), t.clone()).await;
@@ -235,18 +239,19 @@ impl<C: Control> GrpcService<C> {
 type ChunkStream = Pin<Box<dyn Stream<Item = Result<v1::LogChunk, Status>> + Send>>;
 type EventStream = Pin<Box<dyn Stream<Item = Result<v1::Event, Status>> + Send>>;
 type InfoStream = Pin<Box<dyn Stream<Item = Result<v1::ProcessInfo, Status>> + Send>>;
+type UsageStream = Pin<Box<dyn Stream<Item = Result<v1::UsageSample, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl<C: Control> Supervisor for GrpcService<C> {
     async fn get_state(&self, _: Request<v1::GetStateRequest>) -> Rpc<v1::GetStateResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         let state = self.ctl.state();
         Ok(Response::new(v1::GetStateResponse {
             code: state.code(),
             name: state.name().to_string(),
             pid: self.ctl.pid(),
-            api_version: crate::API_VERSION.to_string(),
-            supervisor_version: crate::SUPERVISOR_VERSION.to_string(),
+            api_version: supervisor_model::API_VERSION.to_string(),
+            supervisor_version: supervisor_model::SUPERVISOR_VERSION.to_string(),
             identification: self.ctl.identification(),
         }))
     }
@@ -255,14 +260,14 @@ impl<C: Control> Supervisor for GrpcService<C> {
         &self,
         _: Request<v1::ListProcessesRequest>,
     ) -> Rpc<v1::ListProcessesResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         Ok(Response::new(v1::ListProcessesResponse {
             processes: self.ctl.processes().into_iter().map(info_msg).collect(),
         }))
     }
 
     async fn get_process(&self, req: Request<v1::GetProcessRequest>) -> Rpc<v1::ProcessInfo> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         let info = self.ctl.process(&req.into_inner().name).map_err(status)?;
         Ok(Response::new(info_msg(info)))
     }
@@ -285,7 +290,7 @@ impl<C: Control> Supervisor for GrpcService<C> {
         &self,
         req: Request<v1::SignalRequest>,
     ) -> Rpc<v1::ProcessActionResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         let req = req.into_inner();
         let t = target(req.target)?;
         let r = self.ctl.act(Action::Signal(req.signal), t.clone()).await;
@@ -293,7 +298,7 @@ impl<C: Control> Supervisor for GrpcService<C> {
     }
 
     async fn send_stdin(&self, req: Request<v1::SendStdinRequest>) -> Rpc<v1::SendStdinResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         let req = req.into_inner();
         self.ctl
             .send_stdin(&req.name, req.data)
@@ -303,7 +308,7 @@ impl<C: Control> Supervisor for GrpcService<C> {
     }
 
     async fn reopen_logs(&self, _: Request<v1::ReopenLogsRequest>) -> Rpc<v1::ReopenLogsResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         self.ctl.reopen_logs().map_err(status)?;
         Ok(Response::new(v1::ReopenLogsResponse {}))
     }
@@ -312,7 +317,7 @@ impl<C: Control> Supervisor for GrpcService<C> {
         &self,
         req: Request<v1::RemoteCommEventRequest>,
     ) -> Rpc<v1::RemoteCommEventResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         let req = req.into_inner();
         self.ctl
             .remote_comm_event(&req.r#type, &req.data)
@@ -321,7 +326,7 @@ impl<C: Control> Supervisor for GrpcService<C> {
     }
 
     async fn read_log(&self, req: Request<v1::ReadLogRequest>) -> Rpc<v1::ReadLogResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         let req = req.into_inner();
         let src = source(req.source)?;
         let data = logfile::read(&*self.ctl, &src, req.offset, req.length).map_err(status)?;
@@ -329,7 +334,7 @@ impl<C: Control> Supervisor for GrpcService<C> {
     }
 
     async fn tail_log(&self, req: Request<v1::ReadLogRequest>) -> Rpc<v1::TailLogResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         let req = req.into_inner();
         let src = source(req.source)?;
         let (data, offset, overflow) =
@@ -345,7 +350,7 @@ impl<C: Control> Supervisor for GrpcService<C> {
         &self,
         req: Request<v1::ClearLogsRequest>,
     ) -> Rpc<v1::ProcessActionResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         match req.into_inner().kind {
             Some(v1::clear_logs_request::Kind::Main(_)) => {
                 self.ctl.clear_main_log().map_err(status)?;
@@ -366,7 +371,7 @@ impl<C: Control> Supervisor for GrpcService<C> {
     type FollowLogStream = ChunkStream;
 
     async fn follow_log(&self, req: Request<v1::FollowLogRequest>) -> Rpc<ChunkStream> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         let req = req.into_inner();
         let src = source(req.source)?;
         let path = match self.ctl.log_path(&src).map_err(status)? {
@@ -386,7 +391,7 @@ impl<C: Control> Supervisor for GrpcService<C> {
     }
 
     async fn reread(&self, _: Request<v1::RereadRequest>) -> Rpc<v1::RereadResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         let r = self.ctl.reread().await.map_err(status)?;
         Ok(Response::new(v1::RereadResponse {
             added: r.added,
@@ -396,7 +401,7 @@ impl<C: Control> Supervisor for GrpcService<C> {
     }
 
     async fn update(&self, req: Request<v1::UpdateRequest>) -> Rpc<v1::UpdateResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         let req = req.into_inner();
         let report = self
             .ctl
@@ -410,7 +415,7 @@ impl<C: Control> Supervisor for GrpcService<C> {
     }
 
     async fn add_group(&self, req: Request<v1::GroupRequest>) -> Rpc<v1::GroupResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         self.ctl
             .add_group(&req.into_inner().name)
             .await
@@ -419,7 +424,7 @@ impl<C: Control> Supervisor for GrpcService<C> {
     }
 
     async fn remove_group(&self, req: Request<v1::GroupRequest>) -> Rpc<v1::GroupResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         self.ctl
             .remove_group(&req.into_inner().name)
             .await
@@ -428,20 +433,20 @@ impl<C: Control> Supervisor for GrpcService<C> {
     }
 
     async fn list_config(&self, _: Request<v1::ListConfigRequest>) -> Rpc<v1::ListConfigResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         Ok(Response::new(v1::ListConfigResponse {
             processes: self.ctl.config_info().into_iter().map(config_msg).collect(),
         }))
     }
 
     async fn reload(&self, _: Request<v1::ReloadRequest>) -> Rpc<v1::ReloadResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         self.ctl.reload().await.map_err(status)?;
         Ok(Response::new(v1::ReloadResponse {}))
     }
 
     async fn shutdown(&self, _: Request<v1::ShutdownRequest>) -> Rpc<v1::ShutdownResponse> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         self.ctl.shutdown().await.map_err(status)?;
         Ok(Response::new(v1::ShutdownResponse {}))
     }
@@ -449,7 +454,7 @@ impl<C: Control> Supervisor for GrpcService<C> {
     type WatchEventsStream = EventStream;
 
     async fn watch_events(&self, req: Request<v1::WatchEventsRequest>) -> Rpc<EventStream> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         let mut names = req.into_inner().names;
         if let Some(bad) = names
             .iter()
@@ -483,10 +488,21 @@ impl<C: Control> Supervisor for GrpcService<C> {
     type WatchProcessesStream = InfoStream;
 
     async fn watch_processes(&self, _: Request<v1::WatchProcessesRequest>) -> Rpc<InfoStream> {
-        guard::running(&*self.ctl).map_err(status)?;
+        serving::require_running(&*self.ctl).map_err(status)?;
         let rx = self.ctl.watch();
         let stream = ReceiverStream::new(rx).map(|p| Ok(info_msg(p)));
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    type WatchUsageStream = UsageStream;
+
+    async fn watch_usage(&self, req: Request<v1::WatchUsageRequest>) -> Rpc<UsageStream> {
+        serving::require_running(&*self.ctl).map_err(status)?;
+        let every = req.into_inner().interval_ms;
+        Ok(Response::new(Box::pin(crate::usage::stream(
+            Arc::clone(&self.ctl),
+            every,
+        ))))
     }
 }
 

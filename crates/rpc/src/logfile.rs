@@ -1,5 +1,5 @@
 //! Reading log files for clients, with Supervisor's exact offset rules
-//! (options.py `readFile` / `tailFile`, spec §6.4), shared by `readLog`,
+//! (options.py `readFile` / `tailFile`, rpcinterface.py), shared by `readLog`,
 //! `readProcess*Log`, `tailProcess*Log` and the gRPC `ReadLog` / `TailLog`.
 
 use std::fs::File;

@@ -66,7 +66,7 @@ impl BindError {
         match e.raw_os_error() {
             Some(code) if code == nix::libc::EADDRINUSE => BindError::InUse,
             Some(code) => BindError::Socket {
-                name: supervisor_errno_name(code),
+                name: supervisor_model::errno_name(code),
                 code,
             },
             None => BindError::Socket {
@@ -75,10 +75,6 @@ impl BindError {
             },
         }
     }
-}
-
-fn supervisor_errno_name(code: i32) -> String {
-    format!("{:?}", nix::errno::Errno::from_raw(code))
 }
 
 /// A bound listener, not yet served.

@@ -1,4 +1,4 @@
-//! Supervisor's XML-RPC interface at `/RPC2` (spec §6): the HTTP handler, kept thin
+//! Supervisor's XML-RPC interface at `/RPC2` (xmlrpc.py): the HTTP handler, kept thin
 //! (parse → [`dispatch::call`] → write), over the [`Control`] trait. The HTTP rules
 //! are medusa's `xmlrpc_handler`: POST only (anything else 400), a POST without
 //! `Content-Length` 411, an unparseable body or no method name 400, and every call,

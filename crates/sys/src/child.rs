@@ -10,7 +10,7 @@
 use std::ffi::{CString, c_char, c_int};
 use std::os::fd::RawFd;
 
-use crate::errno::static_name;
+use supervisor_model::errno_static_name as static_name;
 
 /// What to do about `user=` in the child (options.py `drop_privileges`).
 pub(crate) enum UserStep {

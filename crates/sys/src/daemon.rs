@@ -175,7 +175,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             status,
-            crate::ExitStatus::Exited(0),
+            supervisor_model::ExitStatus::Exited(0),
             "the parent side exits 0 at once"
         );
         let text = wait_for_file(&report).await;

@@ -92,7 +92,7 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(status, crate::ExitStatus::Exited(0));
+        assert_eq!(status, supervisor_model::ExitStatus::Exited(0));
     }
 
     fn child_checks() -> i32 {

@@ -26,7 +26,8 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::exit::ExitStatus;
+use crate::exit::decode_wait_status;
+use supervisor_model::ExitStatus;
 
 /// How long and how many unclaimed statuses are kept before they become orphans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,7 +203,7 @@ impl Reaper {
             // SAFETY: waitpid only writes the status through the valid pointer we pass.
             let pid = unsafe { libc::waitpid(-1, &mut raw, libc::WNOHANG) };
             if pid > 0 {
-                if let Some(status) = ExitStatus::from_raw(raw) {
+                if let Some(status) = decode_wait_status(raw) {
                     self.route(pid, status);
                 }
                 continue;

@@ -22,10 +22,10 @@ use tokio::sync::oneshot;
 
 use crate::child::{ChildPlan, UserStep};
 use crate::command::{CommandError, ResolvedCommand};
-use crate::errno::errno_name;
-use crate::exit::ExitStatus;
 use crate::privileges::{GroupListError, group_list};
 use crate::reaper::Reaper;
+use supervisor_model::ExitStatus;
+use supervisor_model::errno_name;
 
 /// The user a program runs as (`user=`), resolved from the config by the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +88,7 @@ impl SpawnSpec {
 pub struct Child {
     pub pid: i32,
     /// The write end, not yet registered with the runtime: most children are never
-    /// written to, and a registration per child is idle memory (issue 3).
+    /// written to, and a registration per child is idle memory (BENCHMARKS.md).
     pub stdin: Option<OwnedFd>,
     pub stdout: Option<pipe::Receiver>,
     /// `None` with `redirect_stderr`.

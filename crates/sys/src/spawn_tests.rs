@@ -9,9 +9,8 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::time::timeout;
 
-use crate::{
-    Child, ExitStatus, Reaper, ReaperConfig, SpawnSpec, SpawnUser, kill, resolve_command, spawn,
-};
+use crate::{Child, Reaper, ReaperConfig, SpawnSpec, SpawnUser, kill, resolve_command, spawn};
+use supervisor_model::ExitStatus;
 use supervisor_model::Signal;
 
 const DEADLINE: Duration = Duration::from_secs(10);

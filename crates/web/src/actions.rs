@@ -113,7 +113,7 @@ pub fn is_error(message: &str) -> bool {
 }
 
 async fn start<C: Control>(ctl: &C, ns: &str) -> Result<(), FaultError> {
-    supervisor_rpc::guard::running(ctl)?;
+    supervisor_rpc::serving::require_running(ctl)?;
     one(ctl
         .act(
             Action::Start { wait: true },
@@ -123,19 +123,19 @@ async fn start<C: Control>(ctl: &C, ns: &str) -> Result<(), FaultError> {
 }
 
 async fn stop<C: Control>(ctl: &C, ns: &str) -> Result<(), FaultError> {
-    supervisor_rpc::guard::running(ctl)?;
+    supervisor_rpc::serving::require_running(ctl)?;
     one(ctl
         .act(Action::Stop { wait: true }, Target::Process(ns.to_string()))
         .await)
 }
 
 async fn clear<C: Control>(ctl: &C, ns: &str) -> Result<(), FaultError> {
-    supervisor_rpc::guard::running(ctl)?;
+    supervisor_rpc::serving::require_running(ctl)?;
     one(ctl.clear_logs(Target::Process(ns.to_string())).await)
 }
 
 async fn stop_all<C: Control>(ctl: &C) -> Result<(), FaultError> {
-    supervisor_rpc::guard::running(ctl)?;
+    supervisor_rpc::serving::require_running(ctl)?;
     ctl.act(Action::Stop { wait: true }, Target::All)
         .await
         .map(drop)

@@ -1,9 +1,9 @@
-//! The web page over the `Control` trait: status, actions, tail, CSRF guard.
+//! The web page over the `Control` trait: status, actions, tail, CSRF defence.
 #![doc = include_str!("../README.md")]
 
 pub mod actions;
 pub mod assets;
-pub mod guard;
+pub mod csrf;
 mod respond;
 pub mod status;
 pub mod tail;
@@ -14,7 +14,7 @@ use axum::Router;
 use axum::routing::get;
 use supervisor_rpc::Control;
 
-pub use guard::Token;
+pub use csrf::Token;
 
 /// What every page handler shares besides the [`Control`]: the daemon's CSRF token.
 #[derive(Debug)]

@@ -5,7 +5,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::guard::Refusal;
+use crate::csrf::Refusal;
 
 /// Only our own files; no inline script or style, no framing (clickjacking), forms
 /// post only to us.

@@ -3,7 +3,7 @@
 //! and the message of the last action. Its forms POST the action with the CSRF
 //! token and are answered 303 back to the page; Supervisor's
 //! `index.html?action=…&processname=…` GETs act too and are answered 301 to
-//! `http://<Host>/?message=…` as Supervisor does (see [`crate::guard`] for when
+//! `http://<Host>/?message=…` as Supervisor does (see [`crate::csrf`] for when
 //! either is refused). The template is `templates/status.html`, compiled in.
 
 use std::collections::HashMap;
@@ -18,7 +18,7 @@ use supervisor_rpc::{Control, ProcessInfo};
 
 use crate::Web;
 use crate::actions;
-use crate::guard;
+use crate::csrf;
 use crate::respond::{bad_request, forbidden, html, quote, redirect};
 
 /// The message box at the top.
@@ -92,7 +92,7 @@ pub async fn get_page<C: Control>(
     let Some(action) = q.get("action") else {
         return render(&*ctl, &web, q.get("message").cloned());
     };
-    if let Err(why) = guard::check_get(&headers) {
+    if let Err(why) = csrf::check_get(&headers) {
         return forbidden(why);
     }
     match actions::perform(&*ctl, action, q.get("processname").map(String::as_str)).await {
@@ -112,7 +112,7 @@ pub async fn post_action<C: Control>(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Err(why) = guard::check_post(&headers, &web.token, form.get("token").map(String::as_str))
+    if let Err(why) = csrf::check_post(&headers, &web.token, form.get("token").map(String::as_str))
     {
         return forbidden(why);
     }
@@ -163,7 +163,7 @@ fn render<C: Control>(ctl: &C, web: &Web, message: Option<String>) -> Response {
         identification: ctl.identification(),
         daemon_state: ctl.state().name(),
         version: env!("CARGO_PKG_VERSION"),
-        supervisor_version: supervisor_rpc::SUPERVISOR_VERSION,
+        supervisor_version: supervisor_model::SUPERVISOR_VERSION,
     };
     match page.render() {
         Ok(body) => html(StatusCode::OK, body),

@@ -134,7 +134,7 @@ fn read_tail<C: Control>(
     source: &LogSource,
     limit: u64,
 ) -> Result<(Vec<u8>, u64), FaultError> {
-    supervisor_rpc::guard::running(ctl)?;
+    supervisor_rpc::serving::require_running(ctl)?;
     let path = log_file(ctl, source)?;
     let failed = |_| FaultError::bare(Fault::Failed);
     let mut f = File::open(&path).map_err(failed)?;
@@ -153,7 +153,7 @@ fn log_file<C: Control>(ctl: &C, source: &LogSource) -> Result<PathBuf, FaultErr
     let (LogSource::Stdout(ns) | LogSource::Stderr(ns)) = source else {
         return Err(FaultError::bare(Fault::BadName));
     };
-    if supervisor_rpc::namespec::split(ns).1.is_none() {
+    if supervisor_model::namespec::split(ns).1.is_none() {
         return Err(FaultError::new(Fault::BadName, ns));
     }
     match ctl.log_path(source)? {

@@ -10,7 +10,8 @@ use super::reject_arguments;
 use crate::api::{Api, Console};
 use crate::controller::Controller;
 use crate::error::CallError;
-use crate::format::{exit, make_namespec};
+use crate::format::exit;
+use supervisor_model::namespec;
 
 pub(super) const HELP: &str = "avail\t\t\tDisplay all configured processes\n";
 
@@ -18,7 +19,7 @@ pub(super) const HELP: &str = "avail\t\t\tDisplay all configured processes\n";
 pub(crate) fn line(c: &ProcessConfig) -> String {
     format!(
         "{:<32} {:<9} {:<9} {}:{}",
-        make_namespec(&c.group, &c.name),
+        namespec::make(&c.group, &c.name),
         if c.inuse { "in use" } else { "avail" },
         if c.autostart { "auto" } else { "manual" },
         c.group_prio,
@@ -32,7 +33,7 @@ pub(crate) fn to_json(configs: &[ProcessConfig]) -> String {
         .iter()
         .map(|c| {
             json!({
-                "namespec": make_namespec(&c.group, &c.name),
+                "namespec": namespec::make(&c.group, &c.name),
                 "group": c.group,
                 "name": c.name,
                 "inuse": c.inuse,

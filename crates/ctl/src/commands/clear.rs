@@ -8,7 +8,8 @@ use super::targets::{Action, Rpc, report, report_one, required};
 use crate::api::{Api, Console, Target};
 use crate::controller::Controller;
 use crate::error::CallError;
-use crate::format::{error_namespec, exit, split_namespec};
+use crate::format::{error_namespec, exit};
+use supervisor_model::namespec;
 
 pub(super) const HELP: &str = "clear <name>\t\tClear a process' log files.\n\
 clear <name> <name>\tClear multiple process' log files\n\
@@ -48,8 +49,8 @@ pub(super) async fn run<A: Api, C: Console>(
         return report(ctl, &results, &action);
     }
     for name in names {
-        let (group, process) = split_namespec(name);
-        let ns = error_namespec(&group, process.as_deref());
+        let (group, process) = namespec::split(name);
+        let ns = error_namespec(group, process);
         let target = Target::Process(name.to_string());
         let outcome = action.rpc.on(&mut ctl.api, target).await;
         report_one(ctl, &ns, outcome, &action)?;

@@ -7,6 +7,7 @@
 mod add;
 mod avail;
 mod clear;
+pub(crate) mod completions;
 mod events;
 mod fg;
 mod help;
@@ -26,7 +27,9 @@ mod status;
 mod stop;
 mod tail;
 mod targets;
+pub(crate) mod top;
 mod update;
+mod update_classic;
 mod version;
 
 use crate::api::{Api, Console};
@@ -166,6 +169,18 @@ mod tests {
             assert!(exists(action));
         }
         assert!(help_text("EOF").is_none());
+        // The man page and the completions list the actions from the model's table:
+        // it must name exactly these, plus the command-line-only `top` and
+        // `completions`.
+        let mut table: Vec<&str> = supervisor_model::cli::supervisorctl::ACTIONS
+            .iter()
+            .map(|(name, _, _)| *name)
+            .collect();
+        let mut here: Vec<&str> = ACTIONS.iter().chain(&EXTRA_ACTIONS).copied().collect();
+        here.extend(["top", "completions"]);
+        table.sort_unstable();
+        here.sort_unstable();
+        assert_eq!(table, here);
         assert!(exists("EOF"));
         assert!(!exists("STATUS"));
     }

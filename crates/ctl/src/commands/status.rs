@@ -11,7 +11,8 @@ use supervisor_proto::v1::ProcessInfo;
 use crate::api::{Api, Console};
 use crate::controller::Controller;
 use crate::error::CallError;
-use crate::format::{exit, make_namespec, py_split, split_namespec};
+use crate::format::{exit, py_split};
+use supervisor_model::namespec;
 
 pub(super) const HELP: &str = "status <name>\t\tGet status for a single process\n\
 status <gname>:*\tGet status for all processes in a group\n\
@@ -30,11 +31,13 @@ pub(crate) fn select<'a>(
     let mut matched = Vec::new();
     let mut errors = Vec::new();
     for name in names {
-        let (group, process) = split_namespec(name);
+        let (group, process) = namespec::split(name);
         let before = matched.len();
-        matched.extend(infos.iter().filter(|info| {
-            info.group == group && process.as_ref().is_none_or(|p| &info.name == p)
-        }));
+        matched.extend(
+            infos
+                .iter()
+                .filter(|info| info.group == group && process.is_none_or(|p| info.name == p)),
+        );
         if matched.len() == before {
             errors.push(match process {
                 None => format!("{group}: ERROR (no such group)"),
@@ -49,7 +52,7 @@ pub(crate) fn select<'a>(
 pub(crate) fn status_lines(infos: &[&ProcessInfo], color: bool) -> Vec<String> {
     let namespecs: Vec<String> = infos
         .iter()
-        .map(|i| make_namespec(&i.group, &i.name))
+        .map(|i| namespec::make(&i.group, &i.name))
         .collect();
     let width = namespecs
         .iter()
@@ -100,7 +103,7 @@ pub(crate) fn to_json(infos: &[&ProcessInfo]) -> String {
         .iter()
         .map(|i| {
             json!({
-                "namespec": make_namespec(&i.group, &i.name),
+                "namespec": namespec::make(&i.group, &i.name),
                 "group": i.group,
                 "name": i.name,
                 "state": i.state,
@@ -114,6 +117,9 @@ pub(crate) fn to_json(infos: &[&ProcessInfo]) -> String {
                 "spawnerr": i.spawnerr,
                 "stdout_logfile": i.stdout_logfile,
                 "stderr_logfile": i.stderr_logfile,
+                "waiting": i.waiting,
+                "healthy": i.healthy,
+                "status_text": i.status_text,
             })
         })
         .collect();

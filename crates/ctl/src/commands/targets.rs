@@ -10,7 +10,8 @@ use super::print_help;
 use crate::api::{Api, Console, Target};
 use crate::controller::Controller;
 use crate::error::CallError;
-use crate::format::{exit, make_namespec, py_split, split_namespec};
+use crate::format::{exit, py_split};
+use supervisor_model::namespec;
 
 /// The RPC an action makes for each target.
 #[derive(Clone, Copy)]
@@ -91,7 +92,7 @@ pub(super) fn report<A: Api, C: Console>(
     action: &Action,
 ) -> Result<(), CallError> {
     for r in results {
-        let name = make_namespec(&r.group, &r.name);
+        let name = namespec::make(&r.group, &r.name);
         ctl.output(&(action.line)(&name, r.status, &r.description)?);
         ctl.set_exit_from_fault(r.status, action.ignored);
     }
@@ -130,11 +131,11 @@ pub(super) async fn each<A: Api, C: Console>(
         return report(ctl, &results, action);
     }
     for name in names {
-        let (group, process) = split_namespec(name);
+        let (group, process) = namespec::split(name);
         match process {
             None => match action
                 .rpc
-                .on(&mut ctl.api, Target::Group(group.clone()))
+                .on(&mut ctl.api, Target::Group(group.to_string()))
                 .await
             {
                 Ok(results) => report(ctl, &results, action)?,
@@ -150,7 +151,7 @@ pub(super) async fn each<A: Api, C: Console>(
                 }
             },
             Some(process) => {
-                let ns = make_namespec(&group, &process);
+                let ns = namespec::make(group, process);
                 let target = Target::Process(name.to_string());
                 let outcome = action.rpc.on(&mut ctl.api, target).await;
                 report_one(ctl, &ns, outcome, action)?;

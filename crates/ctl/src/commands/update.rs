@@ -7,7 +7,8 @@
 //! so scripts reading the output see no difference).
 //!
 //! Beyond Supervisor: `update --dry-run [group...]` prints what would be done, per
-//! process, and changes nothing.
+//! process, and changes nothing. A server without `Update` (one reached over
+//! XML-RPC) gets Python's client-side sequence instead (`update_classic`).
 
 use std::collections::HashSet;
 
@@ -143,6 +144,10 @@ pub(super) async fn run<A: Api, C: Console>(
     words.retain(|w| *w != DRY_RUN);
     let report = match ctl.api.update(dry_run, wanted(&words)).await {
         Ok(report) => report,
+        // A server reached over XML-RPC: Python's own sequence of calls.
+        Err(CallError::NotOffered(_)) if !dry_run => {
+            return super::update_classic::run(ctl, &wanted(&words)).await;
+        }
         Err(e) => {
             if e.fault().is_some() {
                 ctl.exit = exit::GENERIC;

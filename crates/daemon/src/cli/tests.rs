@@ -220,7 +220,6 @@ fn help_and_version() {
     assert_eq!(run(&["-v"]), Ok(CliAction::Version));
     assert_eq!(run(&["--version"]), Ok(CliAction::Version));
     assert_eq!(run(&["-nv"]), Ok(CliAction::Version));
-    assert_eq!(VERSION, "4.3.0");
     // Handlers run in order: a bad value before -h is reported, after it is not.
     assert_eq!(
         error(&["-e", "x", "-h"]),
@@ -238,33 +237,20 @@ fn help_and_version() {
 #[test]
 fn help_text_lists_exactly_the_defined_options() {
     let text = help_text("supervisord");
-    let lines: Vec<&str> = SUPERVISORD_DOC.lines().collect();
-    assert_eq!(
-        lines[0],
-        "supervisord -- run a set of applications as daemons."
-    );
-    for arg in command().get_arguments() {
-        let spelling = match (arg.get_short(), arg.get_long()) {
+    assert!(text.starts_with("supervisord -- run a set of applications as daemons.\n"));
+    for def in OPTIONS {
+        let spelling = match (def.short, def.long) {
             (Some('?'), _) => continue, // undocumented in Supervisor's help too
             (Some(s), Some(l)) => format!("-{s}/--{l}"),
             (None, Some(l)) => format!("--{l}"),
             _ => unreachable!("every other option has a long name"),
         };
-        let value = arg
-            .get_value_names()
-            .map(|v| format!(" {}", v[0]))
-            .unwrap_or_default();
+        let value = def.value.map(|v| format!(" {v}")).unwrap_or_default();
         let line = format!("\n{spelling}{value} ");
         assert!(text.contains(&line), "{line:?} missing from help");
     }
     let documented = text.lines().filter(|l| l.starts_with('-')).count();
-    assert_eq!(documented, command().get_arguments().count() - 1);
-    command().debug_assert();
-    assert_eq!(
-        specs().len(),
-        command().get_arguments().count(),
-        "every option has an Opt"
-    );
+    assert_eq!(documented, OPTIONS.len() - 1);
 }
 
 #[test]

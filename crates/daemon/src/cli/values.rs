@@ -10,51 +10,22 @@ use nix::unistd::{Uid, User};
 use supervisor_config::UserSpec;
 use supervisor_model::{ByteSize, LogLevel};
 
-use crate::mainlog::python_repr_str as repr;
+use supervisor_model::py_repr as repr;
 
 pub(super) fn clamp_u64(n: i128) -> u64 {
     // Negative limits are never below the current one: Supervisor does nothing.
     u64::try_from(n.max(0)).unwrap_or(u64::MAX)
 }
 
-/// Python `int(text)` (base 10): surrounding whitespace, a sign, digits with single
-/// `_` separators. Out-of-range values saturate (Python ints are unbounded).
+/// Python `int(text)` (base 10), saturating ([`supervisor_model::python_int`]).
 pub(super) fn python_int(text: &str) -> Result<i128, String> {
-    let bad = || format!("invalid literal for int() with base 10: {}", repr(text));
-    let t = text.trim();
-    let (negative, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let well_formed = !digits.is_empty()
-        && !digits.starts_with('_')
-        && !digits.ends_with('_')
-        && !digits.contains("__")
-        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_');
-    if !well_formed {
-        return Err(bad());
-    }
-    let magnitude = digits
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .fold(0i128, |n, d| {
-            n.saturating_mul(10).saturating_add(i128::from(d - b'0'))
-        });
-    Ok(if negative { -magnitude } else { magnitude })
+    supervisor_model::python_int(text).map_err(|e| e.0)
 }
 
-/// datatypes.py `byte_size` (`SuffixMultiplier`): the value is lower-cased, an
-/// optional `kb`/`mb`/`gb` suffix taken off, the rest read by `int()` (whose message
-/// is the error). A negative size means "never rotate" to Supervisor, as 0 does.
+/// datatypes.py `byte_size` ([`ByteSize`]'s parser): a negative size means "never
+/// rotate" to Supervisor, as 0 does.
 pub(super) fn byte_size(text: &str) -> Result<ByteSize, String> {
-    let lower = text.to_lowercase();
-    let (number, multiplier) = [("kb", 1i128 << 10), ("mb", 1 << 20), ("gb", 1 << 30)]
-        .into_iter()
-        .find_map(|(suffix, m)| lower.strip_suffix(suffix).map(|n| (n, m)))
-        .unwrap_or((lower.as_str(), 1));
-    let n = python_int(number)?.saturating_mul(multiplier);
-    Ok(ByteSize(u64::try_from(n.max(0)).unwrap_or(u64::MAX)))
+    text.parse().map_err(|e: supervisor_model::ValueError| e.0)
 }
 
 /// datatypes.py `logging_level`: the lower-cased name must be a level name exactly.

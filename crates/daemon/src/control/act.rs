@@ -7,13 +7,15 @@
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use ractor::rpc::CallResult;
+use supervisor_model::namespec;
 use supervisor_model::{Fault, FaultError, ProcessState, Signal};
-use supervisor_rpc::{Action, CtlResult, ProcessResult, Target, namespec};
+use supervisor_rpc::{Action, CtlResult, ProcessResult, Target};
 use tokio::sync::watch;
 
-use crate::process::actor::ProcessMsg;
+use crate::group::api::GroupHandle;
+use crate::process::api::{Member, ProcessMsg};
 use crate::process::machine::Refusal;
-use crate::registry::{GroupHandle, Member, Registry};
+use crate::registry::Registry;
 use crate::snapshot::Snapshot;
 
 type Waiter = std::pin::Pin<Box<dyn std::future::Future<Output = CtlResult<()>> + Send>>;
@@ -116,6 +118,7 @@ fn refusal(r: Refusal, ns: &str) -> FaultError {
         Refusal::NotRunning => FaultError::new(Fault::NotRunning, ns),
         Refusal::ShuttingDown => FaultError::bare(Fault::ShutdownState),
         Refusal::NoStdin => FaultError::new(Fault::NoFile, ns),
+        Refusal::SignalFailed(problem) => FaultError::new(Fault::Failed, problem),
         Refusal::StdinFull => FaultError::new(
             Fault::Failed,
             format!(

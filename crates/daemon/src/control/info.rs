@@ -2,8 +2,6 @@
 //! configs, with Supervisor's descriptions (`pid 42, uptime 0:01:02`,
 //! `Nov 24 08:27 AM`, `Not started`, spawn errors).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use supervisor_config::{ChannelConfig, LogFile, ProcessConfig};
 use supervisor_model::{AutoRestart, ProcessState};
 use supervisor_rpc::{ConfigInfo, LogInfo, ProcessInfo};
@@ -12,13 +10,6 @@ use crate::snapshot::Snapshot;
 
 /// Supervisor caps timestamps at 2^31-1 (XML-RPC ints are 32-bit).
 const CAP: i64 = i32::MAX as i64;
-
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
 
 pub fn process_info(s: &Snapshot, now: i64) -> ProcessInfo {
     let path = |p: &Option<std::path::PathBuf>| {
@@ -39,6 +30,10 @@ pub fn process_info(s: &Snapshot, now: i64) -> ProcessInfo {
         stdout_logfile: path(&s.stdout_logfile),
         stderr_logfile: path(&s.stderr_logfile),
         pid: s.pid.unwrap_or(0),
+        spawns: s.spawns,
+        waiting: s.waiting.clone(),
+        healthy: s.healthy,
+        status_text: s.status.clone(),
     };
     info.description = match (&s.note, s.state) {
         (Some(note), ProcessState::Stopped) => note.clone(),
@@ -47,14 +42,29 @@ pub fn process_info(s: &Snapshot, now: i64) -> ProcessInfo {
     info
 }
 
-/// supervisorctl's description column (rpcinterface `_interpretProcessInfo`).
+/// supervisorctl's description column (rpcinterface `_interpretProcessInfo`);
+/// beyond Supervisor, a RUNNING process's health and status line are appended and
+/// a STARTING one says what it waits for.
 pub fn describe(info: &ProcessInfo) -> String {
     match info.state {
-        ProcessState::Running => format!(
-            "pid {}, uptime {}",
-            info.pid,
-            timedelta((info.now - info.start).max(0))
-        ),
+        ProcessState::Running => {
+            let mut text = format!(
+                "pid {}, uptime {}",
+                info.pid,
+                timedelta((info.now - info.start).max(0))
+            );
+            match info.healthy {
+                Some(true) => text.push_str(", healthy"),
+                Some(false) => text.push_str(", unhealthy"),
+                None => {}
+            }
+            if let Some(status) = &info.status_text {
+                text.push_str(", ");
+                text.push_str(status);
+            }
+            text
+        }
+        ProcessState::Starting => info.waiting.clone().unwrap_or_default(),
         ProcessState::Fatal | ProcessState::Backoff => {
             if info.spawnerr.is_empty() {
                 format!("unknown error (try \"tail {}\")", info.name)

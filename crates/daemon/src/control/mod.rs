@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, watch};
 use crate::events::EventBus;
 use crate::mainlog::MainLog;
 use crate::registry::Registry;
-use crate::root::RootMsg;
+use crate::root::api::RootMsg;
 use crate::update::Responder;
 
 pub struct DaemonControl {
@@ -74,7 +74,7 @@ impl Control for DaemonControl {
 
     fn processes(&self) -> Vec<ProcessInfo> {
         let reg = self.reg();
-        let now = info::unix_now();
+        let now = crate::snapshot::unix_now();
         reg.lexical()
             .into_iter()
             .map(|(_, m)| info::process_info(&m.snapshot.borrow(), now))
@@ -84,7 +84,10 @@ impl Control for DaemonControl {
     fn process(&self, ns: &str) -> CtlResult<ProcessInfo> {
         let reg = self.reg();
         let (_, m) = act::find(&reg, ns)?;
-        Ok(info::process_info(&m.snapshot.borrow(), info::unix_now()))
+        Ok(info::process_info(
+            &m.snapshot.borrow(),
+            crate::snapshot::unix_now(),
+        ))
     }
 
     async fn act(&self, action: Action, target: Target) -> CtlResult<Vec<ProcessResult>> {
@@ -246,7 +249,7 @@ impl Control for DaemonControl {
                 loop {
                     let s = snap.borrow_and_update().clone();
                     if tx
-                        .send(info::process_info(&s, info::unix_now()))
+                        .send(info::process_info(&s, crate::snapshot::unix_now()))
                         .await
                         .is_err()
                     {

@@ -1,4 +1,4 @@
-//! An `[eventlistener:x]` pool's dispatch logic (spec §7.4), free of actors so every
+//! An `[eventlistener:x]` pool's dispatch logic (process.py `EventListenerPool`), free of actors so every
 //! rule is unit-tested: the FIFO buffer bounded by `buffer_size` (overflow discards
 //! the oldest, logged), dispatch of the oldest event to the first listener that is
 //! RUNNING and READY, one event per listener at a time, and redelivery of a rejected
@@ -302,7 +302,7 @@ impl Pool {
         false
     }
 
-    /// The header and payload a listener reads (spec §7.2); `len` counts characters,
+    /// The header and payload a listener reads (dispatchers.py `PEventListenerDispatcher`); `len` counts characters,
     /// as Python's `len(str)` does.
     pub fn envelope(&self, e: &PoolEvent) -> Vec<u8> {
         format!(

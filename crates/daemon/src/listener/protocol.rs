@@ -1,4 +1,4 @@
-//! One event listener's side of Supervisor's stdin/stdout protocol (spec §7.3), as a
+//! One event listener's side of Supervisor's stdin/stdout protocol (dispatchers.py `PEventListenerDispatcher`), as a
 //! plain state machine over the bytes read from the listener's stdout: `READY\n`
 //! takes it from ACKNOWLEDGED to READY; once an event was sent (BUSY) a result line
 //! `RESULT <len>\n` and exactly `<len>` bytes of body come back, and it is
@@ -195,7 +195,7 @@ impl Protocol {
                                 format!(
                                     "{}: bad result line: '{}'",
                                     self.name,
-                                    crate::mainlog::python_text(&line)
+                                    supervisor_model::py_text(&line)
                                 ),
                             ));
                             self.to(ListenerState::Unknown, steps);

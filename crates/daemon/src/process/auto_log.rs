@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use supervisor_config::{ChannelConfig, LogFile};
 
-use super::output::Channel;
+use super::channel::Channel;
 
 /// The file an AUTO log becomes: `<childlogdir>/<name>-<channel>---<identifier>-<8
 /// random chars>.log`, created exclusively like Python's mkstemp.

@@ -1,5 +1,5 @@
-//! Capture mode (`stdout_capture_maxbytes` / `stderr_capture_maxbytes` > 0, spec
-//! §7.6): output between `<!--XSUPERVISOR:BEGIN-->` and `<!--XSUPERVISOR:END-->` goes
+//! Capture mode (`stdout_capture_maxbytes` / `stderr_capture_maxbytes` > 0,
+//! dispatchers.py `POutputDispatcher.toggle_capturemode`): output between `<!--XSUPERVISOR:BEGIN-->` and `<!--XSUPERVISOR:END-->` goes
 //! to a bounded in-memory buffer instead of the log, and each completed block becomes
 //! a PROCESS_COMMUNICATION event. Tokens may be split across reads, so a suffix of a
 //! chunk that could begin a token is held back until the next read decides it.

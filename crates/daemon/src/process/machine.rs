@@ -1,4 +1,4 @@
-//! Supervisor's per-process state machine (process.py `Subprocess`, spec §5.2) as a
+//! Supervisor's per-process state machine (process.py `Subprocess`, process.py `Subprocess`) as a
 //! plain struct: every input (start, stop, spawn result, exit, timer) is a method that
 //! changes the state and returns the [`Effect`]s the actor must carry out. Nothing here
 //! does I/O or reads a clock, so each transition is unit-tested without a runtime.
@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use supervisor_model::{AutoRestart, ExitCodes, LogLevel, ProcessState, Signal};
+use supervisor_model::{AutoRestart, ExitCodes, ExitStatus, LogLevel, ProcessState, Signal};
 
 use super::retry::Retry;
 
@@ -26,6 +26,14 @@ pub struct Policy {
     pub killasgroup: bool,
     /// BACKOFF delays and FATAL retry (Supervisor's by default).
     pub retry: Retry,
+    /// Beyond Supervisor: a start waits for `depends_on` to be met.
+    pub waits: bool,
+    /// A ready check decides STARTING → RUNNING; this long without it passing is a
+    /// failed start (`ready_timeout`).
+    pub ready_timeout: Option<Duration>,
+    /// A health check runs while RUNNING; this many failures in a row restart the
+    /// process (`health_retries`).
+    pub health_retries: Option<u32>,
 }
 
 /// Which timer fired.
@@ -39,37 +47,26 @@ pub enum Timer {
     StopWait,
     /// `fatal_retry_after` elapsed in FATAL: try again from scratch.
     FatalRetry,
+    /// `ready_timeout` elapsed while STARTING: a failed start.
+    ReadyTimeout,
 }
 
-/// How a child ended, as the reaper reports it.
+/// Which check an [`Effect::Probe`] starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Code(i32),
-    Signal { signal: i32, core_dumped: bool },
+pub enum CheckKind {
+    Ready,
+    Health,
 }
 
-impl Exit {
-    /// Supervisor's `exitstatus`: the code, or -1 for a signal death.
-    pub fn status(self) -> i32 {
-        match self {
-            Exit::Code(c) => c,
-            Exit::Signal { .. } => -1,
-        }
-    }
-
-    /// `exit status 1` / `terminated by SIGKILL` / `... (core dumped)`.
-    pub fn describe(self) -> String {
-        match self {
-            Exit::Code(c) => format!("exit status {c}"),
-            Exit::Signal {
-                signal,
-                core_dumped,
-            } => {
-                let core = if core_dumped { " (core dumped)" } else { "" };
-                format!("terminated by {}{core}", Signal::describe(signal))
-            }
-        }
-    }
+/// What a check found that others may hear of (PROCESS_HEALTH_* events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finding {
+    /// The ready check passed: STARTING → RUNNING.
+    Ready,
+    /// The health check passes (first time, or again after failures).
+    Healthy,
+    /// The health check failed `health_retries` times in a row.
+    Unhealthy,
 }
 
 /// What the actor must do after a transition.
@@ -91,6 +88,13 @@ pub enum Effect {
     },
     /// A main-log line.
     Log(LogLevel, String),
+    /// Wait for the dependencies of the start of `generation` (and, once they are
+    /// met, watch the required ones); `pull` starts those that are stopped.
+    AwaitDeps { generation: u64, pull: bool },
+    /// Start probing (`kind`) for the incarnation of `generation`.
+    Probe { kind: CheckKind, generation: u64 },
+    /// A check found something worth an event; `detail` says what.
+    Checked { finding: Finding, detail: String },
     /// The state changed (PROCESS_STATE_* events, waiters, group strategies).
     /// `expected` is set on entering EXITED.
     Changed {
@@ -105,7 +109,7 @@ pub enum Effect {
 }
 
 /// Why `start`/`stop`/`signal` was refused; the control plane maps these to faults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     AlreadyStarted,
     NotRunning,
@@ -113,31 +117,61 @@ pub enum Refusal {
     ShuttingDown,
     /// The child's stdin is closed (sendProcessStdin: NO_FILE).
     NoStdin,
+    /// `signalProcess` could not deliver the signal (the process is now UNKNOWN;
+    /// Supervisor's rpcinterface answers FAILED with the problem).
+    SignalFailed(String),
     /// The child has not read what it was sent (`process::stdin::QUEUE_LIMIT`).
     StdinFull,
 }
 
-/// One process's lifecycle state, with Supervisor's bookkeeping fields.
+/// One process's lifecycle state, with Supervisor's bookkeeping fields. The fields
+/// are private: only the methods below change them, so every change goes through a
+/// transition that reports its effects.
 #[derive(Debug, Clone)]
 pub struct Machine {
-    pub name: String,
-    pub policy: Policy,
+    name: String,
+    policy: Policy,
+    state: ProcessState,
+    pid: Option<i32>,
+    /// When the current/last spawn happened.
+    laststart: Option<Instant>,
+    /// When the last exit happened.
+    laststop: Option<Instant>,
+    /// Failed starts in a row (reset on RUNNING, on FATAL and on a normal exit).
+    backoff: u32,
+    exitstatus: Option<i32>,
+    spawnerr: Option<String>,
+    /// A stop was requested for the running child (Supervisor's `killing`).
+    killing: bool,
+    /// Bumped at every spawn; timers armed for an older generation are ignored.
+    generation: u64,
+    /// False once supervisord is shutting down (or `update` retires the process): no
+    /// start, no autorestart, no backoff retry.
+    restarts_allowed: bool,
+    /// STARTING without a child: waiting for its dependencies.
+    waiting: bool,
+    /// The ready check timed out and the child is being stopped: its exit is a
+    /// failed start.
+    start_failed: bool,
+    /// Stopped to be started again (a group strategy, a failed health check, a
+    /// required dependency that went away).
+    restart_pending: bool,
+    /// Health check failures in a row.
+    health_failures: u32,
+    /// The health check's verdict in this incarnation (`None`: not checked yet).
+    healthy: Option<bool>,
+}
+
+/// What a machine is rebuilt from after its actor panicked: the last state it
+/// published (consistent by construction) and the counters the actor kept.
+#[derive(Debug, Clone)]
+pub struct Restored {
     pub state: ProcessState,
     pub pid: Option<i32>,
-    /// When the current/last spawn happened.
-    pub laststart: Option<Instant>,
-    /// When the last exit happened.
-    pub laststop: Option<Instant>,
-    /// Failed starts in a row (reset on RUNNING, on FATAL and on a normal exit).
-    pub backoff: u32,
     pub exitstatus: Option<i32>,
     pub spawnerr: Option<String>,
-    /// A stop was requested for the running child (Supervisor's `killing`).
-    pub killing: bool,
-    /// Bumped at every spawn; timers armed for an older generation are ignored.
-    pub generation: u64,
-    /// False once supervisord is shutting down: no autorestart, no backoff retry.
-    pub restarts_allowed: bool,
+    pub laststart: Option<Instant>,
+    pub laststop: Option<Instant>,
 }
 
 impl Machine {
@@ -155,7 +189,101 @@ impl Machine {
             killing: false,
             generation: 0,
             restarts_allowed: true,
+            waiting: false,
+            start_failed: false,
+            restart_pending: false,
+            health_failures: 0,
+            healthy: None,
         }
+    }
+
+    /// Rebuilds a machine from `last` (see [`Restored`]), keeping `old`'s name,
+    /// policy, generation (timers already armed still match) and whether restarts
+    /// are allowed.
+    pub fn restore(old: &Machine, last: Restored) -> Machine {
+        Machine {
+            killing: last.state == ProcessState::Stopping,
+            state: last.state,
+            pid: last.pid,
+            exitstatus: last.exitstatus,
+            spawnerr: last.spawnerr,
+            laststart: last.laststart,
+            laststop: last.laststop,
+            backoff: 0,
+            generation: old.generation,
+            restarts_allowed: old.restarts_allowed,
+            waiting: false,
+            start_failed: false,
+            restart_pending: false,
+            health_failures: 0,
+            healthy: None,
+            name: old.name.clone(),
+            policy: old.policy.clone(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn state(&self) -> ProcessState {
+        self.state
+    }
+
+    pub fn pid(&self) -> Option<i32> {
+        self.pid
+    }
+
+    pub fn laststart(&self) -> Option<Instant> {
+        self.laststart
+    }
+
+    pub fn laststop(&self) -> Option<Instant> {
+        self.laststop
+    }
+
+    pub fn exitstatus(&self) -> Option<i32> {
+        self.exitstatus
+    }
+
+    pub fn spawnerr(&self) -> Option<&str> {
+        self.spawnerr.as_deref()
+    }
+
+    /// A stop signal was sent and the child has not exited yet.
+    pub fn killing(&self) -> bool {
+        self.killing
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// STARTING without a child yet: its dependencies are not met.
+    pub fn waiting(&self) -> bool {
+        self.waiting
+    }
+
+    pub fn healthy(&self) -> Option<bool> {
+        self.healthy
+    }
+
+    /// `update` obeys a new config from now on (only options the machine reads;
+    /// the child is untouched).
+    pub fn reconfigure(&mut self, policy: Policy) {
+        self.policy = policy;
+    }
+
+    /// `update` replaces or removes this process: stop it as `stopProcess` does and
+    /// refuse every later start, so nothing revives it before it is dropped.
+    pub fn retire(&mut self) -> Vec<Effect> {
+        self.restarts_allowed = false;
+        self.stop().unwrap_or_default()
+    }
+
+    /// The `update` that retired this process could not finish: it may start again.
+    pub fn reinstate(&mut self) {
+        self.restarts_allowed = true;
     }
 
     fn change(&mut self, to: ProcessState, expected: Option<bool>, fx: &mut Vec<Effect>) {
@@ -182,20 +310,41 @@ impl Machine {
             | ProcessState::Fatal
             | ProcessState::Backoff => {
                 let mut fx = Vec::new();
-                self.begin_spawn(now, &mut fx);
+                self.begin_start(now, true, &mut fx);
                 Ok(fx)
             }
             _ => Err(Refusal::AlreadyStarted),
         }
     }
 
-    fn begin_spawn(&mut self, now: Instant, fx: &mut Vec<Effect>) {
+    /// Every start: STARTING, then the spawn now — or, with dependencies, once they
+    /// are met ([`Machine::deps_met`]). `pull` starts stopped dependencies (a start
+    /// asked for, not a restart of a process that ran).
+    fn begin_start(&mut self, now: Instant, pull: bool, fx: &mut Vec<Effect>) {
         self.generation += 1;
-        self.laststart = Some(now);
         self.spawnerr = None;
         self.exitstatus = None;
         self.killing = false;
-        self.change(ProcessState::Starting, None, fx);
+        self.start_failed = false;
+        self.healthy = None;
+        self.health_failures = 0;
+        if self.state != ProcessState::Starting {
+            self.change(ProcessState::Starting, None, fx);
+        }
+        if self.policy.waits {
+            self.waiting = true;
+            fx.push(Effect::AwaitDeps {
+                generation: self.generation,
+                pull,
+            });
+        } else {
+            self.spawn_now(now, fx);
+        }
+    }
+
+    fn spawn_now(&mut self, now: Instant, fx: &mut Vec<Effect>) {
+        self.waiting = false;
+        self.laststart = Some(now);
         fx.push(Effect::Spawn);
     }
 
@@ -206,7 +355,18 @@ impl Machine {
             format!("spawned: '{}' with pid {pid}", self.name),
         )];
         self.pid = Some(pid);
-        if self.policy.startsecs.is_zero() {
+        if let Some(timeout) = self.policy.ready_timeout {
+            // The ready check decides, not startsecs.
+            fx.push(Effect::Arm {
+                timer: Timer::ReadyTimeout,
+                after: timeout,
+                generation: self.generation,
+            });
+            fx.push(Effect::Probe {
+                kind: CheckKind::Ready,
+                generation: self.generation,
+            });
+        } else if self.policy.startsecs.is_zero() {
             // Supervisor enters RUNNING on the next loop pass, before reaping, so a
             // startsecs=0 program always logs `success:` even if it exits at once.
             self.enter_running(&mut fx);
@@ -229,16 +389,28 @@ impl Machine {
     }
 
     fn enter_running(&mut self, fx: &mut Vec<Effect>) {
+        let why = format!(
+            "process has stayed up for > than {} seconds (startsecs)",
+            self.policy.startsecs.as_secs()
+        );
+        self.running_because(&why, fx);
+    }
+
+    /// RUNNING, with Supervisor's `success:` line saying why; the health check
+    /// starts.
+    fn running_because(&mut self, why: &str, fx: &mut Vec<Effect>) {
         self.backoff = 0;
         self.change(ProcessState::Running, None, fx);
         fx.push(Effect::Log(
             LogLevel::Info,
-            format!(
-                "success: {} entered RUNNING state, process has stayed up for > than {} seconds (startsecs)",
-                self.name,
-                self.policy.startsecs.as_secs()
-            ),
+            format!("success: {} entered RUNNING state, {why}", self.name),
         ));
+        if self.policy.health_retries.is_some() {
+            fx.push(Effect::Probe {
+                kind: CheckKind::Health,
+                generation: self.generation,
+            });
+        }
     }
 
     /// BACKOFF: retry after `backoff` seconds, or give up once retries are spent.
@@ -286,9 +458,12 @@ impl Machine {
             return fx;
         }
         match (timer, self.state) {
-            (Timer::StartSecs, ProcessState::Starting) => self.enter_running(&mut fx),
+            // With a ready check, only the check leads to RUNNING.
+            (Timer::StartSecs, ProcessState::Starting) if self.policy.ready_timeout.is_none() => {
+                self.enter_running(&mut fx)
+            }
             (Timer::Backoff, ProcessState::Backoff) if self.restarts_allowed => {
-                self.begin_spawn(now, &mut fx)
+                self.begin_start(now, false, &mut fx)
             }
             (Timer::FatalRetry, ProcessState::Fatal) if self.restarts_allowed => {
                 fx.push(Effect::Log(
@@ -303,8 +478,9 @@ impl Machine {
                             .as_secs()
                     ),
                 ));
-                self.begin_spawn(now, &mut fx)
+                self.begin_start(now, false, &mut fx)
             }
+            (Timer::ReadyTimeout, ProcessState::Starting) => self.ready_timed_out(&mut fx),
             (Timer::StopWait, ProcessState::Stopping) => {
                 if let Some(pid) = self.pid {
                     fx.push(Effect::Log(
@@ -358,6 +534,12 @@ impl Machine {
                 self.send_kill(pid, self.policy.stopsignal, &mut fx);
                 Ok(fx)
             }
+            (ProcessState::Starting, None) if self.waiting => {
+                // Nothing runs yet: the wait for dependencies ends.
+                self.waiting = false;
+                self.change(ProcessState::Stopped, None, &mut fx);
+                Ok(fx)
+            }
             (ProcessState::Backoff, _) => {
                 fx.push(Effect::Log(
                     LogLevel::Debug,
@@ -384,25 +566,39 @@ impl Machine {
                 self.give_up(&mut fx);
                 fx
             }
-            ProcessState::Running | ProcessState::Starting => self.stop().unwrap_or_default(),
+            ProcessState::Running | ProcessState::Starting => {
+                self.restart_pending = false;
+                self.stop().unwrap_or_default()
+            }
             _ => Vec::new(),
         }
     }
 
     /// The reaper reported the child's exit (Supervisor's `finish`).
-    pub fn exited(&mut self, exit: Exit, now: Instant) -> Vec<Effect> {
+    pub fn exited(&mut self, exit: ExitStatus, now: Instant) -> Vec<Effect> {
         let mut fx = Vec::new();
         if self.pid.is_none() {
             return fx;
         }
         let reaped = self.pid.take();
         self.laststop = Some(now);
-        let status = exit.status();
+        let status = exit.exit_code();
         let expected = self.policy.exitcodes.contains(status);
         let uptime = self.laststart.map(|t| now.saturating_duration_since(t));
-        let too_quickly = uptime.is_some_and(|u| u < self.policy.startsecs);
+        // With a ready check, any exit before it passed is a failed start.
+        let too_quickly = uptime.is_some_and(|u| u < self.policy.startsecs)
+            || self.policy.ready_timeout.is_some();
         let how = exit.describe();
-        if self.killing {
+        self.healthy = None;
+        if std::mem::take(&mut self.start_failed) && self.state == ProcessState::Starting {
+            self.killing = false;
+            self.exitstatus = None;
+            fx.push(Effect::Log(
+                LogLevel::Warn,
+                format!("exited: {} ({how}; not expected)", self.name),
+            ));
+            self.enter_backoff(&mut fx);
+        } else if self.killing {
             self.killing = false;
             self.exitstatus = Some(status);
             let level = if expected {
@@ -415,6 +611,9 @@ impl Machine {
                 format!("stopped: {} ({how})", self.name),
             ));
             self.change(ProcessState::Stopped, None, &mut fx);
+            if std::mem::take(&mut self.restart_pending) && self.restarts_allowed {
+                self.begin_start(now, false, &mut fx);
+            }
         } else if too_quickly && self.state == ProcessState::Starting {
             self.exitstatus = None;
             self.spawnerr = Some("Exited too quickly (process log may have details)".into());
@@ -448,7 +647,7 @@ impl Machine {
                 AutoRestart::Never => false,
             };
             if restart && self.restarts_allowed {
-                self.begin_spawn(now, &mut fx);
+                self.begin_start(now, false, &mut fx);
             }
         }
         // Supervisor renders the events of an exit while the pid is still set.
@@ -468,6 +667,9 @@ impl Machine {
         fx
     }
 }
+
+#[path = "machine_checks.rs"]
+mod checks;
 
 #[cfg(test)]
 #[path = "machine_tests.rs"]

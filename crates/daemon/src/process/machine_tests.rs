@@ -1,9 +1,9 @@
-//! Transition-by-transition tests of the process state machine (spec §5.2).
+//! Transition-by-transition tests of the process state machine (process.py `Subprocess`).
 
 use super::*;
 use ProcessState::*;
 
-fn policy() -> Policy {
+pub(crate) fn policy() -> Policy {
     Policy {
         startsecs: Duration::from_secs(1),
         startretries: 3,
@@ -14,10 +14,13 @@ fn policy() -> Policy {
         stopasgroup: false,
         killasgroup: false,
         retry: Retry::default(),
+        waits: false,
+        ready_timeout: None,
+        health_retries: None,
     }
 }
 
-fn states(fx: &[Effect]) -> Vec<ProcessState> {
+pub(crate) fn states(fx: &[Effect]) -> Vec<ProcessState> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::Changed { to, .. } => Some(*to),
@@ -26,7 +29,7 @@ fn states(fx: &[Effect]) -> Vec<ProcessState> {
         .collect()
 }
 
-fn logs(fx: &[Effect]) -> Vec<String> {
+pub(crate) fn logs(fx: &[Effect]) -> Vec<String> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::Log(l, m) => Some(format!("{} {m}", l.tag())),
@@ -78,7 +81,7 @@ fn startsecs_zero_is_running_at_once_and_logs_success_before_exit() {
         assert_eq!(states(&fx), [Running]);
         (m, t0)
     };
-    let fx = m.exited(Exit::Code(0), t0);
+    let fx = m.exited(ExitStatus::Exited(0), t0);
     assert_eq!(logs(&fx), ["INFO exited: quick (exit status 0; expected)"]);
     assert_eq!(states(&fx), [Exited]);
 }
@@ -87,7 +90,7 @@ fn startsecs_zero_is_running_at_once_and_logs_success_before_exit() {
 fn stale_timer_is_ignored() {
     let (mut m, t0) = spawned(policy());
     let old = m.generation;
-    m.exited(Exit::Code(1), t0); // too quickly → BACKOFF
+    m.exited(ExitStatus::Exited(1), t0); // too quickly → BACKOFF
     m.timer(Timer::Backoff, old, secs(t0, 1)); // → STARTING again, generation bumps
     assert_eq!(m.state, Starting);
     assert!(m.timer(Timer::StartSecs, old, secs(t0, 2)).is_empty());
@@ -100,7 +103,7 @@ fn quick_exits_back_off_one_two_three_seconds_then_fatal() {
     let mut delays = Vec::new();
     let mut t = t0;
     loop {
-        let fx = m.exited(Exit::Code(1), t);
+        let fx = m.exited(ExitStatus::Exited(1), t);
         if let Some(Effect::Arm { after, .. }) = fx.iter().find(|e| {
             matches!(
                 e,
@@ -160,7 +163,7 @@ fn spawn_error_goes_backoff_then_fatal() {
 fn running_exit_expected_and_unexpected_with_autorestart_unexpected() {
     let (mut m, t0) = spawned(policy());
     m.timer(Timer::StartSecs, m.generation, secs(t0, 1));
-    let fx = m.exited(Exit::Code(0), secs(t0, 5));
+    let fx = m.exited(ExitStatus::Exited(0), secs(t0, 5));
     assert_eq!(states(&fx), [Exited]);
     assert!(
         !fx.contains(&Effect::Spawn),
@@ -169,7 +172,7 @@ fn running_exit_expected_and_unexpected_with_autorestart_unexpected() {
 
     let (mut m, t0) = spawned(policy());
     m.timer(Timer::StartSecs, m.generation, secs(t0, 1));
-    let fx = m.exited(Exit::Code(3), secs(t0, 5));
+    let fx = m.exited(ExitStatus::Exited(3), secs(t0, 5));
     assert_eq!(states(&fx), [Exited, Starting]);
     assert!(fx.contains(&Effect::Spawn));
     assert_eq!(
@@ -186,7 +189,7 @@ fn signal_death_is_unexpected() {
     let (mut m, t0) = spawned(p);
     m.timer(Timer::StartSecs, m.generation, secs(t0, 1));
     let fx = m.exited(
-        Exit::Signal {
+        ExitStatus::Signaled {
             signal: 9,
             core_dumped: false,
         },
@@ -208,7 +211,7 @@ fn autorestart_always_and_never() {
     let (mut m, t0) = spawned(p);
     m.timer(Timer::StartSecs, m.generation, secs(t0, 1));
     assert!(
-        m.exited(Exit::Code(0), secs(t0, 2))
+        m.exited(ExitStatus::Exited(0), secs(t0, 2))
             .contains(&Effect::Spawn)
     );
 
@@ -217,7 +220,7 @@ fn autorestart_always_and_never() {
     let (mut m, t0) = spawned(p);
     m.timer(Timer::StartSecs, m.generation, secs(t0, 1));
     assert!(
-        !m.exited(Exit::Code(9), secs(t0, 2))
+        !m.exited(ExitStatus::Exited(9), secs(t0, 2))
             .contains(&Effect::Spawn)
     );
 }
@@ -225,7 +228,7 @@ fn autorestart_always_and_never() {
 #[test]
 fn exit_after_startsecs_before_timer_passes_through_running() {
     let (mut m, t0) = spawned(policy());
-    let fx = m.exited(Exit::Code(0), secs(t0, 2));
+    let fx = m.exited(ExitStatus::Exited(0), secs(t0, 2));
     assert_eq!(states(&fx), [Running, Exited]);
     assert!(logs(&fx).iter().all(|l| !l.contains("success")));
 }
@@ -256,7 +259,7 @@ fn stop_sends_stopsignal_then_sigkill_after_stopwaitsecs() {
     }));
     assert_eq!(logs(&fx)[0], "WARN killing 'web' (100) with SIGKILL");
     let fx = m.exited(
-        Exit::Signal {
+        ExitStatus::Signaled {
             signal: 9,
             core_dumped: false,
         },
@@ -274,7 +277,7 @@ fn stop_sends_stopsignal_then_sigkill_after_stopwaitsecs() {
 fn stop_while_starting_and_expected_stop_logs_info() {
     let (mut m, t0) = spawned(policy());
     assert_eq!(states(&m.stop().unwrap()), [Stopping]);
-    let fx = m.exited(Exit::Code(0), secs(t0, 0));
+    let fx = m.exited(ExitStatus::Exited(0), secs(t0, 0));
     assert_eq!(logs(&fx), ["INFO stopped: web (exit status 0)"]);
     assert_eq!(m.state, Stopped);
 }
@@ -282,7 +285,7 @@ fn stop_while_starting_and_expected_stop_logs_info() {
 #[test]
 fn stop_in_backoff_settles_without_signal_and_stopped_refuses() {
     let (mut m, t0) = spawned(policy());
-    m.exited(Exit::Code(1), t0);
+    m.exited(ExitStatus::Exited(1), t0);
     assert_eq!(m.state, Backoff);
     let fx = m.stop().unwrap();
     assert_eq!(states(&fx), [Stopped]);
@@ -313,7 +316,7 @@ fn start_from_fatal_and_exited() {
     let mut p = policy();
     p.startretries = 0;
     let (mut m, t0) = spawned(p);
-    m.exited(Exit::Code(1), t0);
+    m.exited(ExitStatus::Exited(1), t0);
     assert_eq!(m.state, Fatal);
     assert_eq!(states(&m.start(t0).unwrap()), [Starting]);
 }
@@ -325,12 +328,12 @@ fn shutdown_stops_running_and_gives_up_backoff_without_restarts() {
     let (mut m, t0) = spawned(p.clone());
     m.timer(Timer::StartSecs, m.generation, secs(t0, 1));
     assert_eq!(states(&m.shutdown()), [Stopping]);
-    let fx = m.exited(Exit::Code(0), secs(t0, 2));
+    let fx = m.exited(ExitStatus::Exited(0), secs(t0, 2));
     assert_eq!(states(&fx), [Stopped]);
     assert_eq!(m.start(t0), Err(Refusal::ShuttingDown));
 
     let (mut m, t0) = spawned(p);
-    m.exited(Exit::Code(1), t0);
+    m.exited(ExitStatus::Exited(1), t0);
     assert_eq!(states(&m.shutdown()), [Fatal]);
 }
 
@@ -344,9 +347,9 @@ fn unknown_after_failed_signal() {
 
 #[test]
 fn exit_describe_matches_supervisor() {
-    assert_eq!(Exit::Code(2).describe(), "exit status 2");
+    assert_eq!(ExitStatus::Exited(2).describe(), "exit status 2");
     assert_eq!(
-        Exit::Signal {
+        ExitStatus::Signaled {
             signal: 11,
             core_dumped: true
         }
@@ -361,7 +364,7 @@ fn fatal_is_left_after_fatal_retry_after() {
     p.startretries = 0;
     p.retry.fatal_retry_after = Some(Duration::from_secs(30));
     let (mut m, t0) = spawned(p);
-    let fx = m.exited(Exit::Code(1), t0);
+    let fx = m.exited(ExitStatus::Exited(1), t0);
     assert_eq!(states(&fx), [Backoff, Fatal]);
     let generation = m.generation;
     assert!(fx.contains(&Effect::Arm {
@@ -389,7 +392,7 @@ fn exponential_backoff_arms_growing_delays() {
     let (mut m, t0) = spawned(p);
     let mut delays = Vec::new();
     for _ in 0..4 {
-        let fx = m.exited(Exit::Code(1), t0);
+        let fx = m.exited(ExitStatus::Exited(1), t0);
         for e in &fx {
             if let Effect::Arm {
                 timer: Timer::Backoff,

@@ -17,11 +17,13 @@ use supervisor_model::LogLevel;
 use supervisor_sys::RotatingFile;
 use tokio::net::unix::pipe::Receiver;
 
-pub use super::auto_log::{auto_log_path, clear_auto_logs, is_auto_log_name, resolve_log_path};
 use super::capture::{Capture, Piece};
+use super::channel::Channel;
+use super::log_watch::LogWatch;
 use super::output_syslog::SyslogOut;
 use crate::events::{self, EventBus};
-use crate::mainlog::{MainLog, python_repr_bytes, python_repr_str, python_text};
+use crate::mainlog::MainLog;
+use supervisor_model::{py_repr, py_repr_bytes, py_text};
 
 /// Supervisor reads child pipes in chunks of up to 128 KiB.
 const CHUNK: usize = 128 * 1024;
@@ -141,30 +143,6 @@ impl ChannelLog {
     }
 }
 
-/// Which channel a pump reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Stdout,
-    Stderr,
-}
-
-impl Channel {
-    pub fn name(self) -> &'static str {
-        match self {
-            Channel::Stdout => "stdout",
-            Channel::Stderr => "stderr",
-        }
-    }
-
-    /// The `STDOUT`/`STDERR` ending of its event names.
-    pub fn event_suffix(self) -> &'static str {
-        match self {
-            Channel::Stdout => "STDOUT",
-            Channel::Stderr => "STDERR",
-        }
-    }
-}
-
 /// Where a listener's stdout goes besides its log: the pool reads the protocol.
 pub type Tap = Box<dyn Fn(&[u8]) + Send>;
 
@@ -190,6 +168,8 @@ pub struct Feed {
     pub tap: Option<Tap>,
     /// `*_syslog`: the lines of the logged output also go to syslog.
     pub syslog: Option<Box<SyslogOut>>,
+    /// `ready_check = log:…` until it matched. Boxed: rarely set.
+    pub watch: Option<Box<LogWatch>>,
 }
 
 /// Copies a pipe into its channel log (and events, capture, listener tap) until EOF.
@@ -233,6 +213,11 @@ impl Feed {
         } else {
             raw
         };
+        if let Some(w) = &mut self.watch
+            && w.feed(data)
+        {
+            self.watch = None;
+        }
         if let Some(tap) = &self.tap {
             // Supervisor logs a listener's protocol output as Python bytes.
             if self.log.enabled(LogLevel::Debug) {
@@ -240,9 +225,9 @@ impl Feed {
                     LogLevel::Debug,
                     &format!(
                         "{} {} output:\n{}",
-                        python_repr_str(&self.name),
+                        py_repr(&self.name),
                         self.channel.name(),
-                        python_repr_bytes(raw)
+                        py_repr_bytes(raw)
                     ),
                 );
             }
@@ -274,7 +259,7 @@ impl Feed {
                     LogLevel::Debug,
                     &format!(
                         "{} {} emitted a comm event",
-                        python_repr_str(&self.name),
+                        py_repr(&self.name),
                         self.channel.name()
                     ),
                 );
@@ -352,13 +337,13 @@ pub fn strip_escapes(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Supervisor's debug line for child output (spec §4.2).
+/// Supervisor's debug line for child output (dispatchers.py `POutputDispatcher._log`).
 fn debug_line(name: &str, channel: Channel, chunk: &[u8]) -> String {
     format!(
         "{} {} output:\n{}",
-        python_repr_str(name),
+        py_repr(name),
         channel.name(),
-        python_text(chunk)
+        py_text(chunk)
     )
 }
 
@@ -388,7 +373,7 @@ mod tests {
     }
 }
 
-/// Idle memory (issue 3): every running child holds two pump futures for its whole life,
+/// Idle memory (BENCHMARKS.md, idle memory): every running child holds two pump futures for its whole life,
 /// so what `Feed` and the pump carry inline is paid per pipe. Rare parts are boxed.
 #[cfg(test)]
 mod size_guard {

@@ -24,7 +24,7 @@ use supervisor_model::LogLevel;
 use supervisor_sys::localtime::local_time;
 use tokio::io::Interest;
 
-use super::output::Channel;
+use super::channel::Channel;
 use crate::mainlog::MainLog;
 use crate::mainlog::syslog::write_header;
 

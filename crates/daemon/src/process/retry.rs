@@ -1,6 +1,6 @@
 //! How long BACKOFF waits before the next try, and whether FATAL is retried: the
 //! opt-in extensions `backoff = linear | exponential`, `backoff_max` and
-//! `fatal_retry_after` (issue 5; Supervisor issues #487, #1509). The defaults are
+//! `fatal_retry_after` (README, "Beyond Supervisor: resilience options"; Supervisor's GitHub issues #487, #1509). The defaults are
 //! Supervisor's: 1 s, 2 s, 3 s, … and FATAL for good.
 
 use std::hash::{Hash, Hasher};

@@ -2,15 +2,25 @@
 //! environment, resolves the command on the merged PATH (Supervisor's lookup order),
 //! and turns every failure into Supervisor's `spawnerr` text.
 
-use supervisor_config::ProcessConfig;
-use supervisor_sys::{Child, ExitStatus, SpawnSpec, SpawnUser};
+use std::ffi::OsString;
 
-use super::machine::Exit;
+use supervisor_config::ProcessConfig;
+use supervisor_sys::{Child, SpawnSpec, SpawnUser};
+
 use crate::context::Context;
 
-/// Forks and execs `p`; `Err` is the spawnerr message that sends it to BACKOFF.
-pub fn spawn(p: &ProcessConfig, ctx: &Context) -> Result<Child, String> {
-    let env = ctx.child_env(p);
+/// Forks and execs `p`, with `extra` set in its environment last (the notify
+/// socket); `Err` is the spawnerr message that sends it to BACKOFF.
+pub fn spawn(
+    p: &ProcessConfig,
+    ctx: &Context,
+    extra: Vec<(OsString, OsString)>,
+) -> Result<Child, String> {
+    let mut env = ctx.child_env(p);
+    for (k, v) in extra {
+        env.retain(|(key, _)| *key != k);
+        env.push((k, v));
+    }
     // The PATH searched is the child's own: its `environment=` PATH if set, else ours.
     let path = env
         .iter()
@@ -32,18 +42,4 @@ pub fn spawn(p: &ProcessConfig, ctx: &Context) -> Result<Child, String> {
     spec.minfds = i32::try_from(ctx.minfds).unwrap_or(i32::MAX);
     spec.die_with_parent = p.die_with_supervisord;
     supervisor_sys::spawn(&spec, &ctx.reaper).map_err(|e| e.spawnerr(&p.name))
-}
-
-/// The reaper's status in the state machine's terms.
-pub fn to_exit(status: ExitStatus) -> Exit {
-    match status {
-        ExitStatus::Exited(code) => Exit::Code(code),
-        ExitStatus::Signaled {
-            signal,
-            core_dumped,
-        } => Exit::Signal {
-            signal,
-            core_dumped,
-        },
-    }
 }

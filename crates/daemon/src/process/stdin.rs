@@ -9,7 +9,7 @@
 //!
 //! The pipe's registration with the runtime, the task and its queue are only created
 //! by the first write: most children are never sent anything, and an idle daemon
-//! should not pay a task and a reactor registration per child (issue 3).
+//! should not pay a task and a reactor registration per child (BENCHMARKS.md, idle memory).
 
 use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

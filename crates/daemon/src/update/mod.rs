@@ -1,9 +1,10 @@
 //! Hot reconfiguration beyond Supervisor: `update` (and `reload` with
 //! `reload_keeps_running = true`) applies a newly read config process by process.
 //! [`plan`] decides what to do (pure); [`apply`] does it on the tree, in two phases
-//! so the root's mailbox is never blocked: a task stops the processes to retire,
-//! then the root swaps actors and configs in one message and replies, and the
-//! processes to start are started in the background.
+//! so the root's mailbox never waits for a child to stop or start: a task stops the
+//! processes to retire, then each changed group applies its part (it spawns and
+//! ends its members' actors) and the root swaps the groups' handles in one message
+//! and replies, and the processes to start are started in the background.
 //!
 //! Supervisor's own clients keep working unchanged: their `update` is reloadConfig,
 //! then stopProcessGroup, removeProcessGroup and addProcessGroup, which the root
@@ -14,9 +15,10 @@ pub mod plan;
 
 use ractor::RpcReplyPort;
 use supervisor_config::Config;
+use supervisor_model::namespec;
 use supervisor_model::{FaultError, ProcessState};
+use supervisor_rpc::UpdateReport;
 use supervisor_rpc::{GroupUpdate, GroupUpdateKind, ProcessUpdate, ProcessUpdateAction};
-use supervisor_rpc::{UpdateReport, namespec};
 
 use plan::{GroupStep, Plan, ProcessAction};
 

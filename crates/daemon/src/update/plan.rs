@@ -27,13 +27,13 @@
 //! removed or restarted: the pool's dispatch state (which listener holds which event)
 //! belongs to its listeners; its `events` and `buffer_size` apply live. And so is a
 //! group whose strategy options changed, or with a restart strategy or an intensity
-//! limit whose members would move (come, go or be reordered): it knows its members
-//! by position and counts their deaths since it started.
+//! limit whose members would move (come, go or be reordered): its strategy's order
+//! is its members' start order, and its intensity counts deaths since it started.
 
 use supervisor_config::{Config, ConfigDiff, GroupConfig, GroupKind, ProcessChange, ProcessConfig};
 use supervisor_model::ProcessState;
 
-use crate::group::watches_deaths;
+use crate::strategy::watches_deaths;
 
 /// Process options applied to a running process without restarting it.
 ///
@@ -226,7 +226,8 @@ pub fn plan(
 }
 
 /// Why a group with a strategy or an intensity limit must be replaced rather than
-/// changed in place: its members would not keep their positions.
+/// changed in place: its members would move (come, go or change order), which
+/// changes whom `rest_for_one` restarts and what the intensity window counted.
 fn strategy_replacement(old: &GroupConfig, new: &GroupConfig) -> Option<Vec<&'static str>> {
     if !watches_deaths(old) {
         return None;

@@ -9,7 +9,9 @@
 use supervisor_model::{Fault, FaultError};
 
 use crate::control::{Action, Control, LogSource, ProcessResult, Target};
-use crate::{API_VERSION, SUPERVISOR_VERSION, guard, logfile, namespec};
+use crate::{logfile, serving};
+use supervisor_model::namespec;
+use supervisor_model::{API_VERSION, SUPERVISOR_VERSION};
 
 use super::args::{Args, incorrect};
 use super::value::Value;
@@ -112,7 +114,7 @@ async fn call_guarded<C: Control>(
                 if stopping {
                     return Err(FaultError::bare(Fault::ShutdownState));
                 }
-                guard::running(ctl)?;
+                serving::require_running(ctl)?;
             }
             supervisor(ctl, name, args).await
         }

@@ -21,7 +21,7 @@ pub(crate) fn state(s: SupervisorState) -> Value {
 
 /// `getProcessInfo`, one element of `getAllProcessInfo`.
 pub(crate) fn process_info(p: &ProcessInfo) -> Value {
-    Value::structure([
+    let mut v = Value::structure([
         ("name", Value::from(p.name.as_str())),
         ("group", Value::from(p.group.as_str())),
         ("start", Value::int_capped(p.start)),
@@ -37,12 +37,26 @@ pub(crate) fn process_info(p: &ProcessInfo) -> Value {
         ("stderr_logfile", Value::from(p.stderr_logfile.as_str())),
         ("pid", Value::Int(p.pid)),
         ("description", Value::from(p.description.as_str())),
-    ])
+    ]);
+    // Beyond Supervisor: additive keys, present only when the process has
+    // dependencies or checks, so Supervisor's clients see Supervisor's struct.
+    if let Value::Struct(members) = &mut v {
+        if let Some(w) = &p.waiting {
+            members.push(("waiting".into(), Value::from(w.as_str())));
+        }
+        if let Some(h) = p.healthy {
+            members.push(("healthy".into(), Value::Bool(h)));
+        }
+        if let Some(s) = &p.status_text {
+            members.push(("status_text".into(), Value::from(s.as_str())));
+        }
+    }
+    v
 }
 
 /// One element of `getAllConfigInfo`. Supervisor 4.3 sends Python `None` as the
-/// string `"none"`; `autorestart` is the key Supervisor's main branch adds (spec
-/// §11), placed after `autostart` as there: `false`, `"unexpected"` or `true`.
+/// string `"none"`; `autorestart` is the key Supervisor's main branch adds
+/// (rpcinterface.py `getAllConfigInfo` there), placed after `autostart` as there: `false`, `"unexpected"` or `true`.
 pub(crate) fn config_info(c: &ConfigInfo) -> Value {
     let none = || Value::from("none");
     let opt = |s: &Option<String>| s.as_deref().map_or_else(none, Value::from);

@@ -1,4 +1,4 @@
-//! The table of Supervisor's 41 XML-RPC methods (spec §6.4): exact names, the
+//! The table of Supervisor's 41 XML-RPC methods (rpcinterface.py): exact names, the
 //! signatures `system.methodSignature` reports (observed on 4.3.0), how many trailing
 //! arguments are optional, and the texts `system.methodHelp` returns. Supervisor
 //! derives signatures from `@param`/`@return` lines in its docstrings; our help texts

@@ -25,6 +25,9 @@ pub(crate) struct Fake {
 
 fn proc(group: &str, name: &str, state: ProcessState) -> ProcessInfo {
     ProcessInfo {
+        waiting: None,
+        healthy: None,
+        status_text: None,
         name: name.into(),
         group: group.into(),
         description: String::new(),
@@ -42,6 +45,7 @@ fn proc(group: &str, name: &str, state: ProcessState) -> ProcessInfo {
         } else {
             0
         },
+        spawns: 0,
     }
 }
 

@@ -7,7 +7,8 @@
 //! characters (everything below U+0020 except tab, LF and CR) and U+FFFE/U+FFFF,
 //! even as character references (`&#27;` is not well-formed either). Python sends
 //! them raw, so a `tail` of a coloured log (ANSI ESC) makes every standard XML-RPC
-//! client fail to parse the whole response (spec §11). We replace each such
+//! client fail to parse the whole response (xmlrpc.py `xmlrpc_marshal` writes them as
+//! they are). We replace each such
 //! character with U+FFFD REPLACEMENT CHARACTER: the response stays parseable, the
 //! position of the dropped byte stays visible, and the text around it is unchanged
 //! (stripping would glue `[31m` to its neighbours without a trace). Log offsets are

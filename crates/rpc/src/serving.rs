@@ -6,7 +6,7 @@ use supervisor_model::{Fault, FaultError, SupervisorState};
 use crate::control::{Control, CtlResult};
 
 /// `Ok` while supervisord is RUNNING (or FATAL, which Supervisor also serves).
-pub fn running<C: Control>(ctl: &C) -> CtlResult<()> {
+pub fn require_running<C: Control>(ctl: &C) -> CtlResult<()> {
     match ctl.state() {
         SupervisorState::Running | SupervisorState::Fatal => Ok(()),
         _ => Err(FaultError::bare(Fault::ShutdownState)),

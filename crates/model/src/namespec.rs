@@ -1,5 +1,6 @@
-//! Supervisor's namespecs: `name` when a process's group has the same name,
-//! `group:name` otherwise; `group:*` and `group:` mean the whole group.
+//! Supervisor's namespecs (options.py `make_namespec`, `split_namespec`): `name`
+//! when a process's group has the same name, `group:name` otherwise; `group:*` and
+//! `group:` mean the whole group.
 
 /// `(group, Some(process))`, or `(group, None)` for a whole group.
 pub fn split(namespec: &str) -> (&str, Option<&str>) {
