@@ -1,4 +1,4 @@
-//! Bad paths in a config (issue 19, defect 7): a unix socket path the kernel cannot
+//! Bad paths in a config (README, "Security"): a unix socket path the kernel cannot
 //! hold, something that is not a socket where the socket should go, NUL bytes in
 //! values that end up as paths, names or environment, and a file that is not UTF-8.
 //! Each is refused at start-up (exit 2) with a message naming what is wrong, and

@@ -1,4 +1,4 @@
-//! Buffers a client or a child could grow without end (issue 19, defect 6): bytes
+//! Buffers a client or a child could grow without end (README, "Security"): bytes
 //! sent with `sendProcessStdin` to a child that never reads them, and an event
 //! listener that writes a result line without ever ending it. Both have a documented
 //! limit (README, "Security"), and going past it is a clear fault or protocol error,

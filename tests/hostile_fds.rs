@@ -1,4 +1,4 @@
-//! Idle connections against the daemon's descriptor limit (issue 19, defect 3): the
+//! Idle connections against the daemon's descriptor limit (README, "Security"): the
 //! listeners stop accepting while a reserve of descriptors is left for children, say
 //! so once, and accept again when descriptors come back, so a restarting child never
 //! goes FATAL with `too many open files` however many connections clients open.

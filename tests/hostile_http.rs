@@ -1,4 +1,4 @@
-//! Hostile and careless HTTP clients (issue 19, defects 2 and 4): a refused request is
+//! Hostile and careless HTTP clients (README, "Security"): a refused request is
 //! answered at once whatever its body does; request headers, request bodies and
 //! HTTP/2 streams have deadlines and caps, so no client holds a request open or
 //! makes the daemon keep memory; and refused logins are counted per peer instead of

@@ -1,4 +1,4 @@
-//! Memory a client can make the daemon hold (issue 19, defects 5 and 9): stalled
+//! Memory a client can make the daemon hold (README, "Security"): stalled
 //! `/logtail` followers of a chatty child, and large XML-RPC responses. A follower
 //! holds a small window whatever the child writes (it reads the log file, so it can
 //! catch up; what it falls too far behind on is skipped and said so), and after a

@@ -1,7 +1,8 @@
-//! supervisord killed with SIGKILL (issue 19): a program with
-//! `die_with_supervisord = true` dies with it; any other child lives on, orphaned
-//! as under Supervisor, and the next supervisord started on the same config says
-//! which processes the previous one left running (from `<pidfile>.children`).
+//! supervisord killed with SIGKILL (README, "Beyond Supervisor: resilience
+//! options"): a program with `die_with_supervisord = true` dies with it; any other
+//! child lives on, orphaned as under Supervisor, and the next supervisord started on
+//! the same config says which processes the previous one left running (from
+//! `<pidfile>.children`).
 
 use std::time::Duration;
 

@@ -1,8 +1,8 @@
-//! The soak run (issue 19): a daemon under mixed load for a while — restarts, kill
-//! storms, XML-RPC and gRPC clients, `/logtail` and `tail -f` followers joining and
-//! leaving, config updates and reloads, an event listener fed by all of it — then
-//! the figures at the start (after a warm-up) and at the end: descriptors, RSS,
-//! zombies, orphans and log bytes lost. `just soak MINUTES` runs it on the release
+//! The soak run (BENCHMARKS.md, "Soak"): a daemon under mixed load for a while —
+//! restarts, kill storms, XML-RPC and gRPC clients, `/logtail` and `tail -f`
+//! followers joining and leaving, config updates and reloads, an event listener fed
+//! by all of it — then the figures at the start (after a warm-up) and at the end:
+//! descriptors, RSS, zombies, orphans and log bytes lost. `just soak MINUTES` runs it on the release
 //! build (SOAK_MINUTES); `cargo test` runs a 20-second version.
 //!
 //! Targets: no zombie, no orphan, no lost byte, the same descriptors, and (on runs

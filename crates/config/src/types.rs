@@ -291,7 +291,7 @@ pub struct ProcessConfig {
     /// `watchdog_sec`: a notify-speaking program must send `WATCHDOG=1` this often.
     pub watchdog: Option<Duration>,
     /// `die_with_supervisord`: the child is killed (SIGKILL) if supervisord dies
-    /// without stopping it (issue 19).
+    /// without stopping it (README, "Beyond Supervisor: resilience options").
     pub die_with_supervisord: bool,
 }
 
