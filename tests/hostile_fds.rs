@@ -64,7 +64,7 @@ fn idle_connections_cannot_starve_a_restarting_child_of_descriptors() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let held = rt.block_on(hog(port, 600));
-    assert!(held.len() > 100, "only {} connections", held.len());
+    assert!(held.len() > 60, "only {} connections", held.len());
     d.expect_log("not accepting connections");
 
     // The child dies and is restarted: its pipes and log files need descriptors.
