@@ -39,21 +39,18 @@ bench reps="3":
     SUPERVISORD="$PWD/target/release/supervisord -n -c {conf}" python3 ../shared/bench/supbench.py --label supervisor-rs --reps {{reps}} all --md target/bench/rust.md --json-out target/bench/rust.json
     SUPERVISORD="$(bash tests/oracle/ensure-venv.sh | xargs dirname)/supervisord -n -c {conf}" python3 ../shared/bench/supbench.py --label python-supervisord --reps {{reps}} all --skip limit --md target/bench/python.md --json-out target/bench/python.json
 
-# fuzz the XML-RPC request parser for `secs` seconds with cargo-fuzz (nightly; cargo-fuzz is
-# installed on first use). Without a nightly toolchain it falls back to the same fuzz body
-# (supervisor_rpc::xmlrpc::parse::fuzz_one) run as proptests: the `fuzz_*` tests, many cases.
+# fuzz every target (the XML-RPC request parser, the INI/TOML loader, `environment=`, the
+# event-listener protocol, the basic-auth header) for `secs` seconds each with cargo-fuzz
+# (nightly; cargo-fuzz is installed on first use). Without a nightly toolchain the same
+# fuzz bodies run as proptests (the `fuzz_*` tests), many cases.
 fuzz secs="60":
-    #!/usr/bin/env bash
-    set -euo pipefail
-    if cargo +nightly --version >/dev/null 2>&1 && ! cargo +nightly fuzz --version >/dev/null 2>&1; then
-        cargo install --locked cargo-fuzz   # about 2 minutes, once
-    fi
-    if cargo +nightly fuzz --version >/dev/null 2>&1; then
-        cargo +nightly fuzz run xmlrpc_parse -- -max_total_time={{secs}}
-    else
-        echo "cargo-fuzz on nightly not found: running the fuzz body as proptests instead" >&2
-        PROPTEST_CASES=200000 cargo test -p supervisor-rpc --release --lib fuzz_
-    fi
+    bash fuzz/run.sh {{secs}}
+
+# soak the release daemon under mixed load for `minutes` (tests/soak.rs): restarts, kill
+# storms, XML-RPC and gRPC clients, log followers, updates and reloads, an event listener;
+# prints fds, RSS, zombies, orphans and lost log bytes at the start and the end
+soak minutes="30":
+    SOAK_MINUTES={{minutes}} cargo test --release --test e2e soak:: -- --nocapture
 
 # the resident cost of one empty ractor actor (the idle-memory floor in BENCHMARKS.md)
 actor-floor n="10000":

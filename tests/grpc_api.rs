@@ -200,9 +200,17 @@ fn grpc_calls_need_the_configured_credentials() {
         client(&d, "auth", Some(("chris", "thepassword")))["state"],
         "ok"
     );
-    d.expect_log("authentication failed (user 'chris')");
+    // The first refusal is logged (the next ones from the same peer are counted);
+    // nothing the client sent as credentials is.
+    d.expect_log("refused POST /supervisor.v1.Supervisor/GetState from uid ");
     let log = d.main_log();
-    assert!(!log.contains("wrong-secret") && !log.contains("thepassword"));
+    assert!(
+        log.contains("authentication failed (no credentials)"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("chris") && !log.contains("wrong-secret") && !log.contains("thepassword")
+    );
 }
 
 #[test]
@@ -239,4 +247,26 @@ fn supervisorctl_status_json_is_a_parseable_listing() {
         ]
     );
     assert!(list[1]["pid"].as_i64().unwrap() > 0);
+}
+
+#[test]
+fn a_huge_name_is_not_echoed_whole_in_the_status() {
+    let d = Daemon::start(&format!(
+        "{SOCKET}[program:sleeper]\ncommand=/bin/sleep 1000\n"
+    ));
+    d.wait_for_socket();
+    let seen = client(&d, "huge_name", None);
+    // The fault reaches the client (grpc-core would refuse metadata of 3 MB), with
+    // the name cut short in both the message and the Fault detail.
+    assert_eq!(seen["code"], "NOT_FOUND", "{seen}");
+    let message = seen["message"].as_str().unwrap();
+    assert!(message.starts_with("BAD_NAME: xxxx"), "{message:.100}");
+    assert!(message.len() < 1100, "{} bytes", message.len());
+    assert!(
+        message.ends_with("... (3145738 bytes)"),
+        "{}",
+        &message[message.len() - 40..]
+    );
+    assert_eq!(seen["fault"]["code"], 10);
+    assert_eq!(seen["fault"]["text"], seen["message"]);
 }

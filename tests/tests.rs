@@ -6,6 +6,8 @@
 mod browser;
 mod support;
 
+mod bad_paths;
+mod bounded_buffers;
 mod chaos;
 mod child_output;
 mod completions;
@@ -19,12 +21,17 @@ mod event_listeners;
 mod fcgi_program;
 mod first_run;
 mod grpc_api;
+mod hostile_fds;
+mod hostile_http;
+mod hostile_memory;
+mod killed_daemon;
 mod main_log;
 mod observability;
 mod pidproxy;
 mod reload;
 mod resilience;
 mod result_order;
+mod soak;
 mod supervisord_cli;
 mod supervisord_options;
 mod supervisord_run;

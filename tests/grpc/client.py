@@ -197,4 +197,14 @@ elif scenario == "auth":
         out["state"] = "ok"
     except grpc.RpcError as err:
         out["state"] = err.code().name
+elif scenario == "huge_name":
+    # A 3 MB name: the fault echoes it, and grpc-core refuses metadata over its limit.
+    name = "x" * (3 << 20)
+    try:
+        stub.GetProcess(pb.GetProcessRequest(name=name), metadata=metadata)
+        out["code"] = "OK"
+    except grpc.RpcError as err:
+        out["code"] = err.code().name
+        out["message"] = err.details()
+        out["fault"] = fault(err)
 print(json.dumps(out))

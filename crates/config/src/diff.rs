@@ -214,7 +214,8 @@ fn process_fields(
         fatal_retry_after,
         depends_on,
         ready_check,
-        health_check
+        health_check,
+        die_with_supervisord
     );
     if old.watchdog != new.watchdog {
         fields.push("watchdog_sec");

@@ -56,6 +56,13 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    /// A byte sequence that is not UTF-8, located (Python names only the offset).
+    #[error("could not read config file {}: 'utf-8' codec can't decode byte 0x{byte:02x} on line {line}", path.display())]
+    Encoding {
+        path: PathBuf,
+        line: usize,
+        byte: u8,
+    },
     /// options.py `default_configfile`: nothing found on the search path.
     #[error(
         "No config file found at default paths ({searched}); use the -c option to specify a config file at a different path"

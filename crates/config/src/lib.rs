@@ -11,6 +11,8 @@ mod error;
 mod expand;
 mod find;
 mod foreign;
+#[doc(hidden)]
+pub mod fuzz;
 mod ini;
 mod load;
 mod printf;

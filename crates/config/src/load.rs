@@ -90,6 +90,30 @@ impl Loader {
         let source = normpath(&host.cwd.join(path));
         let mut raw = RawConfig::default();
         read_into(&mut raw, &source)?;
+        self.build(raw, source, env, host)
+    }
+
+    /// [`Loader::load`] of `text` as if it were the file at `path` (`.toml` → TOML),
+    /// for the fuzz targets. `[include]` is followed on the real file system.
+    #[doc(hidden)]
+    pub fn load_text(&self, path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let env = self.env_vars();
+        let host = self.host(&env);
+        let source = normpath(&host.cwd.join(path));
+        let mut raw = RawConfig::default();
+        parse_into(&mut raw, &source, text)?;
+        self.build(raw, source, env, host)
+    }
+
+    /// The typed config from the main file's raw content (includes read here).
+    fn build(
+        &self,
+        mut raw: RawConfig,
+        source: PathBuf,
+        env: Vec<(String, String)>,
+        host: Host,
+    ) -> Result<Config, ConfigError> {
+        no_nul(&raw)?;
         let here = python_dirname(&source.to_string_lossy()).to_string();
         let hostname = self.hostname_now();
         let environ: Expansions = env
@@ -108,6 +132,7 @@ impl Loader {
                 &mut infos,
                 &mut warnings,
             )?;
+            no_nul(&raw)?;
         }
         if !raw.has_section("supervisord") {
             return Err(ConfigError::MissingSection {
@@ -171,6 +196,7 @@ impl Loader {
         let source = normpath(&host.cwd.join(path));
         let mut raw = RawConfig::default();
         read_into(&mut raw, &source)?;
+        no_nul(&raw)?;
         let here = python_dirname(&source.to_string_lossy()).to_string();
         let environ: Expansions = env
             .iter()
@@ -198,17 +224,40 @@ pub(crate) fn read_into(raw: &mut RawConfig, path: &Path) -> Result<(), ConfigEr
             path: path.to_path_buf(),
         });
     }
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_text(path)?;
+    parse_into(raw, path, &text)
+}
+
+/// Parses `text` (the content of `path`) into the raw layer, by extension.
+fn parse_into(raw: &mut RawConfig, path: &Path, text: &str) -> Result<(), ConfigError> {
     if path.extension().is_some_and(|e| e == "toml") {
-        crate::toml_in::read(raw, path, &text)
+        crate::toml_in::read(raw, path, text)
     } else {
-        let sections = ini::parse(&text, path).map_err(|e| with_file(e, path))?;
+        let sections = ini::parse(text, path).map_err(|e| with_file(e, path))?;
         raw.add_file(path, sections);
         Ok(())
     }
+}
+
+fn no_nul(raw: &RawConfig) -> Result<(), ConfigError> {
+    raw.nul_error().map_or(Ok(()), Err)
+}
+
+/// A config file's text; bytes that are not UTF-8 are reported with their line.
+pub(crate) fn read_text(path: &Path) -> Result<String, ConfigError> {
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        ConfigError::Encoding {
+            path: path.to_path_buf(),
+            line: 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count(),
+            byte: bytes[at],
+        }
+    })
 }
 
 /// The INI reader reports positions only; attach the file name.

@@ -43,6 +43,7 @@ struct Common {
     backoff: Backoff,
     backoff_max: Option<Duration>,
     fatal_retry_after: Option<Duration>,
+    die_with_supervisord: bool,
 }
 
 fn optional_seconds(
@@ -152,6 +153,7 @@ fn common(ctx: &Ctx, section: &str, n: &Expansions) -> Result<Common, ConfigErro
     })?;
     let backoff_max = optional_seconds(ctx, section, "backoff_max", n)?;
     let fatal_retry_after = optional_seconds(ctx, section, "fatal_retry_after", n)?;
+    let die_with_supervisord = ctx.typed(section, "die_with_supervisord", "false", n, boolean)?;
     Ok(Common {
         priority,
         autostart,
@@ -178,6 +180,7 @@ fn common(ctx: &Ctx, section: &str, n: &Expansions) -> Result<Common, ConfigErro
         backoff,
         backoff_max,
         fatal_retry_after,
+        die_with_supervisord,
     })
 }
 
@@ -373,6 +376,7 @@ pub(crate) fn processes_from_section(
             ready_check: lifecycle.ready_check,
             health_check: lifecycle.health_check,
             watchdog: lifecycle.watchdog,
+            die_with_supervisord: c.die_with_supervisord,
         });
     }
     processes.sort_by(|a, b| (a.priority, &a.name).cmp(&(b.priority, &b.name)));

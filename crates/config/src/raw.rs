@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::Location;
+use crate::error::{ConfigError, Location, redact};
 use crate::ini::IniSection;
 
 /// A value as written: INI and most TOML values are text; a TOML `environment`
@@ -187,6 +187,49 @@ impl RawConfig {
         }
     }
 
+    /// The first NUL byte in a section name, an option name or a value, as an error
+    /// naming where it stands. No value can hold one: each ends up as a path, a name,
+    /// an environment string or an argument, which the OS takes as C strings, so
+    /// Supervisor fails on it only later (`ValueError: embedded null byte`).
+    pub fn nul_error(&self) -> Option<ConfigError> {
+        let at = |section: &str, file: usize, line: usize| {
+            Box::new(Location {
+                file: self.files.get(file).cloned().unwrap_or_default(),
+                line,
+                section: section.to_string(),
+            })
+        };
+        let in_section = |name: &str, entries: &[(String, RawValue)]| {
+            entries.iter().find_map(|(key, value)| {
+                let nul = key.contains('\0')
+                    || match &value.text {
+                        RawText::Text(t) => t.contains('\0'),
+                        RawText::Pairs(p) => {
+                            p.iter().any(|(k, v)| k.contains('\0') || v.contains('\0'))
+                        }
+                    };
+                nul.then(|| ConfigError::Value {
+                    option: key.replace('\0', "\\x00"),
+                    value: redact(key, "<contains NUL>").to_string(),
+                    reason: "contains a NUL byte".to_string(),
+                    at: at(name, value.file, value.line),
+                })
+            })
+        };
+        if let Some(e) = in_section("DEFAULT", &self.defaults) {
+            return Some(e);
+        }
+        self.sections.iter().find_map(|s| {
+            if s.name.contains('\0') {
+                return Some(ConfigError::Section {
+                    message: "the section name contains a NUL byte".to_string(),
+                    at: at(&s.name.replace('\0', "\\x00"), s.file, s.line),
+                });
+            }
+            in_section(&s.name, &s.entries)
+        })
+    }
+
     /// Where an option (or, when absent, its section header) stands.
     pub fn location(&self, section: &str, key: &str) -> Location {
         let (file, line) = match (self.get(section, key), self.section(section)) {
@@ -234,6 +277,17 @@ mod tests {
         assert_eq!(raw.location("x", "k").file, Path::new("b.conf"));
         assert_eq!(raw.section("z").unwrap().file, 1);
         assert_eq!(raw.options("x"), ["k", "j"]);
+    }
+
+    #[test]
+    fn a_nul_byte_anywhere_is_located() {
+        let raw = load(&[("a.conf", "[s]\nk=1\n\n[t]\nj=a\0b\n")]);
+        let e = raw.nul_error().unwrap().to_string();
+        assert_eq!(
+            e,
+            "invalid value for 'j': contains a NUL byte in section 't' (file: 'a.conf', line 5)"
+        );
+        assert!(load(&[("a.conf", "[s]\nk=1\n")]).nul_error().is_none());
     }
 
     #[test]

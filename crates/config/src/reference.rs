@@ -231,6 +231,11 @@ const PROGRAM: &[OptionDoc] = &[
         "Leave FATAL and start again after this many seconds.",
     ),
     ours(
+        "die_with_supervisord",
+        "false",
+        "Kill the child (SIGKILL) if supervisord dies without stopping it (killed, crashed).",
+    ),
+    ours(
         "strategy",
         "one_for_one",
         "For the program's own group: one_for_one, one_for_all or rest_for_one.",

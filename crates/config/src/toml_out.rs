@@ -56,6 +56,7 @@ const BOOLEAN_KEYS: &[&str] = &[
     "metrics_auth",
     "health_auth",
     "essential",
+    "die_with_supervisord",
     "reload_keeps_running",
 ];
 
@@ -64,18 +65,12 @@ const LIST_KEYS: &[&str] = &["exitcodes", "events", "programs", "depends_on", "e
 
 pub(crate) fn convert(path: &Path) -> Result<String, ConfigError> {
     let mut raw = RawConfig::default();
-    let text = std::fs::read_to_string(path).map_err(|source| {
-        if path.exists() {
-            ConfigError::Read {
-                path: path.to_path_buf(),
-                source,
-            }
-        } else {
-            ConfigError::NotFound {
-                path: path.to_path_buf(),
-            }
-        }
-    })?;
+    if !path.exists() {
+        return Err(ConfigError::NotFound {
+            path: path.to_path_buf(),
+        });
+    }
+    let text = crate::load::read_text(path)?;
     let sections = crate::ini::parse(&text, path).map_err(|e| match e {
         ConfigError::Syntax { line, text, .. } => ConfigError::Syntax {
             file: path.to_path_buf(),

@@ -313,6 +313,9 @@ pub struct ProcessConfig {
     pub health_check: Option<HealthCheck>,
     /// `watchdog_sec`: a notify-speaking program must send `WATCHDOG=1` this often.
     pub watchdog: Option<Duration>,
+    /// `die_with_supervisord`: the child is killed (SIGKILL) if supervisord dies
+    /// without stopping it (README, "Beyond Supervisor: resilience options").
+    pub die_with_supervisord: bool,
 }
 
 impl Config {

@@ -4,6 +4,7 @@ pub mod context;
 pub mod control;
 pub mod events;
 pub mod group;
+pub mod leftovers;
 pub mod listener;
 pub mod mainlog;
 pub mod notify;

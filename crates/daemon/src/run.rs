@@ -124,6 +124,7 @@ pub fn run(cli: Cli, config: Config) -> i32 {
     }
     let _ = std::fs::remove_dir_all(crate::context::notify_dir());
     let _ = supervisor_sys::remove_pidfile(&sd.pidfile);
+    let _ = std::fs::remove_file(crate::leftovers::state_file(&sd.pidfile));
     log.close();
     // Rotated logs still being gzip'ed are finished, within reason (a file left
     // uncompressed is compressed at the next start).
@@ -196,6 +197,12 @@ async fn supervise(
     let identifier = config.supervisord.identifier.clone();
     let reloader = Box::new(move || crate::startup::load(&cli).map_err(|e| e.message()));
     let sd_notify = Notifier::from_env().map(Arc::new);
+    crate::leftovers::start(
+        &config.supervisord.pidfile,
+        &log,
+        registry_rx.clone(),
+        events.subscribe(),
+    );
     let args = RootArgs {
         exit_code: exit_code.clone(),
         config,

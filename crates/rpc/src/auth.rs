@@ -2,7 +2,10 @@
 //! pages), as Supervisor's medusa `supervisor_auth_handler` applies it: the password
 //! is compared in plain text, or as SHA-1 hex when written `{SHA}<hex>`. A refused
 //! HTTP request gets `401` with `WWW-Authenticate: Basic realm="default"`; a refused
-//! gRPC call gets status UNAUTHENTICATED. The password never reaches a log line.
+//! gRPC call gets status UNAUTHENTICATED, at once: the refusal never waits for the
+//! request's body (a client announcing a body it never sends cannot hold it open).
+//! Refusals are counted per peer ([`crate::refusals`]); neither the password nor the
+//! user name a client sent ever reaches a log line.
 
 use std::sync::Arc;
 
@@ -16,8 +19,8 @@ use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 use supervisor_config::Credentials;
 
-/// The most of a refused request's body that is read before answering.
-const DRAIN_LIMIT: usize = 1 << 20;
+use crate::limits::{LINGER, LINGER_BYTES};
+use crate::refusals::{Peer, Refusals};
 
 /// Something to tell the main log (a refused login).
 pub type Notify = Arc<dyn Fn(String) + Send + Sync>;
@@ -71,7 +74,7 @@ fn is_grpc(headers: &HeaderMap) -> bool {
 /// The middleware: pass the request on when the credentials match.
 pub async fn require(
     creds: Arc<Credentials>,
-    notify: Notify,
+    refusals: Refusals,
     req: Request,
     next: Next,
 ) -> Response {
@@ -79,22 +82,19 @@ pub async fn require(
     if authorized(header, &creds) {
         return next.run(req).await;
     }
-    // Who tried, never with what.
-    let who = header
-        .and_then(decode_basic)
-        .map(|(u, _)| format!("user {}", supervisor_model::py_repr(&u)))
-        .unwrap_or_else(|| "no credentials".to_string());
-    notify(format!(
-        "refused {} {}: authentication failed ({who})",
-        req.method(),
-        req.uri().path()
-    ));
-    let grpc = is_grpc(req.headers());
-    // Read (and drop) the request body before answering, as medusa does: closing
-    // the connection while a client is still sending would hand it EPIPE instead
-    // of our 401.
-    let _ = axum::body::to_bytes(req.into_body(), DRAIN_LIMIT).await;
-    if grpc {
+    let peer = req
+        .extensions()
+        .get::<Peer>()
+        .cloned()
+        .unwrap_or(Peer::Others);
+    refusals.refused(
+        &peer,
+        req.method().as_str(),
+        req.uri().path(),
+        header.is_some(),
+    );
+    if is_grpc(req.headers()) {
+        // HTTP/2: the rest of the stream is reset; nothing to drain.
         return Response::builder()
             .status(StatusCode::OK)
             .header(header::CONTENT_TYPE, "application/grpc")
@@ -103,6 +103,13 @@ pub async fn require(
             .body(Body::empty())
             .unwrap_or_default();
     }
+    // Answer now, and read (then drop) what follows of the body for a moment in the
+    // background: closing while the client is still sending would reset the
+    // connection under our 401 before the client reads it.
+    let body = req.into_body();
+    tokio::spawn(async move {
+        let _ = tokio::time::timeout(LINGER, axum::body::to_bytes(body, LINGER_BYTES)).await;
+    });
     Response::builder()
         .status(StatusCode::UNAUTHORIZED)
         .header(header::WWW_AUTHENTICATE, "Basic realm=\"default\"")
@@ -112,6 +119,26 @@ pub async fn require(
             "<html><head><title>Unauthorized</title></head><body><h1>Unauthorized</h1></body></html>\n",
         ))
         .unwrap_or_default()
+}
+
+/// The fuzz body, shared by the cargo-fuzz target (`fuzz/`) and the `fuzz_*`
+/// proptests: an `Authorization` value never panics the check, and credentials
+/// that decode are exactly what was encoded.
+#[doc(hidden)]
+pub fn fuzz_one(data: &[u8]) {
+    let Ok(value) = HeaderValue::from_bytes(data) else {
+        return;
+    };
+    let creds = Credentials {
+        username: "user".into(),
+        password: "{SHA}82ab876d1387bfafe46cc1c8a2ef074eae50cb1d".into(),
+    };
+    let _ = authorized(Some(&value), &creds);
+    if let Some((user, password)) = decode_basic(&value) {
+        let again = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        let value = HeaderValue::from_str(&format!("Basic {again}")).expect("base64 is a header");
+        assert_eq!(decode_basic(&value), Some((user, password)));
+    }
 }
 
 #[cfg(test)]
@@ -149,5 +176,19 @@ mod tests {
             password: "a:b".into(),
         };
         assert!(authorized(Some(&basic("u", "a:b")), &colon));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fuzz_arbitrary_header_bytes(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            fuzz_one(&data);
+        }
+
+        #[test]
+        fn fuzz_basic_with_arbitrary_payload(scheme in "(?i)basic|bearer|", payload in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..100), pad in " {0,3}") {
+            let enc = base64::engine::general_purpose::STANDARD.encode(&payload);
+            fuzz_one(format!("{scheme}{pad}{enc}{pad}").as_bytes());
+            fuzz_one(format!("{scheme} {}", String::from_utf8_lossy(&payload)).as_bytes());
+        }
     }
 }

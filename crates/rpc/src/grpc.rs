@@ -28,9 +28,29 @@ pub fn service<C: Control>(ctl: Arc<C>) -> SupervisorServer<GrpcService<C>> {
     SupervisorServer::new(GrpcService { ctl })
 }
 
+/// The most of a fault's text a status carries. Both the message (`grpc-message`)
+/// and the detail (`grpc-status-details-bin`) travel as HTTP/2 headers, and gRPC
+/// clients refuse metadata over 8 to 16 KiB: a fault that echoes a huge name would
+/// otherwise reach the client as RESOURCE_EXHAUSTED instead of itself.
+pub const MESSAGE_LIMIT: usize = 1024;
+
+/// `text`, cut to [`MESSAGE_LIMIT`] bytes (on a character boundary) and marked with
+/// its full length when it was longer.
+pub fn bounded(text: String) -> String {
+    if text.len() <= MESSAGE_LIMIT {
+        return text;
+    }
+    let mut end = MESSAGE_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... ({} bytes)", &text[..end], text.len())
+}
+
 /// The status for a fault: a gRPC code chosen by the fault, the fault string as the
-/// message, and a `v1::Fault` in the details.
+/// message, and a `v1::Fault` in the details (both [`bounded`]).
 pub fn status(e: FaultError) -> Status {
+    let text = bounded(e.text);
     let code = match e.fault {
         Fault::BadName => Code::NotFound,
         Fault::AlreadyStarted | Fault::AlreadyAdded => Code::AlreadyExists,
@@ -50,9 +70,9 @@ pub fn status(e: FaultError) -> Status {
     };
     let detail = v1::Fault {
         code: e.fault.code(),
-        text: e.text.clone(),
+        text: text.clone(),
     };
-    Status::with_details(code, e.text, detail.encode_to_vec().into())
+    Status::with_details(code, text, detail.encode_to_vec().into())
 }
 
 type Rpc<T> = Result<Response<T>, Status>;
@@ -483,5 +503,25 @@ impl<C: Control> Supervisor for GrpcService<C> {
             Arc::clone(&self.ctl),
             every,
         ))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_fault_texts_are_cut_on_a_character_boundary() {
+        assert_eq!(bounded("BAD_NAME: x".into()), "BAD_NAME: x");
+        let long = format!("BAD_NAME: {}", "é".repeat(1000));
+        let cut = bounded(long.clone());
+        assert!(
+            cut.ends_with(&format!("... ({} bytes)", long.len())),
+            "{cut}"
+        );
+        assert!(cut.len() <= MESSAGE_LIMIT + 20);
+        let s = status(FaultError::new(Fault::BadName, "x".repeat(3 << 20)));
+        assert!(s.message().len() < MESSAGE_LIMIT + 20);
+        assert!(s.details().len() < MESSAGE_LIMIT + 30);
     }
 }

@@ -1,15 +1,21 @@
 #![doc = include_str!("../README.md")]
 
 pub mod auth;
+mod bodies;
+mod conn;
 pub mod control;
 pub mod follow;
 pub mod grpc;
 pub mod health;
+pub mod limits;
+mod listen;
 pub mod logfile;
 pub mod logtail;
+mod memory;
 pub mod metrics;
 pub mod observe;
 pub mod open;
+pub mod refusals;
 pub mod server;
 pub mod serving;
 mod usage;

@@ -13,7 +13,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use supervisor_config::Credentials;
 
-use crate::auth::{self, Notify};
+use crate::auth;
+use crate::refusals::Refusals;
 
 /// The `*_auth = false` switches of one server section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -47,7 +48,7 @@ impl OpenPaths {
 /// The authentication middleware with the open endpoints let through.
 pub async fn guard(
     creds: Arc<Credentials>,
-    notify: Notify,
+    refusals: Refusals,
     open: OpenPaths,
     req: Request,
     next: Next,
@@ -55,7 +56,7 @@ pub async fn guard(
     if open.allows(&req) {
         return next.run(req).await;
     }
-    auth::require(creds, notify, req, next).await
+    auth::require(creds, refusals, req, next).await
 }
 
 #[cfg(test)]

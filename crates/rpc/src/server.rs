@@ -7,7 +7,11 @@
 //! A unix socket is bound under a temporary name (`<file>.<pid>`), chmod'ed, then
 //! hard-linked to its real name, so it never exists with the wrong mode. A link that
 //! fails because the name is taken is probed: a live server means "another program is
-//! already listening"; a dead one is a stale socket, unlinked and retried.
+//! already listening"; a dead one is a stale socket, unlinked and retried. Unlike
+//! Supervisor (http.py `supervisor_af_unix_http_server`), which unlinks whatever is
+//! there and retries forever, only a socket is ever unlinked: anything else at the
+//! path (a directory, a regular file, a link) is refused, and so is a path that keeps
+//! coming back after a few attempts.
 
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -21,7 +25,9 @@ use supervisor_config::{Credentials, InetHttpServerConfig, UnixHttpServerConfig}
 
 use crate::auth::Notify;
 use crate::control::Control;
+use crate::listen::{self, Listener};
 use crate::open::OpenPaths;
+use crate::refusals::Refusals;
 use crate::{grpc, logtail};
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +39,18 @@ pub enum BindError {
     InUse,
     #[error("Cannot open an HTTP server: socket.error reported errno.{name} ({code})")]
     Socket { name: String, code: i32 },
+    /// CPython's `socket.bind` refuses a `sun_path` the kernel cannot hold with this
+    /// text and no errno, and Supervisor prints it as is.
+    #[error("Cannot open an HTTP server: socket.error reported AF_UNIX path too long")]
+    PathTooLong,
+    #[error(
+        "Cannot open an HTTP server: {path} exists and is not a socket ({kind}); supervisord only replaces a stale socket"
+    )]
+    NotASocket { path: String, kind: &'static str },
+    #[error(
+        "Cannot open an HTTP server: {path} was replaced while supervisord was binding it; gave up after {attempts} attempts"
+    )]
+    Contended { path: String, attempts: u32 },
     #[error(
         "Not permitted to chown {path} to uid/gid ({uid}, {gid}); adjust \"sockchown\" value in config file or on command line to values that the current user ({user}) can successfully chown"
     )]
@@ -67,21 +85,27 @@ pub enum Bound {
         path: PathBuf,
         auth: Option<Credentials>,
         open: OpenPaths,
+        /// The config section, naming the listener in the main log.
+        section: String,
     },
     Tcp {
         listener: std::net::TcpListener,
         auth: Option<Credentials>,
         open: OpenPaths,
+        section: String,
     },
 }
+
+/// How many times a stale socket is unlinked and the bind retried.
+const BIND_ATTEMPTS: u32 = 10;
 
 /// Binds a `[unix_http_server]` socket (see the module doc).
 pub fn bind_unix(cfg: &UnixHttpServerConfig) -> Result<Bound, BindError> {
     let path = cfg.file.clone();
     let temp = PathBuf::from(format!("{}.{}", path.display(), std::process::id()));
-    loop {
+    for _ in 0..BIND_ATTEMPTS {
         let _ = std::fs::remove_file(&temp);
-        let listener = UnixListener::bind(&temp).map_err(|e| BindError::from_io(&e))?;
+        let listener = UnixListener::bind(&temp).map_err(|e| bind_error(&e, &temp))?;
         let linked =
             std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(cfg.chmod.bits()))
                 .and_then(|()| std::fs::hard_link(&temp, &path));
@@ -94,17 +118,65 @@ pub fn bind_unix(cfg: &UnixHttpServerConfig) -> Result<Bound, BindError> {
                     path,
                     auth: cfg.auth.clone(),
                     open: OpenPaths::from_auth_flags(cfg.metrics_auth, cfg.health_auth),
+                    section: cfg.section.clone(),
                 });
             }
-            Err(_) if in_use(&path) => return Err(BindError::InUse),
-            Err(_) => {
-                // Supervisor says so on stderr, then retries after 0.3 s.
-                eprintln!("Unlinking stale socket {}", path.display());
-                let _ = std::fs::remove_file(&path);
-                drop(listener);
-                std::thread::sleep(Duration::from_millis(300));
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(BindError::from_io(&e));
             }
+            Err(_) => {}
         }
+        // The name is taken: by a live server, a stale socket, or something else.
+        if let Some(kind) = not_a_socket(&path) {
+            return Err(BindError::NotASocket {
+                path: path.display().to_string(),
+                kind,
+            });
+        }
+        if in_use(&path) {
+            return Err(BindError::InUse);
+        }
+        // Supervisor says so on stderr, then retries after 0.3 s.
+        eprintln!("Unlinking stale socket {}", path.display());
+        let _ = std::fs::remove_file(&path);
+        drop(listener);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    Err(BindError::Contended {
+        path: path.display().to_string(),
+        attempts: BIND_ATTEMPTS,
+    })
+}
+
+/// A failed bind of `path`: std refuses a path the kernel's `sun_path` cannot hold
+/// before any syscall, so that error has no errno.
+fn bind_error(e: &std::io::Error, path: &Path) -> BindError {
+    if e.raw_os_error().is_none() && path.as_os_str().len() >= SUN_PATH_LEN {
+        return BindError::PathTooLong;
+    }
+    BindError::from_io(e)
+}
+
+/// `sizeof(sockaddr_un.sun_path)` on Linux.
+const SUN_PATH_LEN: usize = 108;
+
+/// What stands at `path` when it is not a socket (nothing there counts as a
+/// socket that vanished: the retry will tell).
+fn not_a_socket(path: &Path) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::symlink_metadata(path).ok()?.file_type();
+    if kind.is_socket() {
+        None
+    } else if kind.is_dir() {
+        Some("a directory")
+    } else if kind.is_file() {
+        Some("a regular file")
+    } else if kind.is_symlink() {
+        Some("a symbolic link")
+    } else if kind.is_fifo() {
+        Some("a named pipe")
+    } else {
+        Some("a device")
     }
 }
 
@@ -161,6 +233,7 @@ pub fn bind_tcp(cfg: &InetHttpServerConfig) -> Result<Bound, BindError> {
         listener,
         auth: cfg.auth.clone(),
         open: OpenPaths::from_auth_flags(cfg.metrics_auth, cfg.health_auth),
+        section: cfg.section.clone(),
     })
 }
 
@@ -207,43 +280,54 @@ async fn not_found(req: axum::extract::Request) -> axum::response::Response {
         .into_response()
 }
 
-/// Serves `router` on each bound listener until the runtime ends. Returns the unix
-/// socket paths, for removal at exit.
+/// Serves `router` on each bound listener until the runtime ends, with the limits
+/// of [`crate::limits`] ([`crate::listen`], [`crate::conn`]). `notify` tells the
+/// main log about refused logins (counted, [`crate::refusals`]) and about
+/// connections turned away. Returns the unix socket paths, for removal at exit.
 pub fn serve(bound: Vec<Bound>, router: Router, notify: Notify) -> std::io::Result<Vec<PathBuf>> {
+    let refusals = Refusals::new(notify.clone());
+    let shared = listen::Shared::new(notify);
+    crate::memory::start();
     let mut paths = Vec::new();
     for b in bound {
-        let (auth, open, app) = match &b {
-            Bound::Unix { auth, open, .. } | Bound::Tcp { auth, open, .. } => {
-                (auth.clone(), *open, router.clone())
+        let (auth, open, section) = match &b {
+            Bound::Unix {
+                auth,
+                open,
+                section,
+                ..
             }
+            | Bound::Tcp {
+                auth,
+                open,
+                section,
+                ..
+            } => (auth.clone(), *open, section.clone()),
         };
         let app = match auth {
             Some(creds) => {
                 let creds = Arc::new(creds);
-                let notify = notify.clone();
-                app.layer(axum::middleware::from_fn(move |req, next| {
-                    crate::open::guard(creds.clone(), notify.clone(), open, req, next)
-                }))
+                let refusals = refusals.clone();
+                router
+                    .clone()
+                    .layer(axum::middleware::from_fn(move |req, next| {
+                        crate::open::guard(creds.clone(), refusals.clone(), open, req, next)
+                    }))
             }
-            None => app,
+            None => router.clone(),
         };
-        match b {
+        let listener = match b {
             Bound::Unix { listener, path, .. } => {
                 listener.set_nonblocking(true)?;
-                let listener = tokio::net::UnixListener::from_std(listener)?;
                 paths.push(path);
-                tokio::spawn(async move {
-                    let _ = axum::serve(listener, app).await;
-                });
+                Listener::Unix(tokio::net::UnixListener::from_std(listener)?)
             }
             Bound::Tcp { listener, .. } => {
                 listener.set_nonblocking(true)?;
-                let listener = tokio::net::TcpListener::from_std(listener)?;
-                tokio::spawn(async move {
-                    let _ = axum::serve(listener, app).await;
-                });
+                Listener::Tcp(tokio::net::TcpListener::from_std(listener)?)
             }
-        }
+        };
+        tokio::spawn(listen::run(listener, section, app, shared.clone()));
     }
     Ok(paths)
 }

@@ -41,6 +41,10 @@ pub(crate) struct ChildPlan {
     pub stdout: RawFd,
     pub stderr: RawFd,
     pub minfds: c_int,
+    /// `die_with_supervisord`: the daemon's pid; the child asks for SIGKILL when
+    /// the thread that forked it (the spawner thread, which lives as long as the
+    /// daemon) dies, and gives up if the daemon is already gone.
+    pub parent: Option<libc::pid_t>,
     pub empty_mask: libc::sigset_t,
     /// `supervisor: couldn't setuid to <uid>: `
     pub setuid_prefix: Vec<u8>,
@@ -63,6 +67,8 @@ impl ChildPlan {
             self.fail();
         }
         self.switch_user();
+        // After the user switch: changing credentials clears the death signal.
+        self.die_with_parent();
         if let Some(dir) = &self.directory {
             // SAFETY: `dir` is a valid NUL-terminated string owned by the plan.
             if unsafe { libc::chdir(dir.as_ptr()) } != 0 {
@@ -169,6 +175,19 @@ impl ChildPlan {
                     self.fail();
                 }
             }
+        }
+    }
+
+    fn die_with_parent(&self) {
+        let Some(parent) = self.parent else {
+            return;
+        };
+        // SAFETY: prctl(PR_SET_PDEATHSIG) only sets this process's death signal.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) };
+        // The daemon may have died between clone and prctl: we were reparented.
+        // SAFETY: getppid cannot fail and touches no memory.
+        if unsafe { libc::getppid() } != parent {
+            self.fail();
         }
     }
 

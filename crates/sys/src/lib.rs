@@ -8,6 +8,7 @@ mod daemon;
 mod dispositions;
 mod exit;
 mod listen;
+mod memory;
 mod privileges;
 mod proc_usage;
 mod readiness;
@@ -18,6 +19,7 @@ mod signal;
 mod spawn;
 #[cfg(test)]
 mod spawn_tests;
+mod spawner;
 
 pub use command::{
     CommandError, DEFAULT_PATH, ResolvedCommand, ShlexError, resolve_command, shlex_split,
@@ -28,6 +30,7 @@ pub use daemon::{DaemonError, DaemonNote, daemonize, hostname, remove_pidfile, w
 pub use dispositions::with_default_signals;
 pub use exit::decode_wait_status;
 pub use listen::{ListenError, ListenSocket, ListenSpec, create_listen_socket};
+pub use memory::release_free_memory;
 pub use privileges::{PrivilegeError, drop_privileges};
 pub use proc_usage::{ProcTable, SelfUsage, Usage, proc_tree_usage, self_usage};
 pub use readiness::wait_readable;

@@ -62,6 +62,12 @@ pub struct SpawnSpec {
     pub stdin_socket: Option<ListenSocket>,
     /// File descriptors 3..minfds are closed in the child (Supervisor's `minfds`).
     pub minfds: i32,
+    /// Kill the child (SIGKILL) if this process dies without stopping it
+    /// (`PR_SET_PDEATHSIG`). The signal follows the *thread* that forked, so such a
+    /// child is forked on a thread that lives as long as the process
+    /// ([`crate::spawner`]), never on a runtime worker that may come and go. Linux
+    /// clears it when the child execs a set-user-ID or capability-carrying program.
+    pub die_with_parent: bool,
 }
 
 impl SpawnSpec {
@@ -79,6 +85,7 @@ impl SpawnSpec {
             want_stdin: true,
             stdin_socket: None,
             minfds: 1024,
+            die_with_parent: false,
         }
     }
 }
@@ -116,6 +123,8 @@ pub enum SpawnError {
     Register(#[source] std::io::Error),
     #[error("fork failed")]
     Fork(#[source] nix::Error),
+    #[error("the spawner thread is gone")]
+    Spawner,
 }
 
 impl SpawnError {
@@ -211,7 +220,11 @@ pub fn spawn(spec: &SpawnSpec, reaper: &Reaper) -> Result<Child, SpawnError> {
         None => (None, None),
     };
 
-    let (pid, exit) = reaper.fork_registered(|| fork_child(&plan))?;
+    let (pid, exit) = if spec.die_with_parent {
+        reaper.fork_registered(|| crate::spawner::fork_on_spawner(&plan))?
+    } else {
+        reaper.fork_registered(|| fork_child(&plan))?
+    };
     drop((stdin_r, stdout_w, stderr_w, dev_null));
     Ok(Child {
         pid,
@@ -234,7 +247,7 @@ const CHILD_STACK: usize = 64 * 1024;
 /// showed fork's page-table copy and the faults after it were most of the CPU a
 /// restart cost. The child runs only `plan.exec()`: raw syscalls on memory prepared
 /// before the clone, no allocation, on its own stack.
-fn fork_child(plan: &ChildPlan) -> Result<i32, SpawnError> {
+pub(crate) fn fork_child(plan: &ChildPlan) -> Result<i32, SpawnError> {
     extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
         // SAFETY: `arg` is the `&ChildPlan` passed to clone below; the parent is
         // suspended (CLONE_VFORK) until this child execs or exits, so it stays valid.
@@ -353,6 +366,9 @@ fn build_plan(
         stdout,
         stderr,
         minfds: spec.minfds,
+        parent: spec
+            .die_with_parent
+            .then(|| libc::pid_t::try_from(std::process::id()).unwrap_or(0)),
         empty_mask: empty_sigset(),
         setuid_prefix: format!("supervisor: couldn't setuid to {setuid_uid}: ").into_bytes(),
         chdir_prefix: format!("supervisor: couldn't chdir to {dir_text}: ").into_bytes(),

@@ -369,3 +369,45 @@ fn spawnerr_texts_are_supervisors() {
     assert!(e.is_no_file() && !e.is_not_executable());
     assert_eq!(e.spawnerr("web"), "can't find command '/no/such'");
 }
+
+/// `die_with_parent`: the child is forked on the spawner thread, so the thread that
+/// asked for it (here one that exits at once, as a runtime's blocking thread does
+/// after 10 s idle) can come and go without taking the child with it.
+#[test]
+fn a_child_that_dies_with_the_parent_outlives_the_thread_that_spawned_it() {
+    let reaper = reaper().clone();
+    let (pid, exit) = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let mut s = spec("/bin/sleep 1000");
+            s.die_with_parent = true;
+            let child = spawn(&s, &reaper).expect("spawn");
+            (child.pid, child.exit)
+        })
+    })
+    .join()
+    .expect("the spawning thread");
+    let alive =
+        || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "));
+    // Still there a second after its spawning thread ended.
+    let end = std::time::Instant::now() + Duration::from_secs(1);
+    while std::time::Instant::now() < end {
+        assert!(alive(), "the child died with the thread that spawned it");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    kill(pid, Signal::KILL, false).expect("kill");
+    let status = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            timeout(DEADLINE, exit)
+                .await
+                .expect("exit")
+                .expect("status")
+        });
+    assert_eq!(status.signal(), Some(9));
+}

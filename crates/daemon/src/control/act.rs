@@ -145,6 +145,13 @@ fn refusal(r: Refusal, ns: &str) -> FaultError {
         Refusal::ShuttingDown => FaultError::bare(Fault::ShutdownState),
         Refusal::NoStdin => FaultError::new(Fault::NoFile, ns),
         Refusal::SignalFailed(problem) => FaultError::new(Fault::Failed, problem),
+        Refusal::StdinFull => FaultError::new(
+            Fault::Failed,
+            format!(
+                "{ns}: stdin queue full (at most {} bytes may wait for the child to read them)",
+                crate::process::stdin::QUEUE_LIMIT
+            ),
+        ),
     }
 }
 

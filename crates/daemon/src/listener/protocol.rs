@@ -5,6 +5,12 @@
 //! ACKNOWLEDGED again. Anything else makes it UNKNOWN. Bytes arrive chunked
 //! arbitrarily (`RESULT 2\nOKREADY\n` in one read is normal), so partial input is
 //! kept until it decides something.
+//!
+//! What is kept is bounded (README, "Security"), where Supervisor's `state_buffer`
+//! grows as long as a listener writes: a result line longer than
+//! [`RESULT_LINE_LIMIT`] or a result body announced longer than [`RESULT_BODY_LIMIT`]
+//! is a protocol error, handled as a bad result line (the event is redelivered and
+//! the listener restarted).
 
 use supervisor_model::LogLevel;
 
@@ -49,6 +55,10 @@ pub enum Step {
 }
 
 const READY_TOKEN: &[u8] = b"READY\n";
+/// The longest `RESULT <len>` line accepted, newline excluded.
+pub const RESULT_LINE_LIMIT: usize = 1024;
+/// The longest result body accepted (`OK` and `FAIL` are what listeners send).
+pub const RESULT_BODY_LIMIT: usize = 64 * 1024;
 const RESULT_TOKEN_LEN: usize = b"RESULT ".len();
 
 /// One listener's protocol state and the bytes not consumed yet.
@@ -111,6 +121,14 @@ impl Protocol {
         }
     }
 
+    /// Output past a limit: logged, then handled as a bad result line.
+    fn violation(&mut self, why: String, steps: &mut Vec<Step>) -> bool {
+        steps.push(Step::Log(LogLevel::Warn, why));
+        self.to(ListenerState::Unknown, steps);
+        steps.push(Step::BadResultLine);
+        false
+    }
+
     /// One decision; `false` when more input is needed.
     fn advance(&mut self, steps: &mut Vec<Step>) -> bool {
         match self.state {
@@ -141,7 +159,15 @@ impl Protocol {
             }
             ListenerState::Busy => match self.result_len {
                 None => {
-                    let Some(pos) = self.pending.iter().position(|&b| b == b'\n') else {
+                    let newline = self.pending.iter().position(|&b| b == b'\n');
+                    if newline.unwrap_or(self.pending.len()) > RESULT_LINE_LIMIT {
+                        let why = format!(
+                            "{}: result line longer than {RESULT_LINE_LIMIT} bytes",
+                            self.name
+                        );
+                        return self.violation(why, steps);
+                    }
+                    let Some(pos) = newline else {
                         return false;
                     };
                     let line: Vec<u8> = self.pending.drain(..=pos).take(pos).collect();
@@ -152,6 +178,13 @@ impl Protocol {
                         .and_then(|n| std::str::from_utf8(n).ok())
                         .and_then(|n| n.trim().parse::<usize>().ok());
                     match len {
+                        Some(n) if n > RESULT_BODY_LIMIT => {
+                            let why = format!(
+                                "{}: result body of {n} bytes is longer than {RESULT_BODY_LIMIT} bytes",
+                                self.name
+                            );
+                            self.violation(why, steps)
+                        }
                         Some(n) => {
                             self.result_len = Some(n);
                             true
@@ -200,6 +233,40 @@ impl Protocol {
             },
         }
     }
+}
+
+/// The fuzz body, shared by the cargo-fuzz target (`fuzz/`) and the `fuzz_*`
+/// proptests: a listener's output, already BUSY with one event, fed whole and
+/// again in chunks whose sizes come from the first bytes. Nothing panics, what is
+/// kept stays within the limits, and chunking never changes a decision.
+#[doc(hidden)]
+pub fn fuzz_one(data: &[u8]) {
+    let (sizes, output) = data.split_at(data.len().min(8));
+    let run = |chunks: &mut dyn Iterator<Item = &[u8]>| {
+        let mut p = Protocol::new("fuzz");
+        p.feed(READY_TOKEN);
+        p.sent();
+        let mut steps = Vec::new();
+        for chunk in chunks {
+            steps.extend(p.feed(chunk));
+            assert!(p.pending.len() <= RESULT_LINE_LIMIT + READY_TOKEN.len());
+            assert!(p.result.len() <= RESULT_BODY_LIMIT);
+        }
+        (steps, p.state)
+    };
+    let whole = run(&mut std::iter::once(output));
+    let mut rest = output;
+    let mut cuts = sizes.iter().cycle();
+    let mut chunks = std::iter::from_fn(|| {
+        if rest.is_empty() {
+            return None;
+        }
+        let n = usize::from(*cuts.next().unwrap_or(&255)).clamp(1, rest.len());
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        Some(chunk)
+    });
+    assert_eq!(run(&mut chunks), whole);
 }
 
 #[cfg(test)]
@@ -268,6 +335,63 @@ mod tests {
             outcomes(p.feed(b"RESULT 2\nOK\nREADY\n")),
             [Step::Processed, Step::Garbage]
         );
+    }
+
+    #[test]
+    fn an_endless_result_line_or_a_huge_body_is_a_violation() {
+        let mut p = Protocol::new("l");
+        p.feed(b"READY\n");
+        p.sent();
+        assert!(p.feed(b"RESULT ").is_empty());
+        let mut steps = Vec::new();
+        for _ in 0..100 {
+            steps.extend(p.feed(&[b'1'; 64]));
+        }
+        assert_eq!(
+            steps[0],
+            Step::Log(
+                LogLevel::Warn,
+                "l: result line longer than 1024 bytes".into()
+            )
+        );
+        assert_eq!(steps.last(), Some(&Step::BadResultLine));
+        assert!(p.pending.is_empty());
+
+        let mut p = Protocol::new("l");
+        p.feed(b"READY\n");
+        p.sent();
+        let steps = p.feed(b"RESULT 65537\n");
+        assert_eq!(
+            steps[0],
+            Step::Log(
+                LogLevel::Warn,
+                "l: result body of 65537 bytes is longer than 65536 bytes".into()
+            )
+        );
+        assert_eq!(steps.last(), Some(&Step::BadResultLine));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fuzz_arbitrary_output(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3000)) {
+            fuzz_one(&data);
+        }
+
+        #[test]
+        fn fuzz_protocol_token_soup(
+            sizes in proptest::collection::vec(1u8..40, 8),
+            tokens in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just("READY\n".to_string()),
+                proptest::strategy::Just("RESULT 2\nOK".to_string()),
+                proptest::strategy::Just("RESULT 4\nFAIL".to_string()),
+                "RESULT [0-9 ]{0,8}\n",
+                "[A-Z \n]{0,10}",
+            ], 0..20),
+        ) {
+            let mut data = sizes;
+            data.extend(tokens.concat().into_bytes());
+            fuzz_one(&data);
+        }
     }
 
     #[test]

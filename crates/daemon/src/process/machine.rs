@@ -129,6 +129,8 @@ pub enum Refusal {
     /// `signalProcess` could not deliver the signal (the process is now UNKNOWN;
     /// Supervisor's rpcinterface answers FAILED with the problem).
     SignalFailed(String),
+    /// The child has not read what it was sent (`process::stdin::QUEUE_LIMIT`).
+    StdinFull,
 }
 
 /// One process's lifecycle state, with Supervisor's bookkeeping fields. The fields

@@ -44,5 +44,6 @@ pub fn spawn(
     spec.want_stdin = true;
     spec.stdin_socket = socket;
     spec.minfds = i32::try_from(ctx.minfds).unwrap_or(i32::MAX);
+    spec.die_with_parent = p.die_with_supervisord;
     supervisor_sys::spawn(&spec, &ctx.reaper).map_err(|e| e.spawnerr(&p.name))
 }

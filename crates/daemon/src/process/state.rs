@@ -207,7 +207,10 @@ impl ProcessActorState {
                 let result = match (&self.stdin, self.machine.pid()) {
                     (_, None) => Err(Refusal::NotRunning),
                     _ if self.machine.killing() => Err(Refusal::NotRunning),
-                    (Some(w), Some(_)) if w.send(data) => Ok(()),
+                    (Some(w), Some(_)) => w.send_bounded(data).map_err(|r| match r {
+                        crate::process::stdin::Refused::Full => Refusal::StdinFull,
+                        crate::process::stdin::Refused::Closed => Refusal::NoStdin,
+                    }),
                     _ => Err(Refusal::NoStdin),
                 };
                 let _ = reply.send(result);

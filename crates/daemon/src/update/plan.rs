@@ -66,6 +66,7 @@ pub const LIVE_PROCESS: &[&str] = &[
     "backoff",
     "backoff_max",
     "fatal_retry_after",
+    "die_with_supervisord",
 ];
 
 /// Group options applied in place: ordering, `essential`, and an event-listener
