@@ -291,7 +291,7 @@ pub(crate) fn processes_from_section(
         ("group_name", ExpValue::text(group_name)),
     ]);
     let c = common(ctx, section, &expansions)?;
-    let mut processes = Vec::new();
+    let mut processes = Vec::with_capacity(usize::try_from(c.numprocs).unwrap_or(0));
     for process_num in c.numprocs_start..c.numprocs_start + c.numprocs.max(0) {
         expansions.insert("process_num".into(), ExpValue::Int(process_num));
         expansions.insert("numprocs".into(), ExpValue::Int(c.numprocs));

@@ -26,6 +26,10 @@ use crate::root::actor::RootActor;
 use crate::root::api::RootArgs;
 use crate::root::api::RootMsg;
 
+/// The runtime's worker threads: the tree is mostly idle, and two let one slow
+/// handler never stall the rest (the malloc arenas are capped to match).
+const WORKER_THREADS: usize = 2;
+
 /// Runs supervisord until it is shut down; the exit code.
 pub fn run(cli: Cli, config: Config) -> i32 {
     let log = MainLog::new();
@@ -101,8 +105,9 @@ pub fn run(cli: Cli, config: Config) -> i32 {
             &format!("could not write pidfile {}", sd.pidfile.display()),
         ),
     }
+    supervisor_sys::limit_malloc_arenas(WORKER_THREADS as u16);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(WORKER_THREADS)
         .enable_all()
         .build()
     {

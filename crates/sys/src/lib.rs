@@ -30,7 +30,7 @@ pub use daemon::{DaemonError, DaemonNote, daemonize, hostname, remove_pidfile, w
 pub use dispositions::with_default_signals;
 pub use exit::decode_wait_status;
 pub use listen::{ListenError, ListenSocket, ListenSpec, create_listen_socket};
-pub use memory::release_free_memory;
+pub use memory::{limit_malloc_arenas, release_free_memory};
 pub use privileges::{PrivilegeError, drop_privileges};
 pub use proc_usage::{ProcTable, SelfUsage, Usage, proc_tree_usage, self_usage};
 pub use readiness::wait_readable;

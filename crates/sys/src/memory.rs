@@ -2,9 +2,28 @@
 //! freed (a 16 MB XML-RPC response, a thousand connections' buffers) in its arenas,
 //! so the daemon's RSS would stay at its peak; `malloc_trim` returns the free pages
 //! of every arena. Elsewhere (musl) this is a no-op: musl returns memory itself.
+//! The arenas themselves are capped: glibc makes up to eight per core, one for each
+//! thread that meets contention, and each keeps its own free memory.
 
-// One foreign call; its `unsafe` block states why it is sound.
+// Two foreign calls; each `unsafe` block states why it is sound.
 #![allow(unsafe_code)]
+
+/// Caps glibc's malloc arenas at `arenas` (the daemon passes its worker-thread
+/// count). The default (eight per core) let an idle daemon with 1000 programs keep
+/// about 3.7 MB more (BENCHMARKS.md, idle memory); the daemon allocates little on
+/// its hot paths, so two arenas see no contention worth the memory. Call it before
+/// any thread starts.
+pub fn limit_malloc_arenas(arenas: u16) {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a parameter of the allocator under its own lock;
+    // it is documented as callable at any time, and a refused value is reported by
+    // its return code, which changes nothing we rely on.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, i32::from(arenas));
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = arenas;
+}
 
 /// Returns free heap pages to the OS. Takes a moment on a large heap: call it off
 /// the async workers (`spawn_blocking`), and only after a burst.

@@ -53,13 +53,17 @@ impl Actor for GroupActor {
         msg: GroupMsg,
         st: &mut GroupActorState,
     ) -> Result<(), ActorProcessingErr> {
+        // The arms that await are boxed: ractor keeps this future's space allocated
+        // (inside the actor's boxed loop) while the group waits for its next
+        // message, so an inline `apply` (spawning process actors) would cost every
+        // idle group its size, about 2 kB (BENCHMARKS.md, idle memory).
         match msg {
             GroupMsg::StartAutostart(reply) => {
-                st.start_autostart().await;
+                Box::pin(st.start_autostart()).await;
                 let _ = reply.send(());
             }
             GroupMsg::Start(names, reply) => {
-                st.start(&names).await;
+                Box::pin(st.start(&names)).await;
                 let _ = reply.send(());
             }
             GroupMsg::Shutdown(names) => st.shutdown(names.as_deref()),
@@ -67,7 +71,7 @@ impl Actor for GroupActor {
             GroupMsg::Retire(names) => st.retire(&names),
             GroupMsg::Reinstate(names) => st.reinstate(&names),
             GroupMsg::Apply { plan, ctx, reply } => {
-                let applied = st.apply(&myself, *plan, ctx).await;
+                let applied = Box::pin(st.apply(&myself, *plan, ctx)).await;
                 let _ = reply.send(applied);
             }
             GroupMsg::Drained(reply) => st.drained(reply),
