@@ -82,6 +82,20 @@ bench-events reps="3":
 chaos restarts="10000":
     CHAOS_RESTARTS={{restarts}} cargo test --release --test e2e chaos:: -- --nocapture
 
+# dependency benchmark (BENCHMARKS.md, "Dependencies and health checks"): 100 programs in
+# 10 levels, each level waiting for the one before with tcp:// ready checks (overhead per
+# edge), the same with Supervisor's priority only (ours and Python supervisord), and the
+# idle CPU of 1000 programs health-checked every 10 s
+bench-deps reps="3":
+    cargo build --release --bin supervisord
+    V="$(bash tests/oracle/ensure-venv.sh | xargs dirname)"; \
+    for i in $(seq {{reps}}); do \
+      python3 tests/bench/deps_bench.py levels --label ours --daemon "$PWD/target/release/supervisord -n -c {conf}" && \
+      python3 tests/bench/deps_bench.py levels --label ours-priority --priority-only --daemon "$PWD/target/release/supervisord -n -c {conf}" && \
+      python3 tests/bench/deps_bench.py levels --label python-priority --priority-only --daemon "$V/supervisord -n -c {conf}" || exit 1; \
+    done && \
+    python3 tests/bench/deps_bench.py idle --label ours --daemon "$PWD/target/release/supervisord -n -c {conf}"
+
 # observability benchmark (BENCHMARKS.md, "Metrics and logs"): a /metrics scrape of 1000
 # programs beside node_exporter's supervisord collector (Debian's
 # prometheus-node-exporter, installed if missing) in front of Python supervisord and of

@@ -291,3 +291,34 @@ fn a_dependency_cycle_is_refused_with_the_cycle_spelled_out() {
         "{err}"
     );
 }
+
+/// The daemon's CPU time so far (utime + stime from `/proc/<pid>/stat`), in ticks.
+fn cpu_ticks(pid: i32) -> u64 {
+    let stat = read(Path::new(&format!("/proc/{pid}/stat")));
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 and 15 of proc(5); `after_name` starts at field 3.
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// A wait sleeps until a dependency changes: a process waiting for a FATAL one
+/// costs the daemon nothing (a snapshot receiver left unseen once made the wait
+/// wake at once, forever: a whole core).
+#[test]
+fn a_waiting_process_costs_no_cpu() {
+    let conf = format!(
+        "{SOCKET}[program:broken]\ncommand=/bin/false\nstartretries=0\n\n\
+         [program:held]\ncommand=/bin/sleep 1000\ndepends_on=broken\n"
+    );
+    let d = Daemon::start(&conf);
+    d.wait_for_socket();
+    wait_status(&d, "held", "waiting for broken (FATAL)");
+    let pid = d.daemon_pid();
+    let before = cpu_ticks(pid);
+    // A measurement window, not a wait for an event: what the daemon spends in one
+    // second of waiting (the spin used all of it: 100 ticks).
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let spent = cpu_ticks(pid) - before;
+    assert!(spent < 20, "{spent} ticks of CPU in 1 s of waiting");
+    assert!(status_of(&d, "held").contains("STARTING"));
+}

@@ -11,9 +11,8 @@ use futures_util::future::{FutureExt, select_all};
 use ractor::ActorRef;
 use supervisor_config::{Condition, Dependency, ProcessConfig};
 use supervisor_model::ProcessState;
-use tokio::sync::watch;
 
-use super::api::{Peers, PeersWatch, ProcessMsg};
+use super::api::{Member, Peers, PeersWatch, ProcessMsg};
 use crate::snapshot::Snapshot;
 
 /// Whether `s` (a process with `config`) meets `condition`.
@@ -54,38 +53,57 @@ fn where_it_is(s: &Snapshot) -> String {
     text
 }
 
-/// The first dependency not met, as `db to be ready (BACKOFF)`, and the snapshot
-/// channels to watch; `only_required` looks at required dependencies only.
-fn first_unmet(
-    deps: &[Dependency],
-    peers: &dyn Peers,
-    only_required: bool,
-) -> (Option<String>, Vec<watch::Receiver<Snapshot>>) {
+/// One dependency process as resolved against the current peers: looked up once
+/// per change of the set of processes, not at every wake-up (with 100 programs in
+/// levels of 10, looking every peer up by name at each wake-up was most of the
+/// daemon's CPU while they started; BENCHMARKS.md, dependencies).
+struct Watched<'a> {
+    dep: &'a Dependency,
+    group: &'a str,
+    name: &'a str,
+    /// `None`: not active (no such process now).
+    member: Option<Member>,
+}
+
+/// The processes of `deps` (only the required ones with `only_required`).
+fn resolve<'a>(deps: &'a [Dependency], peers: &dyn Peers, only_required: bool) -> Vec<Watched<'a>> {
+    deps.iter()
+        .filter(|d| d.required || !only_required)
+        .flat_map(|dep| {
+            dep.processes.iter().map(move |(group, name)| Watched {
+                dep,
+                group,
+                name,
+                member: peers
+                    .member(group, name)
+                    .filter(|m| m.snapshot.has_changed().is_ok()),
+            })
+        })
+        .collect()
+}
+
+/// The first dependency not met, as `db to be ready (BACKOFF)`; text is made only
+/// for that one. Every snapshot is marked seen, so the next wait sleeps until one
+/// of them really changes (a receiver left unseen would wake it at once, forever).
+fn first_unmet(watched: &mut [Watched<'_>]) -> Option<String> {
     let mut blocker = None;
-    let mut watched = Vec::new();
-    for dep in deps.iter().filter(|d| d.required || !only_required) {
-        for (group, name) in &dep.processes {
-            let ns = supervisor_model::namespec::make(group, name);
-            let Some(m) = peers
-                .member(group, name)
-                .filter(|m| m.snapshot.has_changed().is_ok())
-            else {
-                blocker
-                    .get_or_insert_with(|| format!("{} (not active)", wanted(dep.condition, &ns)));
-                continue;
-            };
-            {
-                let s = m.snapshot.borrow();
-                if !met(dep.condition, &s, &m.config) {
-                    blocker.get_or_insert_with(|| {
-                        format!("{} ({})", wanted(dep.condition, &ns), where_it_is(&s))
-                    });
-                }
-            }
-            watched.push(m.snapshot);
+    for w in watched.iter_mut() {
+        let ns = || supervisor_model::namespec::make(w.group, w.name);
+        let Some(m) = &mut w.member else {
+            blocker
+                .get_or_insert_with(|| format!("{} (not active)", wanted(w.dep.condition, &ns())));
+            continue;
+        };
+        let s = m.snapshot.borrow_and_update();
+        if blocker.is_none() && !met(w.dep.condition, &s, &m.config) {
+            blocker = Some(format!(
+                "{} ({})",
+                wanted(w.dep.condition, &ns()),
+                where_it_is(&s)
+            ));
         }
     }
-    (blocker, watched)
+    blocker
 }
 
 /// Starts the dependencies that are not running, not starting and not met (once
@@ -108,22 +126,42 @@ fn pull_in(deps: &[Dependency], peers: &dyn Peers) {
     }
 }
 
-/// Returns once a watched snapshot or the set of peers changed; `false` when the
-/// peers are gone for good (the daemon is ending).
-async fn any_change(watched: &mut [watch::Receiver<Snapshot>], peers: &mut PeersWatch) -> bool {
-    // A snapshot channel that closes (its process went) counts as a change: the
-    // next look finds the process gone.
+/// What a wake-up found.
+enum Change {
+    /// A watched snapshot changed: look again.
+    Snapshot,
+    /// The set of processes changed: resolve again.
+    Peers,
+    /// The peers are gone for good (the daemon is ending).
+    Ended,
+}
+
+/// Returns once a watched snapshot or the set of peers changed.
+async fn any_change(watched: &mut [Watched<'_>], peers: &mut PeersWatch) -> Change {
+    // A snapshot channel that closes (its process went) counts as a change of the
+    // peers: the next look finds the process gone.
     let mut waits: Vec<_> = watched
         .iter_mut()
-        .map(|rx| {
+        .filter_map(|w| w.member.as_mut())
+        .map(|m| {
             async move {
-                let _ = rx.changed().await;
-                true
+                match m.snapshot.changed().await {
+                    Ok(()) => Change::Snapshot,
+                    Err(_) => Change::Peers,
+                }
             }
             .boxed()
         })
         .collect();
-    waits.push(async move { peers.changed().await.is_ok() }.boxed());
+    waits.push(
+        async move {
+            match peers.changed().await {
+                Ok(()) => Change::Peers,
+                Err(_) => Change::Ended,
+            }
+        }
+        .boxed(),
+    );
     select_all(waits).await.0
 }
 
@@ -141,50 +179,63 @@ impl Wait {
         let generation = self.generation;
         let mut pulled = !self.pull;
         let mut told: Option<String> = None;
-        loop {
+        let deps = std::mem::take(&mut self.deps);
+        // Until every dependency is met.
+        'resolve: loop {
             let peers: Arc<dyn Peers> = self.peers.borrow_and_update().clone();
-            let (blocker, mut watched) = first_unmet(&self.deps, &*peers, false);
-            let Some(text) = blocker else { break };
+            let mut watched = resolve(&deps, &*peers, false);
             if !std::mem::replace(&mut pulled, true) {
-                pull_in(&self.deps, &*peers);
-            }
-            let text = format!("waiting for {text}");
-            if told.as_ref() != Some(&text) {
-                told = Some(text.clone());
-                let msg = ProcessMsg::Waiting {
-                    generation,
-                    text: Some(text),
-                };
-                if self.me.send_message(msg).is_err() {
-                    return;
-                }
+                pull_in(&deps, &*peers);
             }
             drop(peers);
-            if !any_change(&mut watched, &mut self.peers).await {
-                return;
+            loop {
+                let Some(text) = first_unmet(&mut watched) else {
+                    break 'resolve;
+                };
+                let text = format!("waiting for {text}");
+                if told.as_ref() != Some(&text) {
+                    told = Some(text.clone());
+                    let msg = ProcessMsg::Waiting {
+                        generation,
+                        text: Some(text),
+                    };
+                    if self.me.send_message(msg).is_err() {
+                        return;
+                    }
+                }
+                match any_change(&mut watched, &mut self.peers).await {
+                    Change::Snapshot => {}
+                    Change::Peers => continue 'resolve,
+                    Change::Ended => return,
+                }
             }
         }
         if self
             .me
             .send_message(ProcessMsg::DepsMet { generation })
             .is_err()
-            || !self.deps.iter().any(|d| d.required)
+            || !deps.iter().any(|d| d.required)
         {
             return;
         }
+        // Then, with `required`, until one of those is lost.
         loop {
             let peers: Arc<dyn Peers> = self.peers.borrow_and_update().clone();
-            let (blocker, mut watched) = first_unmet(&self.deps, &*peers, true);
-            if let Some(text) = blocker {
-                let why = format!("its required dependency is gone: {text}");
-                let _ = self
-                    .me
-                    .send_message(ProcessMsg::DependencyLost { generation, why });
-                return;
-            }
+            let mut watched = resolve(&deps, &*peers, true);
             drop(peers);
-            if !any_change(&mut watched, &mut self.peers).await {
-                return;
+            loop {
+                if let Some(text) = first_unmet(&mut watched) {
+                    let why = format!("its required dependency is gone: {text}");
+                    let _ = self
+                        .me
+                        .send_message(ProcessMsg::DependencyLost { generation, why });
+                    return;
+                }
+                match any_change(&mut watched, &mut self.peers).await {
+                    Change::Snapshot => {}
+                    Change::Peers => break,
+                    Change::Ended => return,
+                }
             }
         }
     }
