@@ -4,17 +4,8 @@
 //! limit (README, "Security"), and going past it is a clear fault or protocol error,
 //! never memory.
 
-use std::path::Path;
-
-use crate::support::{Daemon, SOCKET, oracle_python, read};
-
-fn rss_kb(pid: i32) -> u64 {
-    read(Path::new(&format!("/proc/{pid}/status")))
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap()
-}
+use crate::support::procfs::rss_kb;
+use crate::support::{Daemon, SOCKET, oracle_python};
 
 #[test]
 fn stdin_for_a_child_that_does_not_read_is_bounded() {

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::support::procfs::rss_kb;
 use crate::support::tree::ctl;
 use crate::support::{Daemon, SOCKET, read, wait_until};
 use nix::sys::signal::{Signal, kill};
@@ -19,14 +20,6 @@ fn fds(pid: i32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
         .count()
-}
-
-fn rss_kb(pid: i32) -> u64 {
-    read(Path::new(&format!("/proc/{pid}/status")))
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap()
 }
 
 /// (pid, parent, state, command line) of every process.

@@ -8,6 +8,7 @@
 
 use std::path::Path;
 
+use crate::support::procfs::cpu_ticks;
 use crate::support::tree::ctl;
 use crate::support::{DEADLINE, Daemon, SOCKET, free_port, read, wait_until};
 
@@ -290,15 +291,6 @@ fn a_dependency_cycle_is_refused_with_the_cycle_spelled_out() {
         err.contains("depends_on: dependency cycle a → b → a") && err.contains("sd.conf"),
         "{err}"
     );
-}
-
-/// The daemon's CPU time so far (utime + stime from `/proc/<pid>/stat`), in ticks.
-fn cpu_ticks(pid: i32) -> u64 {
-    let stat = read(Path::new(&format!("/proc/{pid}/stat")));
-    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // Fields 14 and 15 of proc(5); `after_name` starts at field 3.
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
 }
 
 /// A wait sleeps until a dependency changes: a process waiting for a FATAL one

@@ -6,10 +6,11 @@
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::support::{Daemon, SOCKET, read, wait_until};
+use crate::support::procfs::rss_kb;
+use crate::support::{Daemon, SOCKET, wait_until};
 
 const CREDS: &str = "username=chris\npassword=secret\n";
 
@@ -18,14 +19,6 @@ fn with_auth() -> String {
         "file=%(here)s/sv.sock\n",
         &format!("file=%(here)s/sv.sock\n{CREDS}"),
     )
-}
-
-fn rss_kb(pid: i32) -> u64 {
-    read(Path::new(&format!("/proc/{pid}/status")))
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap()
 }
 
 /// Reads until EOF or `deadline`; what arrived and whether the server closed.
