@@ -32,6 +32,7 @@ mod reload;
 mod resilience;
 mod result_order;
 mod soak;
+mod spliced_output;
 mod supervisord_cli;
 mod supervisord_options;
 mod supervisord_run;

@@ -25,7 +25,7 @@ use prometheus_client::registry::{Registry, Unit};
 use supervisor_model::{ProcessState, SupervisorState};
 
 use crate::control::Control;
-use crate::observe::{Metrics, ProcessMetrics};
+use crate::observe::{LogBytes, Metrics, ProcessMetrics};
 
 pub fn routes<C: Control>() -> Router<Arc<C>> {
     Router::new().route("/metrics", get(scrape::<C>))
@@ -196,7 +196,7 @@ fn tree(enc: &mut DescriptorEncoder, ps: &[ProcessMetrics]) -> fmt::Result {
 }
 
 fn log_bytes(enc: &mut DescriptorEncoder, ps: &[ProcessMetrics]) -> fmt::Result {
-    let channel_rows = |dropped: bool| -> Vec<([(&str, &str); 3], u64)> {
+    let channel_rows = |field: fn(&LogBytes) -> u64| -> Vec<([(&str, &str); 3], u64)> {
         ps.iter()
             .flat_map(|p| {
                 [("stdout", p.stdout), ("stderr", p.stderr)].map(|(c, b)| {
@@ -205,7 +205,7 @@ fn log_bytes(enc: &mut DescriptorEncoder, ps: &[ProcessMetrics]) -> fmt::Result 
                         ("name", &p.name),
                         ("channel", c),
                     ];
-                    (labels, if dropped { b.dropped } else { b.written })
+                    (labels, field(&b))
                 })
             })
             .collect()
@@ -215,13 +215,19 @@ fn log_bytes(enc: &mut DescriptorEncoder, ps: &[ProcessMetrics]) -> fmt::Result 
     counters(
         enc,
         ("supervisor_process_log_written", help, bytes),
-        &channel_rows(false),
+        &channel_rows(|b| b.written),
+    )?;
+    let help = "Bytes of those written that the kernel moved from the pipe to the file (splice), never copied through supervisord";
+    counters(
+        enc,
+        ("supervisor_process_log_spliced", help, bytes),
+        &channel_rows(|b| b.spliced),
     )?;
     let help = "Bytes of the process's output lost because its log file could not be written";
     counters(
         enc,
         ("supervisor_process_log_dropped", help, bytes),
-        &channel_rows(true),
+        &channel_rows(|b| b.dropped),
     )
 }
 

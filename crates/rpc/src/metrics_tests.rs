@@ -23,6 +23,7 @@ fn sample() -> Metrics {
         }),
         stdout: LogBytes {
             written: 100,
+            spliced: 60,
             dropped: 7,
         },
         stderr: LogBytes::default(),
@@ -78,6 +79,7 @@ fn series_names_types_and_labels() {
         "supervisor_process_cpu_seconds_total{group=\"web\",name=\"web_0\"} 1.5",
         "supervisor_process_resident_memory_bytes{group=\"web\",name=\"web_0\"} 4096",
         "supervisor_process_log_written_bytes_total{group=\"web\",name=\"web_0\",channel=\"stdout\"} 100",
+        "supervisor_process_log_spliced_bytes_total{group=\"web\",name=\"web_0\",channel=\"stdout\"} 60",
         "supervisor_process_log_dropped_bytes_total{group=\"web\",name=\"web_0\",channel=\"stdout\"} 7",
         "supervisor_pool_events_buffered{group=\"listeners\"} 4",
         "supervisor_pool_events_dropped_total{group=\"listeners\"} 9",

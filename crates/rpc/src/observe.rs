@@ -36,10 +36,12 @@ pub struct ProcessMetrics {
     pub stderr: LogBytes,
 }
 
-/// Bytes of a channel's output written to its log file, and lost.
+/// Bytes of a channel's output written to its log file (of those, moved by
+/// `splice(2)`), and lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LogBytes {
     pub written: u64,
+    pub spliced: u64,
     pub dropped: u64,
 }
 

@@ -20,6 +20,7 @@ mod spawn;
 #[cfg(test)]
 mod spawn_tests;
 mod spawner;
+mod splice;
 
 pub use command::{
     CommandError, DEFAULT_PATH, ResolvedCommand, ShlexError, resolve_command, shlex_split,

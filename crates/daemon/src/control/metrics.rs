@@ -27,6 +27,7 @@ pub fn gather(reg: &Registry, state: SupervisorState, events: &EventBus) -> Metr
             let t = m.counters.totals(c);
             LogBytes {
                 written: t.written,
+                spliced: t.spliced,
                 dropped: t.dropped,
             }
         };

@@ -5,6 +5,7 @@
 //! start) and the watch on its exit status from the reaper. It knows nothing of
 //! actors: the exit is handed to a callback.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use supervisor_config::ProcessConfig;
@@ -136,6 +137,15 @@ pub fn launch(
         );
     }
     let mut pumps: Vec<Pump> = Vec::with_capacity(2);
+    let own_file = {
+        let path = |s: &Arc<Mutex<ChannelLog>>| {
+            s.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .path()
+                .map(Path::to_path_buf)
+        };
+        path(&l.sinks.stdout) != path(&l.sinks.stderr)
+    };
     for (rx, channel, sink, cfg) in [
         (
             child.stdout,
@@ -199,6 +209,7 @@ pub fn launch(
                     let found = found.clone();
                     Box::new(LogWatch::new(regex.clone(), Box::new(move || found())))
                 }),
+                own_file,
             },
         )));
     }

@@ -1,6 +1,10 @@
 //! A child's stdout/stderr: each pipe is read by a small task when it is readable, into
 //! a per-thread scratch buffer (no buffer is held per idle pipe), and every chunk goes
-//! raw to the channel's log file. A log file that cannot be opened or written is
+//! raw to the channel's log file. When the log file is the only place the bytes go
+//! (no events, capture, syslog, listener protocol, `log:` check, ANSI stripping,
+//! timestamps or debug logging), they are not read at all: `splice(2)` moves them
+//! from the pipe into the file inside the kernel ([`ChannelLog::splice`]), and the
+//! pump goes back to reading for as long as something needs the bytes. A log file that cannot be opened or written is
 //! reported once in the main log; the bytes are dropped and counted (the count is
 //! logged when the file can be written again, e.g. once a full disk has room: each
 //! write after a failure reopens the file), and the child keeps being supervised. The
@@ -9,6 +13,7 @@
 
 use std::cell::RefCell;
 use std::io;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -136,6 +141,30 @@ impl ChannelLog {
         }
     }
 
+    /// Moves up to `max` bytes from `pipe` into the log file with `splice(2)`.
+    /// `NotNow` when the bytes must be read instead: no file (NONE, or not open after
+    /// a failure: the read path opens, reports and counts), timestamps on, a target
+    /// the kernel will not splice into, or an error the read path will meet and
+    /// report (the bytes are still in the pipe).
+    fn splice(&mut self, pipe: BorrowedFd<'_>, max: usize) -> io::Result<Spliced> {
+        if self.stamper.is_some() || self.failing {
+            return Ok(Spliced::NotNow);
+        }
+        let Some(file) = &mut self.file else {
+            return Ok(Spliced::NotNow);
+        };
+        match file.splice_from(pipe, max) {
+            Ok(Some(0)) => Ok(Spliced::Eof),
+            Ok(Some(n)) => {
+                self.counters.add_spliced(self.channel, n as u64);
+                Ok(Spliced::Moved)
+            }
+            Ok(None) => Ok(Spliced::NotNow),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Err(e),
+            Err(_) => Ok(Spliced::NotNow),
+        }
+    }
+
     /// Opens the file if it is not open yet: Supervisor creates a child's log files
     /// when it spawns it, so a quiet program still has (empty) logs to read and tail.
     pub fn open_now(&mut self, name: &str, log: &MainLog) {
@@ -177,6 +206,15 @@ impl ChannelLog {
     }
 }
 
+/// What a [`ChannelLog::splice`] did.
+enum Spliced {
+    Moved,
+    /// The pipe is closed.
+    Eof,
+    /// Read this chunk instead.
+    NotNow,
+}
+
 /// Where a listener's stdout goes besides its log: the pool reads the protocol.
 pub type Tap = Box<dyn Fn(&[u8]) + Send>;
 
@@ -204,6 +242,9 @@ pub struct Feed {
     pub syslog: Option<Box<SyslogOut>>,
     /// `ready_check = log:…` until it matched. Boxed: rarely set.
     pub watch: Option<Box<LogWatch>>,
+    /// The other channel does not write to the same file: a splice, which writes at
+    /// the end it looked up, cannot interleave with that channel's appends.
+    pub own_file: bool,
 }
 
 /// Copies a pipe into its channel log (and events, capture, listener tap) until EOF.
@@ -211,6 +252,19 @@ pub async fn pump(rx: Receiver, mut feed: Feed) {
     loop {
         if rx.readable().await.is_err() {
             break;
+        }
+        if feed.log_only() {
+            let sink = feed.sink.clone();
+            let moved = rx.try_io(|| {
+                let mut log = sink.lock().unwrap_or_else(|p| p.into_inner());
+                log.splice(rx.as_fd(), CHUNK)
+            });
+            match moved {
+                Ok(Spliced::Moved) => continue,
+                Ok(Spliced::Eof) => break,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Ok(Spliced::NotNow) | Err(_) => {}
+            }
         }
         let done = SCRATCH.with(|scratch| {
             let mut buf = scratch.borrow_mut();
@@ -239,6 +293,20 @@ pub async fn pump(rx: Receiver, mut feed: Feed) {
 }
 
 impl Feed {
+    /// Nothing but the log file needs this pipe's bytes now (the file's own state —
+    /// timestamps, a failure — is asked by [`ChannelLog::splice`]). A matched `log:`
+    /// check or a lowered log level turn this on mid-stream.
+    fn log_only(&self) -> bool {
+        self.own_file
+            && !self.strip_ansi
+            && !self.log_events
+            && self.capture.is_none()
+            && self.tap.is_none()
+            && self.syslog.is_none()
+            && self.watch.is_none()
+            && !self.log.enabled(LogLevel::Debug)
+    }
+
     fn chunk(&mut self, raw: &[u8]) {
         let stripped;
         let data = if self.strip_ansi {

@@ -1,0 +1,55 @@
+//! Moving a pipe's bytes into a file without copying them through user space
+//! (`splice(2)`): the kernel moves the pipe's pages into the page cache. Linux
+//! refuses a file opened with `O_APPEND` (EINVAL), so the caller's file gives up
+//! append mode while it is spliced into and the write goes at the file's current end
+//! (looked up before each move, so a file truncated by someone else, as logrotate's
+//! `copytruncate` does, is written from its new end, as `O_APPEND` would).
+
+use std::fs::File;
+use std::io::{self, Seek, SeekFrom};
+use std::os::fd::{AsFd, BorrowedFd};
+
+use nix::errno::Errno;
+use nix::fcntl::{FcntlArg, OFlag, SpliceFFlags, fcntl, splice};
+
+/// What one move did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moved {
+    /// This many bytes; the file now ends at `end`.
+    Bytes { n: usize, end: u64 },
+    /// The pipe is closed and empty.
+    Eof,
+    /// The kernel will not splice into this file (file system or file kind): write
+    /// it instead.
+    Refused,
+}
+
+/// Sets or clears `O_APPEND` on `file`.
+pub fn set_append(file: &File, append: bool) -> io::Result<()> {
+    let flags = OFlag::from_bits_truncate(fcntl(file.as_fd(), FcntlArg::F_GETFL)?);
+    let wanted = if append {
+        flags | OFlag::O_APPEND
+    } else {
+        flags - OFlag::O_APPEND
+    };
+    if wanted != flags {
+        fcntl(file.as_fd(), FcntlArg::F_SETFL(wanted))?;
+    }
+    Ok(())
+}
+
+/// Moves up to `max` bytes from `pipe` to the end of `file` (not in append mode),
+/// without blocking: an empty pipe is `WouldBlock`.
+pub fn pipe_to_end(pipe: BorrowedFd<'_>, file: &mut File, max: usize) -> io::Result<Moved> {
+    let end = file.seek(SeekFrom::End(0))?;
+    let flags = SpliceFFlags::SPLICE_F_MOVE | SpliceFFlags::SPLICE_F_NONBLOCK;
+    match splice(pipe, None, file.as_fd(), None, max, flags) {
+        Ok(0) => Ok(Moved::Eof),
+        Ok(n) => Ok(Moved::Bytes {
+            n,
+            end: end + n as u64,
+        }),
+        Err(Errno::EINVAL) => Ok(Moved::Refused),
+        Err(e) => Err(io::Error::from(e)),
+    }
+}
