@@ -76,11 +76,13 @@ fn log_only_output_is_spliced_and_output_something_needs_is_read() {
     assert_eq!(log_bytes(&d, "spliced", "events"), 0);
     assert!(bytes(&d.path("events.log")) == payload);
 
-    // The `log:` check reads until it matched, then the kernel moves the rest.
+    // The `log:` check reads until it matched (at least `READY`, maybe some of
+    // the flood with it), then the kernel moves the rest.
     let spliced = log_bytes(&d, "spliced", "checked");
     assert!(
-        spliced > 0 && spliced < total,
-        "{spliced} of {total} spliced"
+        spliced > 0 && spliced <= total,
+        "{spliced} of {} spliced",
+        total + 6
     );
     let mut expected = b"READY\n".to_vec();
     expected.extend_from_slice(&payload);
