@@ -40,6 +40,7 @@ pub use rlimit::{RlimitError, raise_rlimits};
 pub use rotate::{RotatePolicy, RotatingFile};
 pub use signal::kill;
 pub use spawn::{Child, SpawnError, SpawnSpec, SpawnUser, spawn};
+pub use splice::grow_pipe;
 
 pub mod localtime;
 pub mod pidproxy;

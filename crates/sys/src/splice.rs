@@ -53,3 +53,11 @@ pub fn pipe_to_end(pipe: BorrowedFd<'_>, file: &mut File, max: usize) -> io::Res
         Err(e) => Err(io::Error::from(e)),
     }
 }
+
+/// Grows a pipe's buffer to `bytes` (`F_SETPIPE_SZ`; Linux caps it at
+/// `/proc/sys/fs/pipe-max-size` for unprivileged users). The size the pipe has now.
+pub fn grow_pipe(pipe: BorrowedFd<'_>, bytes: usize) -> io::Result<usize> {
+    let wanted = i32::try_from(bytes).unwrap_or(i32::MAX);
+    let size = fcntl(pipe, FcntlArg::F_SETPIPE_SZ(wanted))?;
+    Ok(usize::try_from(size).unwrap_or(0))
+}

@@ -36,6 +36,11 @@ use supervisor_model::{py_repr, py_repr_bytes, py_text};
 /// Supervisor reads child pipes in chunks of up to 128 KiB.
 const CHUNK: usize = 128 * 1024;
 
+/// A log rotated by size takes at most this much at a time: what one read of a
+/// default pipe (64 KiB) can return, so a file overshoots `maxbytes` by no more than
+/// under Supervisor even when a busy stream's pipe has grown (see [`BUSY`]).
+const SIZE_ROTATED_CHUNK: usize = 64 * 1024;
+
 thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0; CHUNK]);
 }
@@ -150,6 +155,7 @@ impl ChannelLog {
         if self.stamper.is_some() || self.failing {
             return Ok(Spliced::NotNow);
         }
+        let max = max.min(self.chunk_limit());
         let Some(file) = &mut self.file else {
             return Ok(Spliced::NotNow);
         };
@@ -157,11 +163,20 @@ impl ChannelLog {
             Ok(Some(0)) => Ok(Spliced::Eof),
             Ok(Some(n)) => {
                 self.counters.add_spliced(self.channel, n as u64);
-                Ok(Spliced::Moved)
+                Ok(Spliced::Moved(n))
             }
             Ok(None) => Ok(Spliced::NotNow),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Err(e),
             Err(_) => Ok(Spliced::NotNow),
+        }
+    }
+
+    /// The most one read or splice takes for this log (see [`SIZE_ROTATED_CHUNK`]).
+    fn chunk_limit(&self) -> usize {
+        if self.path.is_some() && self.policy.maxbytes > 0 {
+            SIZE_ROTATED_CHUNK
+        } else {
+            usize::MAX
         }
     }
 
@@ -208,7 +223,7 @@ impl ChannelLog {
 
 /// What a [`ChannelLog::splice`] did.
 enum Spliced {
-    Moved,
+    Moved(usize),
     /// The pipe is closed.
     Eof,
     /// Read this chunk instead.
@@ -247,41 +262,51 @@ pub struct Feed {
     pub own_file: bool,
 }
 
+/// A wake-up that moved at least this much met a stream written faster than it is
+/// read (a default pipe holds 64 KiB): its pipe grows to [`BUSY_PIPE`] and, once
+/// drained, is left to fill for [`BUSY_PAUSE`], so a flood costs a wake-up per
+/// several hundred KiB instead of one per write of the child's (`seq` writes 4 KiB).
+/// A child that writes less is read the moment it writes, as before.
+const BUSY: usize = 64 * 1024;
+const BUSY_PIPE: usize = 1024 * 1024;
+const BUSY_PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// One step of a pump.
+enum Step {
+    /// Bytes moved or read; the pipe may hold more.
+    Took(usize),
+    /// The pipe is empty for now.
+    Drained,
+    /// The pipe is closed (or broken).
+    End,
+}
+
 /// Copies a pipe into its channel log (and events, capture, listener tap) until EOF.
 pub async fn pump(rx: Receiver, mut feed: Feed) {
+    let mut burst = 0;
+    let mut grown = false;
     loop {
         if rx.readable().await.is_err() {
             break;
         }
-        if feed.log_only() {
-            let sink = feed.sink.clone();
-            let moved = rx.try_io(|| {
-                let mut log = sink.lock().unwrap_or_else(|p| p.into_inner());
-                log.splice(rx.as_fd(), CHUNK)
-            });
-            match moved {
-                Ok(Spliced::Moved) => continue,
-                Ok(Spliced::Eof) => break,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Ok(Spliced::NotNow) | Err(_) => {}
-            }
-        }
-        let done = SCRATCH.with(|scratch| {
-            let mut buf = scratch.borrow_mut();
-            match rx.try_read(&mut buf[..]) {
-                Ok(0) => true,
-                Ok(n) => {
-                    feed.chunk(&buf[..n]);
-                    false
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => false,
-                Err(_) => true,
-            }
-        });
+        let step = match feed.log_only().then(|| splice_step(&rx, &feed)).flatten() {
+            Some(step) => step,
+            None => read_step(&rx, &mut feed),
+        };
         feed.drain_syslog().await;
-        if done {
-            break;
+        match step {
+            Step::Took(n) => burst += n,
+            Step::Drained => {
+                if std::mem::take(&mut burst) >= BUSY {
+                    if !std::mem::replace(&mut grown, true) {
+                        let _ = supervisor_sys::grow_pipe(rx.as_fd(), BUSY_PIPE);
+                    }
+                    // Boxed: the pump's future (one per pipe, for the child's life)
+                    // would otherwise carry a timer inline.
+                    Box::pin(tokio::time::sleep(BUSY_PAUSE)).await;
+                }
+            }
+            Step::End => break,
         }
     }
     if let Some(capture) = &mut feed.capture {
@@ -290,6 +315,43 @@ pub async fn pump(rx: Receiver, mut feed: Feed) {
         }
     }
     feed.drain_syslog().await;
+}
+
+/// Splices what the pipe holds into the log file; `None`: read it instead.
+fn splice_step(rx: &Receiver, feed: &Feed) -> Option<Step> {
+    let moved = rx.try_io(|| {
+        let mut log = feed.sink.lock().unwrap_or_else(|p| p.into_inner());
+        log.splice(rx.as_fd(), BUSY_PIPE)
+    });
+    match moved {
+        Ok(Spliced::Moved(n)) => Some(Step::Took(n)),
+        Ok(Spliced::Eof) => Some(Step::End),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Some(Step::Drained),
+        Ok(Spliced::NotNow) | Err(_) => None,
+    }
+}
+
+/// Reads one chunk into the thread's scratch buffer and hands it to `feed`.
+fn read_step(rx: &Receiver, feed: &mut Feed) -> Step {
+    let limit = feed
+        .sink
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .chunk_limit()
+        .min(CHUNK);
+    SCRATCH.with(|scratch| {
+        let mut buf = scratch.borrow_mut();
+        match rx.try_read(&mut buf[..limit]) {
+            Ok(0) => Step::End,
+            Ok(n) => {
+                feed.chunk(&buf[..n]);
+                Step::Took(n)
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Step::Drained,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Step::Took(0),
+            Err(_) => Step::End,
+        }
+    })
 }
 
 impl Feed {
