@@ -49,6 +49,9 @@ pub struct RotatingFile {
     /// Append mode is off for [`RotatingFile::splice_from`] (and back on for the next
     /// write).
     spliced: bool,
+    /// The kernel refused to splice into this file: not asked again until the next
+    /// file is opened.
+    refused: bool,
 }
 
 impl RotatingFile {
@@ -95,6 +98,7 @@ impl RotatingFile {
             boundary,
             append: true,
             spliced: false,
+            refused: false,
         })
     }
 
@@ -132,7 +136,7 @@ impl RotatingFile {
     /// spliced into (not a regular file, or the kernel refuses it): write instead.
     /// `Ok(Some(0))`: the pipe is closed.
     pub fn splice_from(&mut self, pipe: BorrowedFd<'_>, max: usize) -> io::Result<Option<usize>> {
-        if !self.regular {
+        if !self.regular || self.refused {
             return Ok(None);
         }
         self.rotate_on_time()?;
@@ -141,7 +145,10 @@ impl RotatingFile {
             self.spliced = true;
         }
         match splice::pipe_to_end(pipe, &mut self.file, max)? {
-            splice::Moved::Refused => Ok(None),
+            splice::Moved::Refused => {
+                self.refused = true;
+                Ok(None)
+            }
             splice::Moved::Eof => Ok(Some(0)),
             splice::Moved::Bytes { n, end } => {
                 if self.policy.maxbytes > 0 && end >= self.policy.maxbytes {
@@ -175,6 +182,7 @@ impl RotatingFile {
         self.regular = regular;
         self.append = true;
         self.spliced = false;
+        self.refused = false;
         Ok(())
     }
 
@@ -214,6 +222,7 @@ impl RotatingFile {
         self.file = file;
         self.append = false;
         self.spliced = false;
+        self.refused = false;
         Ok(())
     }
 

@@ -266,8 +266,11 @@ pub struct Feed {
 /// read (a default pipe holds 64 KiB): its pipe grows to [`BUSY_PIPE`] and, once
 /// drained, is left to fill for [`BUSY_PAUSE`], so a flood costs a wake-up per
 /// several hundred KiB instead of one per write of the child's (`seq` writes 4 KiB).
-/// A child that writes less is read the moment it writes, as before.
+/// A child that writes less is read the moment it writes, as before. A pipe that
+/// could not grow to at least [`BUSY_PAUSED_PIPE`] (a user over its pipe-size quota)
+/// is never paused: 64 KiB per millisecond would throttle the child.
 const BUSY: usize = 64 * 1024;
+const BUSY_PAUSED_PIPE: usize = 256 * 1024;
 const BUSY_PIPE: usize = 1024 * 1024;
 const BUSY_PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
 
@@ -284,7 +287,8 @@ enum Step {
 /// Copies a pipe into its channel log (and events, capture, listener tap) until EOF.
 pub async fn pump(rx: Receiver, mut feed: Feed) {
     let mut burst = 0;
-    let mut grown = false;
+    // Whether the pipe grew: `None` until the stream first proved busy.
+    let mut pause: Option<bool> = None;
     loop {
         if rx.readable().await.is_err() {
             break;
@@ -297,10 +301,15 @@ pub async fn pump(rx: Receiver, mut feed: Feed) {
         match step {
             Step::Took(n) => burst += n,
             Step::Drained => {
-                if std::mem::take(&mut burst) >= BUSY {
-                    if !std::mem::replace(&mut grown, true) {
-                        let _ = supervisor_sys::grow_pipe(rx.as_fd(), BUSY_PIPE);
-                    }
+                let grown = if std::mem::take(&mut burst) >= BUSY {
+                    *pause.get_or_insert_with(|| {
+                        supervisor_sys::grow_pipe(rx.as_fd(), BUSY_PIPE)
+                            .is_ok_and(|size| size >= BUSY_PAUSED_PIPE)
+                    })
+                } else {
+                    false
+                };
+                if grown {
                     // Boxed: the pump's future (one per pipe, for the child's life)
                     // would otherwise carry a timer inline.
                     Box::pin(tokio::time::sleep(BUSY_PAUSE)).await;
