@@ -84,8 +84,11 @@ for call, args in [("stopAllProcesses", ()), ("startAllProcesses", ()),
     # The next call starts when no process is on its way (a call without wait
     # returns before its processes got there).
     settled = ("RUNNING",) if call.startswith("start") else ("RUNNING", "STOPPED")
+    deadline = time.monotonic() + 20
     while any(p["statename"] not in settled for p in s.getAllProcessInfo()
               if p["name"] != "missing"):
+        if time.monotonic() > deadline:
+            sys.exit("processes never settled after " + call)
         time.sleep(0.05)
 "#;
 
