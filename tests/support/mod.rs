@@ -1,6 +1,7 @@
 //! Test harness for end-to-end suites: a temp dir with a config, a supervisord launched
 //! on it, and waits on conditions with a deadline (never a fixed sleep).
 
+pub mod http;
 pub mod procfs;
 pub mod tmux;
 pub mod tree;
