@@ -7,20 +7,32 @@
 //! No other code may call `wait*`: `std::process::Child::wait` or `tokio::process`
 //! would race the reaper for the same status (crates.md A3, the reaper trap).
 //!
-//! **The spawn/exit race.** [`spawn`](crate::spawn) forks while holding the table lock
-//! and inserts the new pid before releasing it. The reaper looks the pid up under the
-//! same lock after `waitpid` returns it, so even a child that exits before `fork()`
-//! returns in the parent is routed to its owner: no status of a child we spawned ever
-//! lands in the unclaimed store. The store serves [`Reaper::register`] for pids learned
-//! some other way (an actor re-adopting a live child after a crash).
+//! **The spawn/exit race.** A reap pass (`waitpid` and the routing of what it
+//! collected) and a fork (the `fork()` and the insertion of the new pid) never
+//! overlap: forks hold the `gate` shared, a reap pass holds it exclusively. So even a
+//! child that exits before `fork()` returns in the parent is routed to its owner: no
+//! status of a child we spawned ever lands in the unclaimed store, and a status
+//! reaped before a fork reused its pid is routed (to the store) before that fork.
+//! The store serves [`Reaper::register`] for pids learned some other way (an actor
+//! re-adopting a live child after a crash).
+//!
+//! **Nobody waits for a fork.** A fork holds the gate until the child has exec'd
+//! (`CLONE_VFORK`), a few hundred microseconds. Forks share it, so spawns on two
+//! threads do not queue behind each other, and a reap pass that finds a fork in
+//! progress leaves a request (`pending`) and returns instead of putting its runtime
+//! worker to sleep; the last fork to let go runs the pass ([`Reaper::let_go`]).
+//! Measured: a worker blocked on the lock for every SIGCHLD or spawn that met a fork
+//! was a tenth of a restart's CPU (BENCHMARKS.md, churn). The SeqCst fences on both
+//! sides make sure one of the two sees the other: the request is seen, or the gate
+//! is found free.
 
 // This module makes raw syscalls; each `unsafe` block states why it is sound.
 #![allow(unsafe_code)]
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering, fence};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, TryLockError};
 use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
@@ -82,6 +94,10 @@ pub struct Reaper {
 
 struct Inner {
     table: Mutex<Table>,
+    /// Held shared by forks, exclusively by a reap pass (see the module doc).
+    gate: RwLock<()>,
+    /// A reap pass found a fork in progress: the last fork runs one when it lets go.
+    pending: AtomicBool,
     config: ReaperConfig,
     orphan_tx: mpsc::Sender<Orphan>,
     orphan_rx: Mutex<Option<mpsc::Receiver<Orphan>>>,
@@ -104,9 +120,11 @@ struct Unclaimed {
 impl fmt::Debug for Reaper {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let table = lock(&self.inner.table);
+        let (waiting, unclaimed) = (table.waiting.len(), table.unclaimed.len());
+        drop(table);
         f.debug_struct("Reaper")
-            .field("waiting", &table.waiting.len())
-            .field("unclaimed", &table.unclaimed.len())
+            .field("waiting", &waiting)
+            .field("unclaimed", &unclaimed)
             .field("config", &self.inner.config)
             .finish()
     }
@@ -133,6 +151,8 @@ impl Reaper {
         let reaper = Reaper {
             inner: Arc::new(Inner {
                 table: Mutex::new(Table::default()),
+                gate: RwLock::new(()),
+                pending: AtomicBool::new(false),
                 config,
                 orphan_tx,
                 orphan_rx: Mutex::new(Some(orphan_rx)),
@@ -171,6 +191,7 @@ impl Reaper {
                 table.waiting.insert(pid, tx);
             }
         }
+        drop(table);
         rx
     }
 
@@ -181,30 +202,78 @@ impl Reaper {
         &self,
         fork: impl FnOnce() -> Result<i32, E>,
     ) -> Result<(i32, oneshot::Receiver<ExitStatus>), E> {
-        let mut table = lock(&self.inner.table);
-        let pid = fork()?;
+        let gate = self.inner.gate.read().unwrap_or_else(|p| p.into_inner());
+        let pid = match fork() {
+            Ok(pid) => pid,
+            Err(e) => {
+                self.let_go(gate);
+                return Err(e);
+            }
+        };
+        let (tx, rx) = oneshot::channel();
+        let stale = {
+            let mut table = lock(&self.inner.table);
+            table.waiting.insert(pid, tx);
+            table.unclaimed.remove(&pid)
+        };
         // A status kept under this pid belongs to an earlier process that had the same
         // pid: it is an orphan now, never the new child's status.
-        if let Some(stale) = table.unclaimed.remove(&pid) {
+        if let Some(stale) = stale {
             self.report(Orphan {
                 pid,
                 status: stale.status,
             });
         }
-        let (tx, rx) = oneshot::channel();
-        table.waiting.insert(pid, tx);
+        self.let_go(gate);
         Ok((pid, rx))
     }
 
-    /// Collect every dead child now (what a SIGCHLD triggers).
+    /// A reap pass found a fork in progress and left its request (tests).
+    #[cfg(test)]
+    pub(crate) fn reap_pending(&self) -> bool {
+        self.inner.pending.load(Ordering::SeqCst)
+    }
+
+    /// Ends a fork's hold on the gate and runs the reap pass that found it held.
+    fn let_go(&self, gate: RwLockReadGuard<'_, ()>) {
+        drop(gate);
+        fence(Ordering::SeqCst);
+        if self.inner.pending.load(Ordering::SeqCst) {
+            self.reap_all();
+        }
+    }
+
+    /// Collect every dead child now (what a SIGCHLD triggers), or, if a fork is in
+    /// progress, leave the pass to it (see the module doc).
     fn reap_all(&self) {
+        loop {
+            self.inner.pending.store(true, Ordering::SeqCst);
+            fence(Ordering::SeqCst);
+            let gate = match self.inner.gate.try_write() {
+                Ok(g) => g,
+                Err(TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(TryLockError::WouldBlock) => return,
+            };
+            // This pass covers every request made so far; one made while it runs
+            // (by a reap that found the gate held by us) makes another.
+            self.inner.pending.store(false, Ordering::SeqCst);
+            self.reap_locked(&mut lock(&self.inner.table));
+            drop(gate);
+            fence(Ordering::SeqCst);
+            if !self.inner.pending.load(Ordering::SeqCst) {
+                return;
+            }
+        }
+    }
+
+    fn reap_locked(&self, table: &mut MutexGuard<'_, Table>) {
         loop {
             let mut raw = 0;
             // SAFETY: waitpid only writes the status through the valid pointer we pass.
             let pid = unsafe { libc::waitpid(-1, &mut raw, libc::WNOHANG) };
             if pid > 0 {
                 if let Some(status) = decode_wait_status(raw) {
-                    self.route(pid, status);
+                    self.route(table, pid, status);
                 }
                 continue;
             }
@@ -216,17 +285,16 @@ impl Reaper {
         }
     }
 
-    fn route(&self, pid: i32, status: ExitStatus) {
-        let mut table = lock(&self.inner.table);
+    fn route(&self, table: &mut MutexGuard<'_, Table>, pid: i32, status: ExitStatus) {
         if let Some(tx) = table.waiting.remove(&pid) {
             match tx.send(status) {
                 Ok(()) => return,
                 // The owner went away (an actor crashed): keep the status for the
                 // restarted owner's `register`.
-                Err(status) => return self.keep_unclaimed(&mut table, pid, status),
+                Err(status) => return self.keep_unclaimed(table, pid, status),
             }
         }
-        self.keep_unclaimed(&mut table, pid, status);
+        self.keep_unclaimed(table, pid, status);
     }
 
     fn keep_unclaimed(&self, table: &mut MutexGuard<'_, Table>, pid: i32, status: ExitStatus) {
