@@ -115,8 +115,11 @@ pub fn run(cli: Cli, config: Config) -> i32 {
         Err(e) => return fail(&log, &format!("Error: cannot start the runtime: {e}")),
     };
     let mut sockets = Vec::new();
+    // The workers exist now (with the mask as it was); this thread only waits.
+    let signals_elsewhere = supervisor_sys::leave_signals_to_other_threads();
     let code = runtime.block_on(supervise(cli, config, log.clone(), listeners, &mut sockets));
     drop(runtime);
+    drop(signals_elsewhere);
     for path in sockets {
         let _ = std::fs::remove_file(path);
     }
@@ -206,7 +209,7 @@ async fn supervise(
         &config.supervisord.pidfile,
         &log,
         registry_rx.clone(),
-        events.subscribe(),
+        events.clone(),
     );
     let args = RootArgs {
         exit_code: exit_code.clone(),

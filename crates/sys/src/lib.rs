@@ -6,6 +6,7 @@ mod compress;
 mod connect;
 mod daemon;
 mod dispositions;
+mod environment;
 mod exit;
 mod listen;
 mod memory;
@@ -23,12 +24,13 @@ mod spawner;
 mod splice;
 
 pub use command::{
-    CommandError, DEFAULT_PATH, ResolvedCommand, ShlexError, resolve_command, shlex_split,
+    CommandError, DEFAULT_PATH, ResolvedCommand, ShlexError, locate, resolve_command, shlex_split,
 };
 pub use compress::wait_idle as wait_compressed;
 pub use connect::{ConnectNow, connect_now};
 pub use daemon::{DaemonError, DaemonNote, daemonize, hostname, remove_pidfile, write_pidfile};
 pub use dispositions::with_default_signals;
+pub use environment::Environment;
 pub use exit::decode_wait_status;
 pub use listen::{ListenError, ListenSocket, ListenSpec, create_listen_socket};
 pub use memory::{limit_malloc_arenas, release_free_memory};
@@ -38,7 +40,7 @@ pub use readiness::wait_readable;
 pub use reaper::{Orphan, Reaper, ReaperConfig, ReaperError, set_child_subreaper};
 pub use rlimit::{RlimitError, raise_rlimits};
 pub use rotate::{RotatePolicy, RotatingFile};
-pub use signal::kill;
+pub use signal::{SignalsElsewhere, kill, leave_signals_to_other_threads};
 pub use spawn::{Child, SpawnError, SpawnSpec, SpawnUser, spawn};
 pub use splice::grow_pipe;
 

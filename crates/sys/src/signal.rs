@@ -9,6 +9,7 @@
 #![allow(unsafe_code)]
 
 use nix::errno::Errno;
+use nix::sys::signal::{SigSet, SigmaskHow, Signal as NixSignal, pthread_sigmask};
 use supervisor_model::Signal;
 
 /// `kill(pid, sig)`, or `kill(-pid, sig)` when `as_group`. ESRCH (already gone) is
@@ -65,4 +66,53 @@ pub fn descendants(pid: i32) -> Vec<i32> {
         }
     }
     out
+}
+
+/// While alive, asynchronous signals (SIGCHLD above all) are blocked on the thread
+/// that made it, so the kernel hands them to another thread: one of the runtime's
+/// workers, which handles them anyway. A process-directed signal goes to the main
+/// thread first whenever it does not block it (kernel/signal.c `complete_signal`),
+/// and the main thread only sits in `block_on`: every SIGCHLD woke it from its
+/// sleep just to pass the signal on to a worker — a thread switch per child exit
+/// (BENCHMARKS.md, churn). Synchronous signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+/// SIGTRAP, SIGSYS, SIGABRT) stay unblocked: blocking those is undefined.
+/// Dropping it restores the thread's previous mask.
+pub struct SignalsElsewhere {
+    old: SigSet,
+}
+
+/// See [`SignalsElsewhere`].
+pub fn leave_signals_to_other_threads() -> SignalsElsewhere {
+    let mut old = SigSet::empty();
+    // pthread_sigmask cannot fail with a valid `how` and set.
+    let _ = pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&asynchronous()), Some(&mut old));
+    SignalsElsewhere { old }
+}
+
+impl Drop for SignalsElsewhere {
+    fn drop(&mut self) {
+        let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&self.old), None);
+    }
+}
+
+/// Blocks the asynchronous signals on this thread for good (a thread that never
+/// handles them, such as the spawner).
+pub(crate) fn never_on_this_thread() {
+    let _ = pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&asynchronous()), None);
+}
+
+fn asynchronous() -> SigSet {
+    let mut set = SigSet::all();
+    for sync in [
+        NixSignal::SIGSEGV,
+        NixSignal::SIGBUS,
+        NixSignal::SIGFPE,
+        NixSignal::SIGILL,
+        NixSignal::SIGTRAP,
+        NixSignal::SIGSYS,
+        NixSignal::SIGABRT,
+    ] {
+        set.remove(sync);
+    }
+    set
 }

@@ -28,6 +28,8 @@ fn spawner() -> &'static Mutex<Sender<Job>> {
         let started = std::thread::Builder::new()
             .name("supervisor-spawner".into())
             .spawn(move || {
+                // Signals go to the runtime's workers, never to this sleeper.
+                crate::signal::never_on_this_thread();
                 for job in rx {
                     // SAFETY: `plan` is the address of a `ChildPlan` that its sender
                     // keeps alive and untouched until it has our reply (see
