@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use supervisor_model::{Event, ProcessState, subscribes};
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 
 use supervisor_model::py_text;
 
@@ -46,8 +46,16 @@ struct Pool {
 pub struct EventBus {
     tx: broadcast::Sender<Arc<Event>>,
     inner: Arc<Mutex<Pools>>,
+    /// One allocation for the rest: a bus is carried by every output pump.
+    shared: Arc<Shared>,
+}
+
+#[derive(Default)]
+struct Shared {
     /// Events published since the daemon started (metrics).
-    published: Arc<AtomicU64>,
+    published: AtomicU64,
+    /// A process's child came or went (see [`EventBus::child_changed`]).
+    children: Notify,
 }
 
 #[derive(Default)]
@@ -67,8 +75,22 @@ impl EventBus {
         EventBus {
             tx: broadcast::channel(BACKLOG).0,
             inner: Arc::new(Mutex::new(Pools::default())),
-            published: Arc::new(AtomicU64::new(0)),
+            shared: Arc::default(),
         }
+    }
+
+    /// A process's child was spawned or reaped. Not an event: what needs the set of
+    /// live children (the leftovers file) waits on this instead of subscribing to
+    /// every event, which made every event be formed and broadcast even with no
+    /// listener (BENCHMARKS.md, churn).
+    pub fn child_changed(&self) {
+        self.shared.children.notify_one();
+    }
+
+    /// Resolves after the next [`EventBus::child_changed`] (or at once if one came
+    /// since the last wait: a change is never missed).
+    pub async fn children_changed(&self) {
+        self.shared.children.notified().await;
     }
 
     fn pools(&self) -> std::sync::MutexGuard<'_, Pools> {
@@ -106,7 +128,12 @@ impl EventBus {
     /// Publishes `name` with `payload` to the pools subscribed to it and to the
     /// watchers; free when nobody listens.
     pub fn publish(&self, name: &str, payload: String) {
-        self.published.fetch_add(1, Ordering::Relaxed);
+        self.publish_with(name, || payload);
+    }
+
+    /// [`EventBus::publish`], the payload formed only if somebody hears it.
+    pub fn publish_with(&self, name: &str, payload: impl FnOnce() -> String) {
+        self.shared.published.fetch_add(1, Ordering::Relaxed);
         let mut pools = self.pools();
         let Pools { next_serial, pools } = &mut *pools;
         let mut takers = pools
@@ -124,7 +151,7 @@ impl EventBus {
         let event = Arc::new(Event {
             serial,
             name: name.to_string(),
-            payload,
+            payload: payload(),
         });
         for pool in takers {
             let pool_serial = pool.next_serial;
@@ -142,7 +169,7 @@ impl EventBus {
 
     /// Events published so far, listened to or not.
     pub fn published(&self) -> u64 {
-        self.published.load(Ordering::Relaxed)
+        self.shared.published.load(Ordering::Relaxed)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
@@ -162,7 +189,12 @@ pub struct StateChange<'a> {
 }
 
 /// `PROCESS_STATE_<TO>` and its payload (events.py, each event's `payload`).
-pub fn process_state(c: &StateChange<'_>) -> (String, String) {
+pub fn process_state(c: &StateChange<'_>) -> (&'static str, String) {
+    (c.to.event_name(), state_payload(c))
+}
+
+/// The payload of a `PROCESS_STATE_*` event.
+pub fn state_payload(c: &StateChange<'_>) -> String {
     let mut payload = format!(
         "processname:{} groupname:{} from_state:{}",
         c.name,
@@ -183,7 +215,7 @@ pub fn process_state(c: &StateChange<'_>) -> (String, String) {
         }
         ProcessState::Fatal | ProcessState::Unknown => {}
     }
-    (format!("PROCESS_STATE_{}", c.to.name()), payload)
+    payload
 }
 
 /// The payload of the PROCESS_HEALTH_* events (beyond Supervisor): the process,
@@ -232,7 +264,7 @@ mod tests {
         assert_eq!(
             process_state(&change(ProcessState::Backoff)),
             (
-                "PROCESS_STATE_BACKOFF".into(),
+                "PROCESS_STATE_BACKOFF",
                 "processname:web groupname:web from_state:STARTING tries:2".into()
             )
         );

@@ -15,8 +15,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use supervisor_model::{Event, LogLevel};
-use tokio::sync::{broadcast, watch};
+use supervisor_model::LogLevel;
+use tokio::sync::watch;
+
+use crate::events::EventBus;
 
 use crate::mainlog::MainLog;
 use crate::registry::Registry;
@@ -37,7 +39,7 @@ pub fn start(
     pidfile: &Path,
     log: &MainLog,
     registry: watch::Receiver<Arc<Registry>>,
-    events: broadcast::Receiver<Arc<Event>>,
+    events: EventBus,
 ) {
     let path = state_file(pidfile);
     for line in report(&std::fs::read_to_string(&path).unwrap_or_default()) {
@@ -94,24 +96,17 @@ async fn keep(
     path: PathBuf,
     log: MainLog,
     registry: watch::Receiver<Arc<Registry>>,
-    mut events: broadcast::Receiver<Arc<Event>>,
+    events: EventBus,
 ) {
     let mut written: Vec<(i32, String)> = Vec::new();
     let mut started: HashMap<i32, u64> = HashMap::new();
     let mut reported = false;
     loop {
-        match events.recv().await {
-            Ok(e) if !e.name.starts_with("PROCESS_STATE") => continue,
-            Err(broadcast::error::RecvError::Closed) => return,
-            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-        }
-        // A process publishes its state change, then its snapshot; and a kill storm
-        // is many changes: look a moment later, once for all of them.
+        events.children_changed().await;
+        // A kill storm or a burst of restarts is many changes: look a moment
+        // later, once for all of them (changes meanwhile leave one wake-up behind,
+        // which finds the file current).
         tokio::time::sleep(SETTLE).await;
-        while !matches!(
-            events.try_recv(),
-            Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed)
-        ) {}
         let now = running(&registry.borrow());
         if now == written {
             continue;

@@ -45,6 +45,21 @@ impl ProcessState {
         Self::ALL.into_iter().find(|s| s.code() == code)
     }
 
+    /// The event a change to this state publishes (events.py `ProcessStateEvent`
+    /// subclasses): `PROCESS_STATE_` and [`ProcessState::name`].
+    pub fn event_name(self) -> &'static str {
+        match self {
+            Self::Stopped => "PROCESS_STATE_STOPPED",
+            Self::Starting => "PROCESS_STATE_STARTING",
+            Self::Running => "PROCESS_STATE_RUNNING",
+            Self::Backoff => "PROCESS_STATE_BACKOFF",
+            Self::Stopping => "PROCESS_STATE_STOPPING",
+            Self::Exited => "PROCESS_STATE_EXITED",
+            Self::Fatal => "PROCESS_STATE_FATAL",
+            Self::Unknown => "PROCESS_STATE_UNKNOWN",
+        }
+    }
+
     /// The upper-case name used in logs, events and supervisorctl output.
     pub fn name(self) -> &'static str {
         match self {

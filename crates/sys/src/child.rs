@@ -9,6 +9,9 @@
 
 use std::ffi::{CString, c_char, c_int};
 use std::os::fd::RawFd;
+use std::sync::Arc;
+
+use crate::environment::Environment;
 
 use supervisor_model::errno_static_name as static_name;
 
@@ -31,7 +34,7 @@ pub(crate) struct ChildPlan {
     pub filename: CString,
     /// Owners of the strings `argv_ptrs` / `envp_ptrs` point into.
     pub _argv: Vec<CString>,
-    pub _envp: Vec<CString>,
+    pub _envp: Arc<Environment>,
     pub argv_ptrs: Vec<*const c_char>,
     pub envp_ptrs: Vec<*const c_char>,
     pub directory: Option<CString>,

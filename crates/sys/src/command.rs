@@ -85,14 +85,22 @@ pub fn resolve_command(
         command: command.to_string(),
         source,
     })?;
-    let program = argv.first().ok_or(CommandError::Empty)?;
+    let filename = locate(argv.first().ok_or(CommandError::Empty)?, path)?;
+    Ok(ResolvedCommand { filename, argv })
+}
+
+/// The file `program` (an `argv[0]`) names: itself if it contains `/`, else the
+/// first `PATH` hit; checked as `check_execv_args` does. For a command already
+/// split once ([`shlex_split`]), each spawn looks the file up again, as Supervisor
+/// does, so a program installed or removed meanwhile is found or missed.
+pub fn locate(program: &str, path: Option<&OsStr>) -> Result<PathBuf, CommandError> {
     let (filename, meta) = if program.contains('/') {
         (PathBuf::from(program), std::fs::metadata(program).ok())
     } else {
         search_path(program, path)
     };
     check_execv_args(&filename, meta.as_ref())?;
-    Ok(ResolvedCommand { filename, argv })
+    Ok(filename)
 }
 
 /// The first `dir/program` that `stat()`s (even a directory, as in Supervisor), else

@@ -8,10 +8,12 @@
 // This module makes raw syscalls; each `unsafe` block states why it is sound.
 #![allow(unsafe_code)]
 
-use std::ffi::{CString, OsString};
+use std::cell::Cell;
+use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, OFlag, fcntl, open};
@@ -23,6 +25,7 @@ use tokio::sync::oneshot;
 
 use crate::child::{ChildPlan, UserStep};
 use crate::command::{CommandError, ResolvedCommand};
+use crate::environment::Environment;
 use crate::listen::ListenSocket;
 use crate::privileges::{GroupListError, group_list};
 use crate::reaper::Reaper;
@@ -45,9 +48,8 @@ pub struct SpawnUser {
 pub struct SpawnSpec {
     pub filename: PathBuf,
     pub argv: Vec<String>,
-    /// The child's whole environment, in order (later duplicates win in most libcs'
-    /// `getenv`, so the caller should not produce any).
-    pub env: Vec<(OsString, OsString)>,
+    /// The child's whole environment (built once per config: see [`Environment`]).
+    pub env: Arc<Environment>,
     pub directory: Option<PathBuf>,
     pub umask: Option<u32>,
     pub user: Option<SpawnUser>,
@@ -77,7 +79,7 @@ impl SpawnSpec {
         SpawnSpec {
             filename: command.filename,
             argv: command.argv,
-            env: Vec::new(),
+            env: Arc::default(),
             directory: None,
             umask: None,
             user: None,
@@ -238,6 +240,11 @@ pub fn spawn(spec: &SpawnSpec, reaper: &Reaper) -> Result<Child, SpawnError> {
 /// The child's stack between clone and exec: `ChildPlan::exec` needs a few KiB.
 const CHILD_STACK: usize = 64 * 1024;
 
+thread_local! {
+    /// The stack a clone on this thread lends its child (see [`fork_child`]).
+    static STACK: Cell<Option<Vec<u8>>> = const { Cell::new(None) };
+}
+
 /// Block every signal, start the child, restore the mask. With signals blocked no
 /// handler the runtime installed can run in the child before it resets dispositions.
 ///
@@ -254,7 +261,13 @@ pub(crate) fn fork_child(plan: &ChildPlan) -> Result<i32, SpawnError> {
         let plan = unsafe { &*arg.cast::<ChildPlan>() };
         plan.exec()
     }
-    let mut stack = vec![0u8; CHILD_STACK];
+    // The thread's stack buffer, taken for this clone and given back after it: a
+    // fresh zeroed 64 KiB per spawn (allocation, memset, page faults, free) was a
+    // visible part of a restart's cost. The child never reads what it did not write,
+    // so the memory is left uninitialised.
+    let mut stack = STACK
+        .with(Cell::take)
+        .unwrap_or_else(|| Vec::with_capacity(CHILD_STACK));
     let mut old = SigSet::empty();
     pthread_sigmask(
         SigmaskHow::SIG_SETMASK,
@@ -264,7 +277,9 @@ pub(crate) fn fork_child(plan: &ChildPlan) -> Result<i32, SpawnError> {
     .map_err(SpawnError::Fork)?;
     // The stack grows down: hand clone its (16-byte aligned) top.
     let top = {
-        let end = stack.as_mut_ptr_range().end as usize;
+        // SAFETY: `capacity()` bytes are allocated at `as_mut_ptr()`; one past the end
+        // is in bounds for `add`.
+        let end = unsafe { stack.as_mut_ptr().add(stack.capacity()) } as usize;
         (end & !15) as *mut libc::c_void
     };
     // SAFETY: `child_main` only runs `plan.exec()` (see above); `top` is the aligned
@@ -280,7 +295,7 @@ pub(crate) fn fork_child(plan: &ChildPlan) -> Result<i32, SpawnError> {
         )
     };
     let fork_errno = Errno::last();
-    drop(stack);
+    STACK.with(|slot| slot.set(Some(stack)));
     let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
     if pid < 0 {
         return Err(SpawnError::Fork(fork_errno));
@@ -320,17 +335,6 @@ fn build_plan(
         .iter()
         .map(|a| cstring(a.as_bytes(), "an argument"))
         .collect::<Result<Vec<_>, _>>()?;
-    let envp = spec
-        .env
-        .iter()
-        .map(|(k, v)| {
-            let mut kv = Vec::with_capacity(k.len() + v.len() + 1);
-            kv.extend_from_slice(k.as_bytes());
-            kv.push(b'=');
-            kv.extend_from_slice(v.as_bytes());
-            cstring(&kv, "the environment")
-        })
-        .collect::<Result<Vec<_>, _>>()?;
     let directory = spec
         .directory
         .as_ref()
@@ -355,10 +359,10 @@ fn build_plan(
         .unwrap_or_default();
     Ok(ChildPlan {
         argv_ptrs: null_terminated(&argv),
-        envp_ptrs: null_terminated(&envp),
+        envp_ptrs: null_terminated(spec.env.vars()),
+        _envp: spec.env.clone(),
         filename,
         _argv: argv,
-        _envp: envp,
         directory,
         umask: spec.umask.map(|m| m as libc::mode_t),
         user,

@@ -3,13 +3,15 @@
 //! thread; each test waits on conditions with deadlines, never a fixed sleep.
 
 use std::ffi::{OsStr, OsString};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 use tokio::time::timeout;
 
-use crate::{Child, Reaper, ReaperConfig, SpawnSpec, SpawnUser, kill, resolve_command, spawn};
+use crate::{
+    Child, Environment, Reaper, ReaperConfig, SpawnSpec, SpawnUser, kill, resolve_command, spawn,
+};
 use supervisor_model::ExitStatus;
 use supervisor_model::Signal;
 
@@ -45,7 +47,9 @@ pub(crate) fn reaper() -> &'static Reaper {
 
 fn spec(command: &str) -> SpawnSpec {
     let mut spec = SpawnSpec::new(resolve_command(command, None).expect("resolve"));
-    spec.env = vec![(OsString::from("PATH"), OsString::from("/bin:/usr/bin"))];
+    spec.env = Arc::new(
+        Environment::new([(OsString::from("PATH"), OsString::from("/bin:/usr/bin"))]).unwrap(),
+    );
     spec
 }
 
@@ -107,6 +111,44 @@ async fn children_exiting_at_once_are_never_lost() {
     for child in children {
         assert_eq!(exit(child).await, ExitStatus::Exited(0));
     }
+}
+
+#[tokio::test]
+async fn a_child_that_dies_during_a_fork_is_reaped_when_the_fork_ends() {
+    // The reaper never waits for a fork in progress: its pass is left to the fork.
+    let mut first = spawn(&spec("/bin/sh -c 'read x'"), reaper()).expect("spawn");
+    let first_pid = first.pid;
+    let registered = reaper().fork_registered(|| {
+        drop(first.stdin.take()); // EOF: `read` fails, the shell exits 1
+        let dead = wait_until(|| proc_state(first_pid) == Some('Z'));
+        let left = wait_until(|| reaper().reap_pending());
+        assert!(
+            dead && left,
+            "zombie: {dead}, pass left to the fork: {left}"
+        );
+        // No real child is needed for this test: a pid that never exits.
+        Ok::<i32, ()>(i32::MAX)
+    });
+    assert!(registered.is_ok());
+    assert_eq!(exit(first).await, ExitStatus::Exited(1));
+}
+
+/// Polls `ok` until it holds or [`DEADLINE`] passes.
+fn wait_until(mut ok: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + DEADLINE;
+    while std::time::Instant::now() < end {
+        if ok() {
+            return true;
+        }
+        std::thread::yield_now();
+    }
+    false
+}
+
+/// The state letter of `/proc/<pid>/stat`.
+fn proc_state(pid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 2..].chars().next()
 }
 
 #[tokio::test]
@@ -279,11 +321,14 @@ async fn redirect_stderr_shares_the_stdout_pipe() {
 #[tokio::test]
 async fn environment_is_passed_exactly() {
     let mut s = spec("/usr/bin/env");
-    s.env = vec![
-        (OsString::from("A"), OsString::from("1")),
-        (OsString::from("SPACED"), OsString::from("x y=z")),
-        (OsString::from("EMPTY"), OsString::new()),
-    ];
+    s.env = Arc::new(
+        Environment::new([
+            (OsString::from("A"), OsString::from("1")),
+            (OsString::from("SPACED"), OsString::from("x y=z")),
+            (OsString::from("EMPTY"), OsString::new()),
+        ])
+        .unwrap(),
+    );
     assert_eq!(run(&s).await.0, "A=1\nSPACED=x y=z\nEMPTY=\n");
 }
 

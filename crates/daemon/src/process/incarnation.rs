@@ -85,8 +85,10 @@ impl Sinks {
 
 /// What [`launch`] needs to know about the process.
 pub struct Launch<'a> {
-    pub config: &'a ProcessConfig,
-    pub ctx: &'a Context,
+    pub config: &'a Arc<ProcessConfig>,
+    pub ctx: &'a Arc<Context>,
+    /// The spec of the last spawn, reused while config and context are the same.
+    pub prepared: &'a mut Option<Box<spawn::Prepared>>,
     pub name: &'a Arc<str>,
     pub group: &'a Arc<str>,
     pub sinks: &'a Sinks,
@@ -123,7 +125,7 @@ pub fn launch(
     l: Launch<'_>,
     exited: impl FnOnce(i32, supervisor_model::ExitStatus) + Send + 'static,
 ) -> Result<Launched, String> {
-    let child = spawn::spawn(l.config, l.ctx, l.extra_env.clone(), l.socket)?;
+    let child = spawn::spawn(l.config, l.ctx, l.extra_env, l.socket, l.prepared)?;
     let pid = child.pid;
     let stdin = child.stdin.map(StdinWriter::new);
     let listener = l.upward.filter(|u| u.wants().listener);

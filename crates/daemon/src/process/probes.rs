@@ -115,7 +115,9 @@ async fn exec(
         .map(|(_, v)| v.as_os_str());
     let resolved = supervisor_sys::resolve_command(command, path).map_err(|e| e.to_string())?;
     let mut spec = supervisor_sys::SpawnSpec::new(resolved);
-    spec.env = env;
+    spec.env = std::sync::Arc::new(
+        supervisor_sys::Environment::new(env).map_err(|e| e.spawnerr(command))?,
+    );
     spec.directory = config.directory.clone();
     spec.user = config.user.as_ref().map(|u| supervisor_sys::SpawnUser {
         uid: u.uid,

@@ -2,36 +2,87 @@
 //! environment, resolves the command on the merged PATH (Supervisor's lookup order),
 //! and turns every failure into Supervisor's `spawnerr` text. An fcgi-program's child
 //! gets its group's listening socket as fd 0.
+//!
+//! What does not change between two spawns of one config (the command split into
+//! argv, the environment as C strings, directory, user, umask) is built once into a
+//! [`Prepared`] spec and reused; each spawn only looks the command's file up again
+//! (process.py `get_execv_args` runs per spawn, so a program installed on the PATH
+//! meanwhile is found). Building it per spawn was a tenth of a restart's CPU
+//! (BENCHMARKS.md, churn).
 
 use std::ffi::OsString;
+use std::sync::Arc;
 
 use supervisor_config::ProcessConfig;
-use supervisor_sys::{Child, ListenSocket, SpawnSpec, SpawnUser};
+use supervisor_sys::{Child, Environment, ListenSocket, SpawnSpec, SpawnUser};
 
 use crate::context::Context;
 
+/// A spec built for one config, context and extra environment.
+pub struct Prepared {
+    /// Held, not only compared: a freed config's address could be reused by the
+    /// next one.
+    config: Arc<ProcessConfig>,
+    ctx: Arc<Context>,
+    extra: Vec<(OsString, OsString)>,
+    spec: SpawnSpec,
+    /// The PATH searched: the child's own (its `environment=` PATH if set, else ours).
+    path: Option<OsString>,
+}
+
 /// Forks and execs `p`, with `extra` set in its environment last (the notify
 /// socket) and an fcgi-program's listening socket as fd 0; `Err` is the spawnerr
-/// message that sends it to BACKOFF.
+/// message that sends it to BACKOFF. `cache` keeps the spec for the next spawn.
 pub fn spawn(
-    p: &ProcessConfig,
-    ctx: &Context,
+    p: &Arc<ProcessConfig>,
+    ctx: &Arc<Context>,
     extra: Vec<(OsString, OsString)>,
     socket: Option<ListenSocket>,
+    cache: &mut Option<Box<Prepared>>,
 ) -> Result<Child, String> {
+    let fresh =
+        |c: &Prepared| Arc::ptr_eq(&c.config, p) && Arc::ptr_eq(&c.ctx, ctx) && c.extra == extra;
+    let prepared = match cache.take() {
+        Some(c) if fresh(&c) => c,
+        _ => Box::new(prepare(p, ctx, extra)?),
+    };
+    let prepared = cache.insert(prepared);
+    let spec = &mut prepared.spec;
+    let argv0 = spec.argv.first().map_or("", String::as_str);
+    spec.filename =
+        supervisor_sys::locate(argv0, prepared.path.as_deref()).map_err(|e| e.to_string())?;
+    spec.stdin_socket = socket;
+    let child = supervisor_sys::spawn(spec, &ctx.reaper).map_err(|e| e.spawnerr(&p.name));
+    // The socket is this child's only: a copy kept would hold it open.
+    spec.stdin_socket = None;
+    child
+}
+
+fn prepare(
+    p: &Arc<ProcessConfig>,
+    ctx: &Arc<Context>,
+    extra: Vec<(OsString, OsString)>,
+) -> Result<Prepared, String> {
     let mut env = ctx.child_env(p);
-    for (k, v) in extra {
-        env.retain(|(key, _)| *key != k);
-        env.push((k, v));
+    for (k, v) in &extra {
+        env.retain(|(key, _)| key != k);
+        env.push((k.clone(), v.clone()));
     }
-    // The PATH searched is the child's own: its `environment=` PATH if set, else ours.
-    let path = env
-        .iter()
-        .find(|(k, _)| k == "PATH")
-        .map(|(_, v)| v.as_os_str());
-    let resolved = supervisor_sys::resolve_command(&p.command, path).map_err(|e| e.to_string())?;
-    let mut spec = SpawnSpec::new(resolved);
-    spec.env = env;
+    let argv = supervisor_sys::shlex_split(&p.command).map_err(|source| {
+        supervisor_sys::CommandError::Parse {
+            command: p.command.clone(),
+            source,
+        }
+        .to_string()
+    })?;
+    if argv.is_empty() {
+        return Err(supervisor_sys::CommandError::Empty.to_string());
+    }
+    let mut spec = SpawnSpec::new(supervisor_sys::ResolvedCommand {
+        filename: Default::default(),
+        argv,
+    });
+    spec.env = Arc::new(Environment::new(env).map_err(|e| e.spawnerr(&p.name))?);
     spec.directory = p.directory.clone();
     spec.umask = p.umask.map(|u| u.bits());
     spec.user = p.user.as_ref().map(|u| SpawnUser {
@@ -42,8 +93,13 @@ pub fn spawn(
     spec.redirect_stderr = p.redirect_stderr;
     // Supervisor always gives children a stdin pipe (sendProcessStdin writes to it).
     spec.want_stdin = true;
-    spec.stdin_socket = socket;
     spec.minfds = i32::try_from(ctx.minfds).unwrap_or(i32::MAX);
     spec.die_with_parent = p.die_with_supervisord;
-    supervisor_sys::spawn(&spec, &ctx.reaper).map_err(|e| e.spawnerr(&p.name))
+    Ok(Prepared {
+        config: p.clone(),
+        ctx: ctx.clone(),
+        extra,
+        path: spec.env.get("PATH").map(OsString::from),
+        spec,
+    })
 }

@@ -41,6 +41,9 @@ pub struct ProcessActorState {
     sinks: Sinks,
     /// The child's stdin (`sendProcessStdin`), replaced at each spawn.
     stdin: Option<StdinWriter>,
+    /// The spawn spec of this config (see [`super::spawn::Prepared`]); boxed, as
+    /// most processes of a large config never spawn or spawn once.
+    prepared: Option<Box<super::spawn::Prepared>>,
     upward: Option<Upward>,
     /// An fcgi-program's socket, leased for each child ([`SharedSocket`]).
     socket: Option<Arc<dyn SharedSocket>>,
@@ -112,6 +115,7 @@ impl ProcessActorState {
             ctx,
             snapshot,
             stdin: None,
+            prepared: None,
             upward,
             socket,
             lease: None,
@@ -345,16 +349,17 @@ impl ProcessActorState {
         pid: Option<i32>,
         tries: u32,
     ) {
-        let (name, payload) = events::process_state(&events::StateChange {
-            name: &self.config.name,
-            group: &self.config.group,
-            from,
-            to,
-            expected,
-            pid,
-            tries,
+        self.ctx.events.publish_with(to.event_name(), || {
+            events::state_payload(&events::StateChange {
+                name: &self.config.name,
+                group: &self.config.group,
+                from,
+                to,
+                expected,
+                pid,
+                tries,
+            })
         });
-        self.ctx.events.publish(&name, payload);
         if let Some(up) = &self.upward {
             up.tell(&self.name, News::State(to));
             if to == ProcessState::Exited && expected == Some(false) {
@@ -443,6 +448,7 @@ impl ProcessActorState {
             Launch {
                 config: &self.config,
                 ctx: &self.ctx,
+                prepared: &mut self.prepared,
                 name: &self.name,
                 group: &self.group,
                 sinks: &self.sinks,
@@ -550,7 +556,7 @@ impl ProcessActorState {
                 .path()
                 .map(|p| p.to_path_buf())
         };
-        self.snapshot.send_replace(Snapshot {
+        let before = self.snapshot.send_replace(Snapshot {
             name: self.config.name.clone(),
             group: self.config.group.clone(),
             state: m.state(),
@@ -570,6 +576,9 @@ impl ProcessActorState {
             unexpected_exits: self.unexpected_exits,
             last_exit_code: self.last_exit_code,
         });
+        if before.pid != m.pid() {
+            self.ctx.events.child_changed();
+        }
     }
 
     /// After a panic in `on_message`: the machine may be half-changed, so it is
