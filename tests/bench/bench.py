@@ -108,14 +108,15 @@ def build_floor(tmp):
         raise SystemExit("bench: no C compiler (cc) for tests/bench/floor.c")
     exe = os.path.join(tmp, "floor")
     subprocess.run([cc, "-O2", "-Wall", "-o", exe, os.path.join(HERE, "floor.c")], check=True,
-                   stdin=subprocess.DEVNULL)
+                   stdin=subprocess.DEVNULL, timeout=300)
     return exe
 
 
 def python_supervisord():
     """The oracle's supervisord, provisioned as the differential tests provision it."""
     py = subprocess.run(["bash", os.path.join(REPO, "tests", "oracle", "ensure-venv.sh")],
-                        stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, check=True, text=True)
+                        stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, check=True, text=True,
+                        timeout=1800)  # a first run creates the venv and pip-installs
     return os.path.join(os.path.dirname(py.stdout.strip()), "supervisord")
 
 

@@ -182,7 +182,7 @@ def seq_output(last):
     if last not in _SEQ:
         _SEQ.clear()
         _SEQ[last] = subprocess.run(["seq", "1", str(last)], stdout=subprocess.PIPE,
-                                    check=True).stdout
+                                    check=True, timeout=300).stdout
     return _SEQ[last]
 
 
@@ -314,4 +314,3 @@ def logs_rotate(d, o):
 TESTS = {"spawn": spawn, "restart": restart, "churn": churn, "idle": idle,
          "logs": logs, "rotate": logs_rotate}
 
-__all__ = ["TESTS", "BenchError"]
