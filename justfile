@@ -31,9 +31,24 @@ deb:
 oracle:
     bash tests/oracle/ensure-venv.sh
 
-# benchmark our release build, then Python supervisord 4.3, each beside @minisup
-# (../shared/bench/supbench.py); results go to target/bench/
+# the benchmark (BENCHMARKS.md): our release build, Python supervisord 4.3 (the oracle
+# venv) and the C floor (tests/bench/floor.c, built on the fly) interleaved, `reps` reps;
+# spawn, stop, restart latency, churn, idle, logs. Writes target/bench/bench.{json,md}
 bench reps="3":
+    cargo build --release --bin supervisord
+    V="$(bash tests/oracle/ensure-venv.sh)" && \
+    BENCH_COMMAND="just bench {{reps}}" python3 tests/bench/bench.py --reps {{reps}} --python "$(dirname "$V")/supervisord"
+
+# `just bench`, then the table between BENCHMARKS.md's bench markers
+bench-update reps="3":
+    cargo build --release --bin supervisord
+    V="$(bash tests/oracle/ensure-venv.sh)" && \
+    BENCH_COMMAND="just bench-update {{reps}}" python3 tests/bench/bench.py --reps {{reps}} --python "$(dirname "$V")/supervisord" --update BENCHMARKS.md
+
+# cross-check against the team's reference harness outside this repository: our release
+# build, then Python supervisord 4.3, each beside @minisup (../shared/bench/supbench.py);
+# results go to target/bench/
+bench-supbench reps="3":
     cargo build --release --bin supervisord
     mkdir -p target/bench
     SUPERVISORD="$PWD/target/release/supervisord -n -c {conf}" python3 ../shared/bench/supbench.py --label supervisor-rs --reps {{reps}} all --md target/bench/rust.md --json-out target/bench/rust.json
