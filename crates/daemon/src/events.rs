@@ -1,7 +1,8 @@
 //! The event bus: every event supervisord emits (process state changes, output,
 //! capture blocks, group added/removed, supervisord state, ticks, remote
 //! communication) is published here and handed, at the moment it happens, to every
-//! listener pool subscribed to it and to the gRPC watchers. It outlives reloads: one
+//! listener pool subscribed to it and to the gRPC watchers (and the PROCESS_STATE_*
+//! ones to the daemon's own state watcher, `leftovers`). It outlives reloads: one
 //! bus per daemon.
 //!
 //! Numbering is Supervisor's: the global serial is taken only when some pool accepts
@@ -10,17 +11,29 @@
 //! increasing order even when two actors publish at once. Pools get every event
 //! (their own `buffer_size` rule decides what is dropped); a watcher that falls
 //! behind loses the oldest events and is told how many (it never slows a publisher).
+//!
+//! The bus also owns who hears a child's output: the pools that would take
+//! PROCESS_LOG_STDOUT/_STDERR are counted whenever a pool comes, changes or goes,
+//! and the watchers alive are counted, so an output pump asks [`EventBus::hears_log`]
+//! (two atomic loads, no lock) on every wake-up. In Supervisor an event no pool
+//! subscribed to goes nowhere (events.py `notify` finds no callback); here an output
+//! chunk nobody hears is not even read: its stream is spliced (process/output.rs).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use supervisor_model::{Event, ProcessState, subscribes};
+use supervisor_model::{Event, ProcessState, py_text, subscribes};
 use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use supervisor_model::py_text;
+use crate::process::channel::Channel;
 
 /// Events a slow watcher may lag behind before it starts losing them.
 const BACKLOG: usize = 4096;
+
+/// State changes the daemon's own state watcher may lag behind (it only needs to
+/// know that something changed: a lag counts as a change).
+const STATE_BACKLOG: usize = 256;
 
 /// An event as one pool accepted it.
 #[derive(Debug, Clone)]
@@ -42,18 +55,63 @@ struct Pool {
     sink: PoolSink,
 }
 
+/// One bus per daemon; clones share it (one pointer, as every output pump holds one).
 #[derive(Clone)]
 pub struct EventBus {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// Every event, to the watchers ([`EventBus::subscribe`]).
     tx: broadcast::Sender<Arc<Event>>,
-    inner: Arc<Mutex<Pools>>,
-    /// Events published since the daemon started (metrics).
-    published: Arc<AtomicU64>,
+    /// PROCESS_STATE_* only ([`EventBus::subscribe_states`]): a watcher of states
+    /// alone must not make every `*_events_enabled` stream be read.
+    states: broadcast::Sender<Arc<Event>>,
+    pools: Mutex<Pools>,
+    /// Events published since the daemon started (metrics; see [`EventBus::published`]).
+    published: AtomicU64,
+    /// Pools that take PROCESS_LOG_STDOUT and _STDERR: recounted under the pools'
+    /// lock whenever a pool comes, changes its `events=` or goes.
+    log_takers: [AtomicUsize; 2],
+    /// [`Watcher`]s alive (each one takes itself off when dropped).
+    watchers: Arc<AtomicUsize>,
 }
 
 #[derive(Default)]
 struct Pools {
     next_serial: u64,
     pools: Vec<Pool>,
+}
+
+/// A watcher's subscription to every event from now on (gRPC `WatchEvents`). While
+/// one is alive, every `*_events_enabled` stream is read to publish its output.
+pub struct Watcher {
+    rx: broadcast::Receiver<Arc<Event>>,
+    alive: Arc<AtomicUsize>,
+}
+
+impl Watcher {
+    pub async fn recv(&mut self) -> Result<Arc<Event>, RecvError> {
+        self.rx.recv().await
+    }
+
+    pub fn try_recv(&mut self) -> Result<Arc<Event>, TryRecvError> {
+        self.rx.try_recv()
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.alive.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The slot of a channel's PROCESS_LOG_* type in [`Shared::log_takers`].
+fn slot(channel: Channel) -> usize {
+    match channel {
+        Channel::Stdout => 0,
+        Channel::Stderr => 1,
+    }
 }
 
 impl Default for EventBus {
@@ -65,14 +123,19 @@ impl Default for EventBus {
 impl EventBus {
     pub fn new() -> EventBus {
         EventBus {
-            tx: broadcast::channel(BACKLOG).0,
-            inner: Arc::new(Mutex::new(Pools::default())),
-            published: Arc::new(AtomicU64::new(0)),
+            shared: Arc::new(Shared {
+                tx: broadcast::channel(BACKLOG).0,
+                states: broadcast::channel(STATE_BACKLOG).0,
+                pools: Mutex::new(Pools::default()),
+                published: AtomicU64::new(0),
+                log_takers: Default::default(),
+                watchers: Arc::new(AtomicUsize::new(0)),
+            }),
         }
     }
 
     fn pools(&self) -> std::sync::MutexGuard<'_, Pools> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        self.shared.pools.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Subscribes the pool `name` to `events` (Supervisor subscribes a pool when it
@@ -87,33 +150,67 @@ impl EventBus {
             next_serial: 0,
             sink,
         });
+        self.recount(&pools);
     }
 
     /// `update` changed the pool's `events=`: it hears the new types from now on,
     /// its pool serials carrying on.
     pub fn set_pool_events(&self, name: &str, events: &[String]) {
-        if let Some(pool) = self.pools().pools.iter_mut().find(|p| p.name == name) {
+        let mut pools = self.pools();
+        if let Some(pool) = pools.pools.iter_mut().find(|p| p.name == name) {
             pool.events = events.to_vec();
         }
+        self.recount(&pools);
     }
 
     /// Unsubscribes the pool `name` (before its group is removed, so it does not
     /// see its own PROCESS_GROUP_REMOVED, as in Supervisor).
     pub fn remove_pool(&self, name: &str) {
-        self.pools().pools.retain(|p| p.name != name);
+        let mut pools = self.pools();
+        pools.pools.retain(|p| p.name != name);
+        self.recount(&pools);
+    }
+
+    /// Counts the pools taking each PROCESS_LOG_* type (Supervisor's pool subscribes
+    /// to its `events=` types, process.py `EventListenerPool._subscribe`; a type
+    /// covers its subtypes, `EVENT` everything). Called with the pools' lock held, so
+    /// the counts always follow the last change; a pump may splice one more chunk
+    /// it had started on before it sees a new count (Relaxed: nothing else is
+    /// ordered by it).
+    fn recount(&self, pools: &Pools) {
+        for channel in [Channel::Stdout, Channel::Stderr] {
+            let name = format!("PROCESS_LOG_{}", channel.event_suffix());
+            let takers = pools
+                .pools
+                .iter()
+                .filter(|p| p.events.iter().any(|e| subscribes(e, &name)))
+                .count();
+            self.shared.log_takers[slot(channel)].store(takers, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a PROCESS_LOG_* event of `channel` would reach anyone: a pool that
+    /// takes it or a watcher. Lock-free; asked by an output pump on every wake-up.
+    pub fn hears_log(&self, channel: Channel) -> bool {
+        self.shared.log_takers[slot(channel)].load(Ordering::Relaxed) > 0
+            || self.shared.watchers.load(Ordering::Relaxed) > 0
     }
 
     /// Publishes `name` with `payload` to the pools subscribed to it and to the
     /// watchers; free when nobody listens.
     pub fn publish(&self, name: &str, payload: String) {
-        self.published.fetch_add(1, Ordering::Relaxed);
+        let shared = &*self.shared;
+        shared.published.fetch_add(1, Ordering::Relaxed);
+        let watched = shared.watchers.load(Ordering::Relaxed) > 0;
+        let state_watched =
+            name.starts_with("PROCESS_STATE_") && shared.states.receiver_count() > 0;
         let mut pools = self.pools();
         let Pools { next_serial, pools } = &mut *pools;
         let mut takers = pools
             .iter_mut()
             .filter(|p| p.events.iter().any(|e| subscribes(e, name)))
             .peekable();
-        if takers.peek().is_none() && self.tx.receiver_count() == 0 {
+        if takers.peek().is_none() && !watched && !state_watched {
             return;
         }
         let serial = takers.peek().is_some().then(|| {
@@ -135,18 +232,35 @@ impl EventBus {
                 pool_serial,
             });
         }
-        if self.tx.receiver_count() > 0 {
-            let _ = self.tx.send(event);
+        if state_watched {
+            let _ = shared.states.send(event.clone());
+        }
+        if watched {
+            let _ = shared.tx.send(event);
         }
     }
 
-    /// Events published so far, listened to or not.
+    /// Events published so far: every [`EventBus::publish`], heard or not. Output
+    /// chunks (PROCESS_LOG_*) are published only while someone hears them
+    /// ([`EventBus::hears_log`]): one nobody hears is never formed, so not counted.
     pub fn published(&self) -> u64 {
-        self.published.load(Ordering::Relaxed)
+        self.shared.published.load(Ordering::Relaxed)
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
-        self.tx.subscribe()
+    /// Every event from now on (a gRPC watcher). See [`Watcher`].
+    pub fn subscribe(&self) -> Watcher {
+        let alive = self.shared.watchers.clone();
+        alive.fetch_add(1, Ordering::Relaxed);
+        Watcher {
+            rx: self.shared.tx.subscribe(),
+            alive,
+        }
+    }
+
+    /// The PROCESS_STATE_* events from now on, for the daemon's own use: it does not
+    /// count as hearing output.
+    pub fn subscribe_states(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.shared.states.subscribe()
     }
 }
 
@@ -308,5 +422,67 @@ mod tests {
         let e = watcher.recv().await.unwrap();
         assert_eq!((e.serial, e.payload.as_str()), (None, "when:15"));
         assert_eq!(got(&ticks).len(), 2);
+    }
+
+    fn hears(bus: &EventBus) -> (bool, bool) {
+        (
+            bus.hears_log(Channel::Stdout),
+            bus.hears_log(Channel::Stderr),
+        )
+    }
+
+    fn none() -> PoolSink {
+        Box::new(|_| {})
+    }
+
+    #[tokio::test]
+    async fn output_is_heard_while_a_pool_takes_it_or_a_watcher_lives() {
+        let bus = EventBus::new();
+        let events = |e: &[&str]| e.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(hears(&bus), (false, false));
+        bus.add_pool("ticks", &events(&["TICK", "PROCESS_STATE"]), none());
+        assert_eq!(hears(&bus), (false, false));
+        bus.add_pool("out", &events(&["PROCESS_LOG_STDOUT"]), none());
+        assert_eq!(hears(&bus), (true, false));
+        bus.add_pool("all", &events(&["EVENT"]), none());
+        assert_eq!(hears(&bus), (true, true));
+        // `update` narrows one and widens another (the abstract type covers both).
+        bus.set_pool_events("all", &events(&["PROCESS_COMMUNICATION"]));
+        assert_eq!(hears(&bus), (true, false));
+        bus.set_pool_events("ticks", &events(&["PROCESS_LOG"]));
+        assert_eq!(hears(&bus), (true, true));
+        // A pool replaced by one of the same name counts once, with its new types.
+        bus.add_pool("ticks", &events(&["PROCESS_LOG_STDERR"]), none());
+        assert_eq!(hears(&bus), (true, true));
+        bus.remove_pool("out");
+        assert_eq!(hears(&bus), (false, true));
+        bus.remove_pool("ticks");
+        bus.remove_pool("gone");
+        assert_eq!(hears(&bus), (false, false));
+
+        // A watcher hears everything while it lives; the state watcher nothing.
+        let states = bus.subscribe_states();
+        assert_eq!(hears(&bus), (false, false));
+        let first = bus.subscribe();
+        let second = bus.subscribe();
+        assert_eq!(hears(&bus), (true, true));
+        drop(first);
+        assert_eq!(hears(&bus), (true, true));
+        drop(second);
+        assert_eq!(hears(&bus), (false, false));
+        drop(states);
+    }
+
+    #[tokio::test]
+    async fn the_state_watcher_gets_state_changes_only() {
+        let bus = EventBus::new();
+        let mut states = bus.subscribe_states();
+        bus.publish("TICK_5", "when:5".into());
+        bus.publish("PROCESS_STATE_RUNNING", "x".into());
+        bus.publish("PROCESS_LOG_STDOUT", "y".into());
+        let e = states.try_recv().unwrap();
+        assert_eq!((e.name.as_str(), e.serial), ("PROCESS_STATE_RUNNING", None));
+        assert!(states.try_recv().is_err());
+        assert_eq!(bus.published(), 3);
     }
 }

@@ -100,8 +100,8 @@ async fn keep(
     let mut started: HashMap<i32, u64> = HashMap::new();
     let mut reported = false;
     loop {
+        // Only PROCESS_STATE_* events come here (`EventBus::subscribe_states`).
         match events.recv().await {
-            Ok(e) if !e.name.starts_with("PROCESS_STATE") => continue,
             Err(broadcast::error::RecvError::Closed) => return,
             Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
         }

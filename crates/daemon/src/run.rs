@@ -206,7 +206,7 @@ async fn supervise(
         &config.supervisord.pidfile,
         &log,
         registry_rx.clone(),
-        events.subscribe(),
+        events.subscribe_states(),
     );
     let args = RootArgs {
         exit_code: exit_code.clone(),
