@@ -8,12 +8,28 @@
 
 use std::path::Path;
 
+use serde_json::Value;
+
 use crate::observability::get_unix;
+use crate::support::tree::{HEADER, ctl, write};
 use crate::support::{DEADLINE, Daemon, SOCKET, read, wait_until};
 
 /// `supervisor_process_log_<what>_bytes_total` of `name`'s stdout.
 fn log_bytes(d: &Daemon, what: &str, name: &str) -> u64 {
+    series(&get_unix(&d.path("sv.sock"), "/metrics").body, what, name)
+}
+
+/// `(written, spliced)` bytes of `name`'s stdout, from one scrape.
+fn totals(d: &Daemon, name: &str) -> (u64, u64) {
     let body = get_unix(&d.path("sv.sock"), "/metrics").body;
+    (
+        series(&body, "written", name),
+        series(&body, "spliced", name),
+    )
+}
+
+/// `supervisor_process_log_<what>_bytes_total` of `name`'s stdout in a scrape.
+fn series(body: &str, what: &str, name: &str) -> u64 {
     let series = format!(
         "supervisor_process_log_{what}_bytes_total{{group=\"{name}\",name=\"{name}\",channel=\"stdout\"}} "
     );
@@ -89,5 +105,169 @@ fn log_only_output_is_spliced_and_output_something_needs_is_read() {
     let mut expected = b"READY\n".to_vec();
     expected.extend_from_slice(&payload);
     assert!(bytes(&d.path("checked.log")) == expected);
+    assert!(!d.main_log().contains("cannot write log file"));
+}
+
+/// One line of tests/spliced/flood.py.
+fn flood_line(i: u64) -> String {
+    format!("{i:09} the quick brown fox jumps over the lazy dog\n")
+}
+
+/// A steady flood (tests/spliced/flood.py) with PROCESS_LOG_STDOUT events on and
+/// its log rotated every 256 KB, and, if `listener`, a listener pool subscribed to
+/// PROCESS_LOG. At `info`: a debug main log would need every byte.
+fn flood_config(listener: bool) -> String {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut conf = format!(
+        "{}{SOCKET}[program:flood]\ncommand=python3 {} %(here)s/stop %(here)s/done\n\
+         startsecs=0\nautorestart=false\nstdout_events_enabled=true\n\
+         stdout_logfile=%(here)s/flood.log\nstdout_logfile_maxbytes=256KB\nstdout_logfile_backups=100\n",
+        HEADER.replace("loglevel=debug\n", "loglevel=info\n"),
+        tests.join("spliced/flood.py").display()
+    );
+    if listener {
+        conf.push_str(&format!(
+            "\n[eventlistener:listener]\ncommand=python3 {} %(here)s/heard.jsonl\n\
+             events=PROCESS_LOG\nstartsecs=0\n",
+            tests.join("events/listener.py").display()
+        ));
+    }
+    conf
+}
+
+/// The data of each event the listener recorded (complete records only), in order.
+fn heard(d: &Daemon) -> Vec<String> {
+    let text = read(&d.path("heard.jsonl"));
+    text.split_inclusive('\n')
+        .filter(|l| l.ends_with('\n'))
+        .map(|l| {
+            let record: Value = serde_json::from_str(l).unwrap();
+            let header = record["header"].as_str().unwrap();
+            assert!(
+                header.contains(" eventname:PROCESS_LOG_STDOUT "),
+                "{header}"
+            );
+            let payload = record["payload"].as_str().unwrap();
+            let (head, data) = payload.split_once('\n').unwrap();
+            assert!(
+                head.starts_with("processname:flood groupname:flood pid:"),
+                "{head}"
+            );
+            data.to_string()
+        })
+        .collect()
+}
+
+/// flood.log's backups, oldest first, then flood.log.
+fn flood_logs(d: &Daemon) -> Vec<u8> {
+    let mut kept = Vec::new();
+    for n in (1..=100).rev() {
+        kept.extend(bytes(&d.path(&format!("flood.log.{n}"))));
+    }
+    kept.extend(bytes(&d.path("flood.log")));
+    kept
+}
+
+/// Issue 20: a stream with `stdout_events_enabled` is spliced while no pool takes
+/// its events (they would go nowhere, as in Supervisor), read while a listener
+/// subscribed to them is there, and spliced again once it left, all mid-flood and
+/// across rotations, without losing, repeating or reordering a byte.
+#[test]
+fn events_output_is_read_only_while_a_listener_is_subscribed_to_it() {
+    let d = Daemon::configure("");
+    write(&d, "sd.conf", &flood_config(false));
+    let d = d.launch(&["-n"]);
+    d.wait_for_socket();
+    const SOME: u64 = 512 * 1024;
+
+    // Nobody subscribed: every byte is spliced (one read would leave the written
+    // bytes ahead of the spliced ones for good).
+    assert!(
+        wait_until(DEADLINE, || {
+            let (written, spliced) = totals(&d, "flood");
+            spliced >= SOME && written == spliced
+        }),
+        "not all spliced before a listener: {:?}",
+        totals(&d, "flood")
+    );
+
+    // A listener joins mid-stream: once it heard the stream, nothing is spliced
+    // while more than a rotation's worth is read and handed to it.
+    write(&d, "sd.conf", &flood_config(true));
+    assert_eq!(
+        ctl(&d, "update"),
+        ("listener: added process group\n".into(), 0)
+    );
+    assert!(
+        wait_until(DEADLINE, || !heard(&d).is_empty()),
+        "the listener heard nothing; main log:\n{}",
+        d.main_log()
+    );
+    let (written, spliced) = totals(&d, "flood");
+    let events = heard(&d).len();
+    assert!(
+        wait_until(DEADLINE, || {
+            heard(&d).len() >= events + 20 && totals(&d, "flood").0 >= written + SOME
+        }),
+        "the flood stalled while the listener was subscribed"
+    );
+    assert_eq!(totals(&d, "flood").1, spliced, "spliced while subscribed");
+
+    // It leaves: spliced again.
+    write(&d, "sd.conf", &flood_config(false));
+    assert_eq!(
+        ctl(&d, "update"),
+        (
+            "listener: stopped\nlistener: removed process group\n".into(),
+            0
+        )
+    );
+    assert!(
+        wait_until(DEADLINE, || totals(&d, "flood").1 >= spliced + SOME),
+        "not spliced again after the listener left: {:?}",
+        totals(&d, "flood")
+    );
+
+    // Every line the program wrote is in the log and its backups, once, in order.
+    write(&d, "stop", "");
+    let mut done = String::new();
+    assert!(wait_until(DEADLINE, || {
+        done = read(&d.path("done"));
+        !done.is_empty()
+    }));
+    let stream: String = (0..done.parse().unwrap()).map(flood_line).collect();
+    assert!(
+        wait_until(DEADLINE, || totals(&d, "flood").0 == stream.len() as u64),
+        "{:?} of {} bytes written",
+        totals(&d, "flood"),
+        stream.len()
+    );
+    assert!(d.path("flood.log.3").exists(), "no rotation happened");
+    assert!(
+        !d.path("flood.log.100").exists(),
+        "the backups may have lost output"
+    );
+    let kept = flood_logs(&d);
+    let differs = kept.iter().zip(stream.as_bytes()).position(|(a, b)| a != b);
+    assert!(
+        kept == stream.as_bytes(),
+        "the logs ({} bytes) are not the output ({} bytes); first difference at {differs:?}",
+        kept.len(),
+        stream.len()
+    );
+
+    // What the listener heard is the stream, in order: each event's data a slice
+    // of it, after the one before.
+    let mut from = 0;
+    for data in heard(&d) {
+        assert!(!data.is_empty());
+        let at = stream[from..].find(&data).unwrap_or_else(|| {
+            panic!(
+                "heard {:?}… which is not next in the stream",
+                &data[..data.len().min(80)]
+            )
+        });
+        from += at + data.len();
+    }
     assert!(!d.main_log().contains("cannot write log file"));
 }
