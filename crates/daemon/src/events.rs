@@ -14,8 +14,8 @@
 //!
 //! The bus also owns who hears a child's output: the pools that would take
 //! PROCESS_LOG_STDOUT/_STDERR are counted whenever a pool comes, changes or goes,
-//! and the watchers alive are counted, so an output pump asks [`EventBus::hears_log`]
-//! (two atomic loads, no lock) on every wake-up. In Supervisor an event no pool
+//! and so are the watchers alive whose types cover them, so an output pump asks
+//! [`EventBus::hears_log`] (two atomic loads, no lock) on every wake-up. In Supervisor an event no pool
 //! subscribed to goes nowhere (events.py `notify` finds no callback); here an output
 //! chunk nobody hears is not even read: its stream is spliced (process/output.rs).
 
@@ -74,7 +74,15 @@ struct Shared {
     /// lock whenever a pool comes, changes its `events=` or goes.
     log_takers: [AtomicUsize; 2],
     /// [`Watcher`]s alive (each one takes itself off when dropped).
-    watchers: Arc<AtomicUsize>,
+    watchers: Arc<WatcherCounts>,
+}
+
+/// The watchers alive, and those of them whose types cover PROCESS_LOG_STDOUT and
+/// _STDERR.
+#[derive(Default)]
+struct WatcherCounts {
+    all: AtomicUsize,
+    log: [AtomicUsize; 2],
 }
 
 #[derive(Default)]
@@ -83,14 +91,25 @@ struct Pools {
     pools: Vec<Pool>,
 }
 
-/// A watcher's subscription to every event from now on (gRPC `WatchEvents`). While
-/// one is alive, every `*_events_enabled` stream is read to publish its output.
+/// A watcher's subscription to some event types from now on (gRPC `WatchEvents`).
+/// It is handed every event ([`Watcher::wants`] says which it asked for) so that
+/// its lag counts every event lost; while one whose types cover PROCESS_LOG_* is
+/// alive, every `*_events_enabled` stream is read to publish its output.
 pub struct Watcher {
     rx: broadcast::Receiver<Arc<Event>>,
-    alive: Arc<AtomicUsize>,
+    names: Vec<String>,
+    /// Whether it counts among the watchers of PROCESS_LOG_STDOUT and _STDERR.
+    log: [bool; 2],
+    counts: Arc<WatcherCounts>,
 }
 
 impl Watcher {
+    /// Whether `event` is of a type it asked for (a type covers its subtypes,
+    /// `EVENT` everything).
+    pub fn wants(&self, event: &Event) -> bool {
+        self.names.iter().any(|n| subscribes(n, &event.name))
+    }
+
     pub async fn recv(&mut self) -> Result<Arc<Event>, RecvError> {
         self.rx.recv().await
     }
@@ -102,9 +121,21 @@ impl Watcher {
 
 impl Drop for Watcher {
     fn drop(&mut self) {
-        self.alive.fetch_sub(1, Ordering::Relaxed);
+        self.counts.all.fetch_sub(1, Ordering::Relaxed);
+        for (count, on) in self.counts.log.iter().zip(self.log) {
+            if on {
+                count.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
     }
 }
+
+/// `PROCESS_LOG_STDOUT`/`_STDERR`.
+fn log_event(channel: Channel) -> String {
+    format!("PROCESS_LOG_{}", channel.event_suffix())
+}
+
+const CHANNELS: [Channel; 2] = [Channel::Stdout, Channel::Stderr];
 
 /// The slot of a channel's PROCESS_LOG_* type in [`Shared::log_takers`].
 fn slot(channel: Channel) -> usize {
@@ -129,7 +160,7 @@ impl EventBus {
                 pools: Mutex::new(Pools::default()),
                 published: AtomicU64::new(0),
                 log_takers: Default::default(),
-                watchers: Arc::new(AtomicUsize::new(0)),
+                watchers: Arc::default(),
             }),
         }
     }
@@ -178,8 +209,8 @@ impl EventBus {
     /// it had started on before it sees a new count (Relaxed: nothing else is
     /// ordered by it).
     fn recount(&self, pools: &Pools) {
-        for channel in [Channel::Stdout, Channel::Stderr] {
-            let name = format!("PROCESS_LOG_{}", channel.event_suffix());
+        for channel in CHANNELS {
+            let name = log_event(channel);
             let takers = pools
                 .pools
                 .iter()
@@ -190,10 +221,11 @@ impl EventBus {
     }
 
     /// Whether a PROCESS_LOG_* event of `channel` would reach anyone: a pool that
-    /// takes it or a watcher. Lock-free; asked by an output pump on every wake-up.
+    /// takes it or a watcher of it. Lock-free; asked by an output pump on every
+    /// wake-up.
     pub fn hears_log(&self, channel: Channel) -> bool {
         self.shared.log_takers[slot(channel)].load(Ordering::Relaxed) > 0
-            || self.shared.watchers.load(Ordering::Relaxed) > 0
+            || self.shared.watchers.log[slot(channel)].load(Ordering::Relaxed) > 0
     }
 
     /// Publishes `name` with `payload` to the pools subscribed to it and to the
@@ -201,7 +233,7 @@ impl EventBus {
     pub fn publish(&self, name: &str, payload: String) {
         let shared = &*self.shared;
         shared.published.fetch_add(1, Ordering::Relaxed);
-        let watched = shared.watchers.load(Ordering::Relaxed) > 0;
+        let watched = shared.watchers.all.load(Ordering::Relaxed) > 0;
         let state_watched =
             name.starts_with("PROCESS_STATE_") && shared.states.receiver_count() > 0;
         let mut pools = self.pools();
@@ -247,13 +279,26 @@ impl EventBus {
         self.shared.published.load(Ordering::Relaxed)
     }
 
-    /// Every event from now on (a gRPC watcher). See [`Watcher`].
+    /// Every event from now on. See [`Watcher`].
     pub fn subscribe(&self) -> Watcher {
-        let alive = self.shared.watchers.clone();
-        alive.fetch_add(1, Ordering::Relaxed);
+        self.subscribe_to(&["EVENT".to_string()])
+    }
+
+    /// The events of the types `names` from now on (a gRPC watcher). See [`Watcher`].
+    pub fn subscribe_to(&self, names: &[String]) -> Watcher {
+        let counts = self.shared.watchers.clone();
+        let log = CHANNELS.map(|c| names.iter().any(|n| subscribes(n, &log_event(c))));
+        counts.all.fetch_add(1, Ordering::Relaxed);
+        for (count, on) in counts.log.iter().zip(log) {
+            if on {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+        }
         Watcher {
             rx: self.shared.tx.subscribe(),
-            alive,
+            names: names.to_vec(),
+            log,
+            counts,
         }
     }
 
@@ -323,166 +368,4 @@ pub fn process_communication(name: &str, group: &str, pid: i32, data: &[u8]) -> 
         "processname:{name} groupname:{group} pid:{pid}\n{}",
         py_text(data)
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn change(to: ProcessState) -> StateChange<'static> {
-        StateChange {
-            name: "web",
-            group: "web",
-            from: ProcessState::Starting,
-            to,
-            expected: Some(true),
-            pid: Some(42),
-            tries: 2,
-        }
-    }
-
-    #[test]
-    fn payloads_are_supervisors() {
-        assert_eq!(
-            process_state(&change(ProcessState::Backoff)),
-            (
-                "PROCESS_STATE_BACKOFF".into(),
-                "processname:web groupname:web from_state:STARTING tries:2".into()
-            )
-        );
-        assert_eq!(
-            process_state(&change(ProcessState::Running)).1,
-            "processname:web groupname:web from_state:STARTING pid:42"
-        );
-        assert_eq!(
-            process_state(&change(ProcessState::Exited)).1,
-            "processname:web groupname:web from_state:STARTING expected:1 pid:42"
-        );
-        assert_eq!(
-            process_state(&change(ProcessState::Fatal)).1,
-            "processname:web groupname:web from_state:STARTING"
-        );
-    }
-
-    fn collecting(into: &Arc<Mutex<Vec<PoolEvent>>>) -> PoolSink {
-        let into = into.clone();
-        Box::new(move |e| into.lock().unwrap().push(e))
-    }
-
-    #[test]
-    fn output_payloads_are_supervisors() {
-        assert_eq!(
-            process_log("web", "grp", 7, "stderr", b"hi\n"),
-            "processname:web groupname:grp pid:7 channel:stderr\nhi\n"
-        );
-        assert_eq!(
-            process_communication("web", "web", 7, b"\xff"),
-            "processname:web groupname:web pid:7\nUndecodable: b'\\xff'"
-        );
-    }
-
-    #[tokio::test]
-    async fn serials_are_supervisors_and_nobody_listening_is_free() {
-        let bus = EventBus::new();
-        bus.publish("TICK_5", "when:5".into());
-        let ticks = Arc::new(Mutex::new(Vec::new()));
-        let states = Arc::new(Mutex::new(Vec::new()));
-        bus.add_pool("ticks", &["TICK".into()], collecting(&ticks));
-        bus.add_pool("states", &["EVENT".into()], collecting(&states));
-        let mut watcher = bus.subscribe();
-        bus.publish("TICK_5", "when:10".into());
-        bus.publish("PROCESS_STATE_RUNNING", "x".into());
-        bus.publish("TICK_60", "when:60".into());
-        let got = |v: &Arc<Mutex<Vec<PoolEvent>>>| {
-            v.lock()
-                .unwrap()
-                .iter()
-                .map(|e| (e.serial, e.pool_serial, e.event.name.clone()))
-                .collect::<Vec<_>>()
-        };
-        // The first event went unnumbered (no pool); then one global serial shared
-        // by the pools taking an event, and a pool serial per pool.
-        assert_eq!(
-            got(&ticks),
-            [(0, 0, "TICK_5".into()), (2, 1, "TICK_60".into())]
-        );
-        assert_eq!(
-            got(&states),
-            [
-                (0, 0, "TICK_5".into()),
-                (1, 1, "PROCESS_STATE_RUNNING".into()),
-                (2, 2, "TICK_60".into())
-            ]
-        );
-        let serials = [(); 3].map(|()| watcher.try_recv().unwrap().serial);
-        assert_eq!(serials, [Some(0), Some(1), Some(2)]);
-        bus.remove_pool("ticks");
-        bus.remove_pool("states");
-        bus.publish("TICK_5", "when:15".into());
-        let e = watcher.recv().await.unwrap();
-        assert_eq!((e.serial, e.payload.as_str()), (None, "when:15"));
-        assert_eq!(got(&ticks).len(), 2);
-    }
-
-    fn hears(bus: &EventBus) -> (bool, bool) {
-        (
-            bus.hears_log(Channel::Stdout),
-            bus.hears_log(Channel::Stderr),
-        )
-    }
-
-    fn none() -> PoolSink {
-        Box::new(|_| {})
-    }
-
-    #[tokio::test]
-    async fn output_is_heard_while_a_pool_takes_it_or_a_watcher_lives() {
-        let bus = EventBus::new();
-        let events = |e: &[&str]| e.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(hears(&bus), (false, false));
-        bus.add_pool("ticks", &events(&["TICK", "PROCESS_STATE"]), none());
-        assert_eq!(hears(&bus), (false, false));
-        bus.add_pool("out", &events(&["PROCESS_LOG_STDOUT"]), none());
-        assert_eq!(hears(&bus), (true, false));
-        bus.add_pool("all", &events(&["EVENT"]), none());
-        assert_eq!(hears(&bus), (true, true));
-        // `update` narrows one and widens another (the abstract type covers both).
-        bus.set_pool_events("all", &events(&["PROCESS_COMMUNICATION"]));
-        assert_eq!(hears(&bus), (true, false));
-        bus.set_pool_events("ticks", &events(&["PROCESS_LOG"]));
-        assert_eq!(hears(&bus), (true, true));
-        // A pool replaced by one of the same name counts once, with its new types.
-        bus.add_pool("ticks", &events(&["PROCESS_LOG_STDERR"]), none());
-        assert_eq!(hears(&bus), (true, true));
-        bus.remove_pool("out");
-        assert_eq!(hears(&bus), (false, true));
-        bus.remove_pool("ticks");
-        bus.remove_pool("gone");
-        assert_eq!(hears(&bus), (false, false));
-
-        // A watcher hears everything while it lives; the state watcher nothing.
-        let states = bus.subscribe_states();
-        assert_eq!(hears(&bus), (false, false));
-        let first = bus.subscribe();
-        let second = bus.subscribe();
-        assert_eq!(hears(&bus), (true, true));
-        drop(first);
-        assert_eq!(hears(&bus), (true, true));
-        drop(second);
-        assert_eq!(hears(&bus), (false, false));
-        drop(states);
-    }
-
-    #[tokio::test]
-    async fn the_state_watcher_gets_state_changes_only() {
-        let bus = EventBus::new();
-        let mut states = bus.subscribe_states();
-        bus.publish("TICK_5", "when:5".into());
-        bus.publish("PROCESS_STATE_RUNNING", "x".into());
-        bus.publish("PROCESS_LOG_STDOUT", "y".into());
-        let e = states.try_recv().unwrap();
-        assert_eq!((e.name.as_str(), e.serial), ("PROCESS_STATE_RUNNING", None));
-        assert!(states.try_recv().is_err());
-        assert_eq!(bus.published(), 3);
-    }
 }
