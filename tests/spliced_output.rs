@@ -270,3 +270,72 @@ fn events_output_is_read_only_while_a_listener_is_subscribed_to_it() {
     }
     assert!(!d.main_log().contains("cannot write log file"));
 }
+
+/// Issue 20, watchers: a gRPC watcher of state changes leaves an events stream
+/// spliced; one of PROCESS_LOG has it read (and sees it whole) while it watches, and
+/// once it hung up the stream is spliced again.
+#[test]
+fn a_grpc_watcher_has_an_events_stream_read_only_while_it_watches_output() {
+    let d = Daemon::configure(&format!(
+        "{SOCKET}[program:talker]\n\
+         command=sh -c 'i=0; while :; do echo \"line $i\"; i=$((i+1)); sleep 0.01; done'\n\
+         startsecs=0\nstdout_events_enabled=true\nstdout_logfile=%(here)s/talker.log\n"
+    ));
+    let conf = read(&d.path("sd.conf")).replace("loglevel=debug\n", "loglevel=info\n");
+    write(&d, "sd.conf", &conf);
+    let d = d.launch(&["-n"]);
+    d.wait_for_socket();
+    // Spliced, and more of it since `from`: nothing was read.
+    let all_spliced_past = |from: u64| {
+        wait_until(DEADLINE, || {
+            let (written, spliced) = totals(&d, "talker");
+            spliced >= from + 100 && written == spliced
+        })
+    };
+    assert!(all_spliced_past(0), "{:?}", totals(&d, "talker"));
+
+    let client = crate::grpc_api::client_command(&d, "watchers")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(wait_until(DEADLINE, || d.path("states-live").exists()));
+    let (_, spliced) = totals(&d, "talker");
+    assert!(
+        all_spliced_past(spliced),
+        "read while only states were watched: {:?}",
+        totals(&d, "talker")
+    );
+    write(&d, "states-checked", "");
+    let out = client.wait_with_output().unwrap();
+    assert!(out.status.success(), "the gRPC client failed");
+    let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    // What the output watcher got was read, not spliced: consecutive whole lines.
+    let data: String = seen["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let numbers: Vec<u64> = data
+        .lines()
+        .map(|l| l.strip_prefix("line ").unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        data.ends_with('\n') && numbers.windows(2).all(|w| w[1] == w[0] + 1),
+        "{data:?}"
+    );
+    let (written, spliced) = totals(&d, "talker");
+    assert!(written - spliced >= data.len() as u64);
+    // It hung up: spliced again, and once it is, no byte more is read.
+    let spliced_past = |from: u64| wait_until(DEADLINE, || totals(&d, "talker").1 >= from + 100);
+    assert!(
+        spliced_past(spliced),
+        "not spliced again after the watcher left: {:?}",
+        totals(&d, "talker")
+    );
+    let (written, spliced) = totals(&d, "talker");
+    assert!(spliced_past(spliced));
+    let (written_now, spliced_now) = totals(&d, "talker");
+    assert_eq!(written_now - spliced_now, written - spliced, "still read");
+}
