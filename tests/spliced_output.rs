@@ -1,8 +1,8 @@
 //! Zero-copy child output (README, "Child output"): when a stream's log file is the
 //! only place its bytes go, `splice(2)` moves them from the pipe into the file and
 //! the daemon never reads them; when something needs the bytes (a `log:` ready check
-//! until it matched, an event listener subscribed to the stream's PROCESS_LOG events
-//! while it is there) they are read, and a stream goes from one to the other
+//! until it matched, an event listener or a gRPC watcher of the stream's PROCESS_LOG
+//! events while it is there) they are read, and a stream goes from one to the other
 //! mid-flood. Every byte lands, in order, with rotation as before; `/metrics` says
 //! how many were spliced.
 
