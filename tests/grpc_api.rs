@@ -3,6 +3,7 @@
 //! unix socket; authentication is enforced on gRPC calls too.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use crate::support::{Daemon, SOCKET, oracle_python};
 use serde_json::{Value, json};
@@ -26,16 +27,7 @@ fn generate(python: &Path, dir: &Path) {
 }
 
 fn client(d: &Daemon, scenario: &str, creds: Option<(&str, &str)>) -> Value {
-    let python = oracle_python(&[GRPC_TOOLS]);
-    let gen_dir: PathBuf = d.path("gen");
-    std::fs::create_dir_all(&gen_dir).unwrap();
-    generate(&python, &gen_dir);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/grpc/client.py");
-    let mut cmd = crate::support::command(&python);
-    cmd.arg(script)
-        .arg(&gen_dir)
-        .arg(d.path("sv.sock"))
-        .arg(scenario);
+    let mut cmd = client_command(d, scenario);
     if let Some((u, p)) = creds {
         cmd.args([u, p]);
     }
@@ -46,6 +38,21 @@ fn client(d: &Daemon, scenario: &str, creds: Option<(&str, &str)>) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// tests/grpc/client.py running `scenario` against `d`, not started yet.
+pub fn client_command(d: &Daemon, scenario: &str) -> Command {
+    let python = oracle_python(&[GRPC_TOOLS]);
+    let gen_dir: PathBuf = d.path("gen");
+    std::fs::create_dir_all(&gen_dir).unwrap();
+    generate(&python, &gen_dir);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/grpc/client.py");
+    let mut cmd = crate::support::command(&python);
+    cmd.arg(script)
+        .arg(&gen_dir)
+        .arg(d.path("sv.sock"))
+        .arg(scenario);
+    cmd
 }
 
 #[test]

@@ -191,6 +191,45 @@ elif scenario == "group_events":
             break
     out["events"] = seen
     stream.cancel()
+elif scenario == "watchers":
+    # tests/spliced_output.rs: a watcher of state changes, kept until the test has
+    # seen the `talker` stream stay spliced (it creates `states-checked`); then a
+    # watcher of output, which has the stream read, for five of its events.
+    import os
+    import time
+
+    here = os.path.dirname(sock)
+
+    def wait_for(name):
+        end = time.monotonic() + 20
+        while not os.path.exists(os.path.join(here, name)):
+            if time.monotonic() > end:
+                sys.exit(f"client: no {name} within 20 s")
+            time.sleep(0.01)
+
+    states = stub.WatchEvents(
+        pb.WatchEventsRequest(names=["PROCESS_STATE", "REMOTE_COMMUNICATION"]),
+        metadata=metadata,
+        timeout=30,
+    )
+    wait_live(states, sock)
+    open(os.path.join(here, "states-live"), "w").close()
+    wait_for("states-checked")
+    states.cancel()
+    logs = stub.WatchEvents(
+        pb.WatchEventsRequest(names=["PROCESS_LOG", "REMOTE_COMMUNICATION"]),
+        metadata=metadata,
+        timeout=30,
+    )
+    wait_live(logs, sock)
+    data = []
+    for ev in logs:
+        if ev.name == "PROCESS_LOG_STDOUT":
+            data.append(ev.payload.split("\n", 1)[1])
+            if len(data) == 5:
+                break
+    logs.cancel()
+    out["data"] = data
 elif scenario == "auth":
     try:
         stub.GetState(pb.GetStateRequest(), metadata=metadata)

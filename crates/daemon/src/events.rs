@@ -1,7 +1,8 @@
 //! The event bus: every event supervisord emits (process state changes, output,
 //! capture blocks, group added/removed, supervisord state, ticks, remote
 //! communication) is published here and handed, at the moment it happens, to every
-//! listener pool subscribed to it and to the gRPC watchers. It outlives reloads: one
+//! listener pool subscribed to it and to the gRPC watchers (and the PROCESS_STATE_*
+//! ones to the daemon's own state watcher, `leftovers`). It outlives reloads: one
 //! bus per daemon.
 //!
 //! Numbering is Supervisor's: the global serial is taken only when some pool accepts
@@ -10,14 +11,22 @@
 //! increasing order even when two actors publish at once. Pools get every event
 //! (their own `buffer_size` rule decides what is dropped); a watcher that falls
 //! behind loses the oldest events and is told how many (it never slows a publisher).
+//!
+//! The bus also owns who hears a child's output: the pools that would take
+//! PROCESS_LOG_STDOUT/_STDERR are counted whenever a pool comes, changes or goes,
+//! and so are the watchers alive whose types cover them, so an output pump asks
+//! [`EventBus::hears_log`] (two atomic loads, no lock) on every wake-up. In Supervisor an event no pool
+//! subscribed to goes nowhere (events.py `notify` finds no callback); here an output
+//! chunk nobody hears is not even read: its stream is spliced (process/output.rs).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use supervisor_model::{Event, ProcessState, subscribes};
+use supervisor_model::{Event, ProcessState, py_text, subscribes};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{Notify, broadcast};
 
-use supervisor_model::py_text;
+use crate::process::channel::Channel;
 
 /// Events a slow watcher may lag behind before it starts losing them.
 const BACKLOG: usize = 4096;
@@ -42,26 +51,93 @@ struct Pool {
     sink: PoolSink,
 }
 
+/// One bus per daemon; clones share it (one pointer, as every output pump holds one).
 #[derive(Clone)]
 pub struct EventBus {
-    tx: broadcast::Sender<Arc<Event>>,
-    inner: Arc<Mutex<Pools>>,
-    /// One allocation for the rest: a bus is carried by every output pump.
     shared: Arc<Shared>,
 }
 
-#[derive(Default)]
 struct Shared {
-    /// Events published since the daemon started (metrics).
+    /// Every event, to the watchers ([`EventBus::subscribe`]).
+    tx: broadcast::Sender<Arc<Event>>,
+    pools: Mutex<Pools>,
+    /// Events published since the daemon started (metrics; see [`EventBus::published`]).
     published: AtomicU64,
+    /// Pools that take PROCESS_LOG_STDOUT and _STDERR: recounted under the pools'
+    /// lock whenever a pool comes, changes its `events=` or goes.
+    log_takers: [AtomicUsize; 2],
+    /// [`Watcher`]s alive (each one takes itself off when dropped).
+    watchers: Arc<WatcherCounts>,
     /// A process's child came or went (see [`EventBus::child_changed`]).
     children: Notify,
+}
+
+/// The watchers alive, and those of them whose types cover PROCESS_LOG_STDOUT and
+/// _STDERR.
+#[derive(Default)]
+struct WatcherCounts {
+    all: AtomicUsize,
+    log: [AtomicUsize; 2],
 }
 
 #[derive(Default)]
 struct Pools {
     next_serial: u64,
     pools: Vec<Pool>,
+}
+
+/// A watcher's subscription to some event types from now on (gRPC `WatchEvents`).
+/// It is handed every event ([`Watcher::wants`] says which it asked for) so that
+/// its lag counts every event lost; while one whose types cover PROCESS_LOG_* is
+/// alive, every `*_events_enabled` stream is read to publish its output.
+pub struct Watcher {
+    rx: broadcast::Receiver<Arc<Event>>,
+    names: Vec<String>,
+    /// Whether it counts among the watchers of PROCESS_LOG_STDOUT and _STDERR.
+    log: [bool; 2],
+    counts: Arc<WatcherCounts>,
+}
+
+impl Watcher {
+    /// Whether `event` is of a type it asked for (a type covers its subtypes,
+    /// `EVENT` everything).
+    pub fn wants(&self, event: &Event) -> bool {
+        self.names.iter().any(|n| subscribes(n, &event.name))
+    }
+
+    pub async fn recv(&mut self) -> Result<Arc<Event>, RecvError> {
+        self.rx.recv().await
+    }
+
+    pub fn try_recv(&mut self) -> Result<Arc<Event>, TryRecvError> {
+        self.rx.try_recv()
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.counts.all.fetch_sub(1, Ordering::Relaxed);
+        for (count, on) in self.counts.log.iter().zip(self.log) {
+            if on {
+                count.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// `PROCESS_LOG_STDOUT`/`_STDERR`.
+fn log_event(channel: Channel) -> String {
+    format!("PROCESS_LOG_{}", channel.event_suffix())
+}
+
+const CHANNELS: [Channel; 2] = [Channel::Stdout, Channel::Stderr];
+
+/// The slot of a channel's PROCESS_LOG_* type in [`Shared::log_takers`].
+fn slot(channel: Channel) -> usize {
+    match channel {
+        Channel::Stdout => 0,
+        Channel::Stderr => 1,
+    }
 }
 
 impl Default for EventBus {
@@ -73,28 +149,19 @@ impl Default for EventBus {
 impl EventBus {
     pub fn new() -> EventBus {
         EventBus {
-            tx: broadcast::channel(BACKLOG).0,
-            inner: Arc::new(Mutex::new(Pools::default())),
-            shared: Arc::default(),
+            shared: Arc::new(Shared {
+                tx: broadcast::channel(BACKLOG).0,
+                pools: Mutex::new(Pools::default()),
+                published: AtomicU64::new(0),
+                log_takers: Default::default(),
+                watchers: Arc::default(),
+                children: Notify::new(),
+            }),
         }
     }
 
-    /// A process's child was spawned or reaped. Not an event: what needs the set of
-    /// live children (the leftovers file) waits on this instead of subscribing to
-    /// every event, which made every event be formed and broadcast even with no
-    /// listener (BENCHMARKS.md, churn).
-    pub fn child_changed(&self) {
-        self.shared.children.notify_one();
-    }
-
-    /// Resolves after the next [`EventBus::child_changed`] (or at once if one came
-    /// since the last wait: a change is never missed).
-    pub async fn children_changed(&self) {
-        self.shared.children.notified().await;
-    }
-
     fn pools(&self) -> std::sync::MutexGuard<'_, Pools> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        self.shared.pools.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Subscribes the pool `name` to `events` (Supervisor subscribes a pool when it
@@ -109,20 +176,65 @@ impl EventBus {
             next_serial: 0,
             sink,
         });
+        self.recount(&pools);
     }
 
     /// `update` changed the pool's `events=`: it hears the new types from now on,
     /// its pool serials carrying on.
     pub fn set_pool_events(&self, name: &str, events: &[String]) {
-        if let Some(pool) = self.pools().pools.iter_mut().find(|p| p.name == name) {
+        let mut pools = self.pools();
+        if let Some(pool) = pools.pools.iter_mut().find(|p| p.name == name) {
             pool.events = events.to_vec();
         }
+        self.recount(&pools);
     }
 
     /// Unsubscribes the pool `name` (before its group is removed, so it does not
     /// see its own PROCESS_GROUP_REMOVED, as in Supervisor).
     pub fn remove_pool(&self, name: &str) {
-        self.pools().pools.retain(|p| p.name != name);
+        let mut pools = self.pools();
+        pools.pools.retain(|p| p.name != name);
+        self.recount(&pools);
+    }
+
+    /// Counts the pools taking each PROCESS_LOG_* type (Supervisor's pool subscribes
+    /// to its `events=` types, process.py `EventListenerPool._subscribe`; a type
+    /// covers its subtypes, `EVENT` everything). Called with the pools' lock held, so
+    /// the counts always follow the last change; a pump may splice one more chunk
+    /// it had started on before it sees a new count (Relaxed: nothing else is
+    /// ordered by it).
+    fn recount(&self, pools: &Pools) {
+        for channel in CHANNELS {
+            let name = log_event(channel);
+            let takers = pools
+                .pools
+                .iter()
+                .filter(|p| p.events.iter().any(|e| subscribes(e, &name)))
+                .count();
+            self.shared.log_takers[slot(channel)].store(takers, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a PROCESS_LOG_* event of `channel` would reach anyone: a pool that
+    /// takes it or a watcher of it. Lock-free; asked by an output pump on every
+    /// wake-up.
+    pub fn hears_log(&self, channel: Channel) -> bool {
+        self.shared.log_takers[slot(channel)].load(Ordering::Relaxed) > 0
+            || self.shared.watchers.log[slot(channel)].load(Ordering::Relaxed) > 0
+    }
+
+    /// A process's child was spawned or reaped. Not an event: what needs the set of
+    /// live children (the leftovers file) waits on this instead of subscribing to
+    /// events, which made every state change be formed and sent even with no
+    /// listener (BENCHMARKS.md, churn).
+    pub fn child_changed(&self) {
+        self.shared.children.notify_one();
+    }
+
+    /// Resolves after the next [`EventBus::child_changed`] (or at once if one came
+    /// since the last wait: a change is never missed).
+    pub async fn children_changed(&self) {
+        self.shared.children.notified().await;
     }
 
     /// Publishes `name` with `payload` to the pools subscribed to it and to the
@@ -133,14 +245,16 @@ impl EventBus {
 
     /// [`EventBus::publish`], the payload formed only if somebody hears it.
     pub fn publish_with(&self, name: &str, payload: impl FnOnce() -> String) {
-        self.shared.published.fetch_add(1, Ordering::Relaxed);
+        let shared = &*self.shared;
+        shared.published.fetch_add(1, Ordering::Relaxed);
+        let watched = shared.watchers.all.load(Ordering::Relaxed) > 0;
         let mut pools = self.pools();
         let Pools { next_serial, pools } = &mut *pools;
         let mut takers = pools
             .iter_mut()
             .filter(|p| p.events.iter().any(|e| subscribes(e, name)))
             .peekable();
-        if takers.peek().is_none() && self.tx.receiver_count() == 0 {
+        if takers.peek().is_none() && !watched {
             return;
         }
         let serial = takers.peek().is_some().then(|| {
@@ -162,18 +276,39 @@ impl EventBus {
                 pool_serial,
             });
         }
-        if self.tx.receiver_count() > 0 {
-            let _ = self.tx.send(event);
+        if watched {
+            let _ = shared.tx.send(event);
         }
     }
 
-    /// Events published so far, listened to or not.
+    /// Events published so far: every [`EventBus::publish`], heard or not. Output
+    /// chunks (PROCESS_LOG_*) are published only while someone hears them
+    /// ([`EventBus::hears_log`]): one nobody hears is never formed, so not counted.
     pub fn published(&self) -> u64 {
         self.shared.published.load(Ordering::Relaxed)
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
-        self.tx.subscribe()
+    /// Every event from now on. See [`Watcher`].
+    pub fn subscribe(&self) -> Watcher {
+        self.subscribe_to(&["EVENT".to_string()])
+    }
+
+    /// The events of the types `names` from now on (a gRPC watcher). See [`Watcher`].
+    pub fn subscribe_to(&self, names: &[String]) -> Watcher {
+        let counts = self.shared.watchers.clone();
+        let log = CHANNELS.map(|c| names.iter().any(|n| subscribes(n, &log_event(c))));
+        counts.all.fetch_add(1, Ordering::Relaxed);
+        for (count, on) in counts.log.iter().zip(log) {
+            if on {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        Watcher {
+            rx: self.shared.tx.subscribe(),
+            names: names.to_vec(),
+            log,
+            counts,
+        }
     }
 }
 
@@ -241,104 +376,4 @@ pub fn process_communication(name: &str, group: &str, pid: i32, data: &[u8]) -> 
         "processname:{name} groupname:{group} pid:{pid}\n{}",
         py_text(data)
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn change(to: ProcessState) -> StateChange<'static> {
-        StateChange {
-            name: "web",
-            group: "web",
-            from: ProcessState::Starting,
-            to,
-            expected: Some(true),
-            pid: Some(42),
-            tries: 2,
-        }
-    }
-
-    #[test]
-    fn payloads_are_supervisors() {
-        assert_eq!(
-            process_state(&change(ProcessState::Backoff)),
-            (
-                "PROCESS_STATE_BACKOFF",
-                "processname:web groupname:web from_state:STARTING tries:2".into()
-            )
-        );
-        assert_eq!(
-            process_state(&change(ProcessState::Running)).1,
-            "processname:web groupname:web from_state:STARTING pid:42"
-        );
-        assert_eq!(
-            process_state(&change(ProcessState::Exited)).1,
-            "processname:web groupname:web from_state:STARTING expected:1 pid:42"
-        );
-        assert_eq!(
-            process_state(&change(ProcessState::Fatal)).1,
-            "processname:web groupname:web from_state:STARTING"
-        );
-    }
-
-    fn collecting(into: &Arc<Mutex<Vec<PoolEvent>>>) -> PoolSink {
-        let into = into.clone();
-        Box::new(move |e| into.lock().unwrap().push(e))
-    }
-
-    #[test]
-    fn output_payloads_are_supervisors() {
-        assert_eq!(
-            process_log("web", "grp", 7, "stderr", b"hi\n"),
-            "processname:web groupname:grp pid:7 channel:stderr\nhi\n"
-        );
-        assert_eq!(
-            process_communication("web", "web", 7, b"\xff"),
-            "processname:web groupname:web pid:7\nUndecodable: b'\\xff'"
-        );
-    }
-
-    #[tokio::test]
-    async fn serials_are_supervisors_and_nobody_listening_is_free() {
-        let bus = EventBus::new();
-        bus.publish("TICK_5", "when:5".into());
-        let ticks = Arc::new(Mutex::new(Vec::new()));
-        let states = Arc::new(Mutex::new(Vec::new()));
-        bus.add_pool("ticks", &["TICK".into()], collecting(&ticks));
-        bus.add_pool("states", &["EVENT".into()], collecting(&states));
-        let mut watcher = bus.subscribe();
-        bus.publish("TICK_5", "when:10".into());
-        bus.publish("PROCESS_STATE_RUNNING", "x".into());
-        bus.publish("TICK_60", "when:60".into());
-        let got = |v: &Arc<Mutex<Vec<PoolEvent>>>| {
-            v.lock()
-                .unwrap()
-                .iter()
-                .map(|e| (e.serial, e.pool_serial, e.event.name.clone()))
-                .collect::<Vec<_>>()
-        };
-        // The first event went unnumbered (no pool); then one global serial shared
-        // by the pools taking an event, and a pool serial per pool.
-        assert_eq!(
-            got(&ticks),
-            [(0, 0, "TICK_5".into()), (2, 1, "TICK_60".into())]
-        );
-        assert_eq!(
-            got(&states),
-            [
-                (0, 0, "TICK_5".into()),
-                (1, 1, "PROCESS_STATE_RUNNING".into()),
-                (2, 2, "TICK_60".into())
-            ]
-        );
-        let serials = [(); 3].map(|()| watcher.try_recv().unwrap().serial);
-        assert_eq!(serials, [Some(0), Some(1), Some(2)]);
-        bus.remove_pool("ticks");
-        bus.remove_pool("states");
-        bus.publish("TICK_5", "when:15".into());
-        let e = watcher.recv().await.unwrap();
-        assert_eq!((e.serial, e.payload.as_str()), (None, "when:15"));
-        assert_eq!(got(&ticks).len(), 2);
-    }
 }

@@ -3,6 +3,8 @@ pub mod cli;
 pub mod context;
 pub mod control;
 pub mod events;
+#[cfg(test)]
+mod events_tests;
 pub mod group;
 pub mod leftovers;
 pub mod listener;

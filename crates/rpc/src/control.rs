@@ -326,8 +326,11 @@ pub trait Control: Send + Sync + 'static {
     /// transition, until the receiver is dropped.
     fn watch(&self) -> tokio::sync::mpsc::Receiver<ProcessInfo>;
 
-    /// Every event emitted from now on, until the receiver is dropped.
-    fn events(&self) -> tokio::sync::mpsc::Receiver<WatchedEvent>;
+    /// The events of the types `names` (each covering its subtypes, `EVENT`
+    /// everything) emitted from now on, until the receiver is dropped. Asking only
+    /// for the types wanted matters: a watcher of PROCESS_LOG makes every
+    /// `*_events_enabled` stream be read instead of spliced.
+    fn events(&self, names: &[String]) -> tokio::sync::mpsc::Receiver<WatchedEvent>;
 
     /// `/metrics` (README, "Metrics and health endpoints"): read from published
     /// state and `/proc`, so it blocks briefly; `None` when the implementation has

@@ -468,20 +468,14 @@ impl<C: Control> Supervisor for GrpcService<C> {
         if names.is_empty() {
             names.push("EVENT".to_string());
         }
-        let stream = ReceiverStream::new(self.ctl.events())
-            .filter(move |w| {
-                names
-                    .iter()
-                    .any(|n| supervisor_model::subscribes(n, &w.event.name))
+        let stream = ReceiverStream::new(self.ctl.events(&names)).map(|w| {
+            Ok(v1::Event {
+                serial: w.event.serial,
+                name: w.event.name,
+                payload: w.event.payload,
+                dropped: w.dropped,
             })
-            .map(|w| {
-                Ok(v1::Event {
-                    serial: w.event.serial,
-                    name: w.event.name,
-                    payload: w.event.payload,
-                    dropped: w.dropped,
-                })
-            });
+        });
         Ok(Response::new(Box::pin(stream)))
     }
 

@@ -274,7 +274,10 @@ fn daemon(enc: &mut DescriptorEncoder, m: &Metrics) -> fmt::Result {
         ("supervisor_reloads", help, None),
         &[(NO_LABELS, d.reloads)],
     )?;
-    let help = "Events supervisord emitted";
+    // Counted as published (EventBus::published): an output chunk nobody hears is
+    // never formed, so not counted.
+    let help =
+        "Events supervisord emitted (PROCESS_LOG_* only while a listener or watcher hears them)";
     let row = [(NO_LABELS, d.events_published)];
     counters(enc, ("supervisor_events_published", help, None), &row)?;
     own(enc, &d.usage)

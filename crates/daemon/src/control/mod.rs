@@ -225,9 +225,9 @@ impl Control for DaemonControl {
             .map_err(|_| FaultError::new(Fault::Failed, "supervisord is stopping"))
     }
 
-    fn events(&self) -> mpsc::Receiver<WatchedEvent> {
+    fn events(&self, names: &[String]) -> mpsc::Receiver<WatchedEvent> {
         let (tx, rx) = mpsc::channel(256);
-        let mut bus = self.events.subscribe();
+        let mut bus = self.events.subscribe_to(names);
         tokio::spawn(async move {
             let mut dropped = 0;
             loop {
@@ -236,6 +236,9 @@ impl Control for DaemonControl {
                     () = tx.closed() => return,
                 };
                 match event {
+                    // Not asked for: skipped here, so that a loss reported with it
+                    // still reaches the watcher with the next event it wants.
+                    Ok(e) if !bus.wants(&e) => {}
                     Ok(e) => {
                         let w = WatchedEvent {
                             event: (*e).clone(),

@@ -1,10 +1,16 @@
 //! A child's stdout/stderr: each pipe is read by a small task when it is readable, into
 //! a per-thread scratch buffer (no buffer is held per idle pipe), and every chunk goes
 //! raw to the channel's log file. When the log file is the only place the bytes go
-//! (no events, capture, syslog, listener protocol, `log:` check, ANSI stripping,
-//! timestamps or debug logging), they are not read at all: `splice(2)` moves them
-//! from the pipe into the file inside the kernel ([`ChannelLog::splice`]), and the
-//! pump goes back to reading for as long as something needs the bytes. A log file that cannot be opened or written is
+//! (no capture, syslog, listener protocol, `log:` check, ANSI stripping, timestamps
+//! or debug logging, and no PROCESS_LOG event anyone hears), they are not read at
+//! all: `splice(2)` moves them from the pipe into the file inside the kernel
+//! ([`ChannelLog::splice`]), and the pump goes back to reading for as long as
+//! something needs the bytes. This is decided on every wake-up, so a stream with
+//! `*_events_enabled` is read from the moment a listener pool subscribed to its
+//! PROCESS_LOG type (or a gRPC watcher) appears, and spliced again once none is left
+//! ([`EventBus::hears_log`]): Supervisor forms the event for each chunk
+//! (dispatchers.py `POutputDispatcher._log`) but it reaches nobody without a
+//! subscriber (events.py `notify`). A log file that cannot be opened or written is
 //! reported once in the main log; the bytes are dropped and counted (the count is
 //! logged when the file can be written again, e.g. once a full disk has room: each
 //! write after a failure reopens the file), and the child keeps being supervised. The
@@ -244,7 +250,7 @@ pub struct Feed {
     /// `-t`/`strip_ansi`: remove ANSI escapes before logging and events.
     pub strip_ansi: bool,
     /// The event bus (PROCESS_COMMUNICATION events, and PROCESS_LOG ones when
-    /// `log_events`).
+    /// `log_events` and someone hears them).
     pub bus: EventBus,
     /// `*_events_enabled`.
     pub log_events: bool,
@@ -366,11 +372,12 @@ fn read_step(rx: &Receiver, feed: &mut Feed) -> Step {
 impl Feed {
     /// Nothing but the log file needs this pipe's bytes now (the file's own state —
     /// timestamps, a failure — is asked by [`ChannelLog::splice`]). A matched `log:`
-    /// check or a lowered log level turn this on mid-stream.
+    /// check, a lowered log level or the last PROCESS_LOG subscriber leaving turn
+    /// this on mid-stream; a subscriber arriving turns it off.
     fn log_only(&self) -> bool {
         self.own_file
             && !self.strip_ansi
-            && !self.log_events
+            && !self.log_heard()
             && self.capture.is_none()
             && self.tap.is_none()
             && self.syslog.is_none()
@@ -455,13 +462,20 @@ impl Feed {
                 syslog.send(data, &self.log);
             }
         }
-        if self.log_events {
+        if self.log_heard() {
             let name = format!("PROCESS_LOG_{}", self.channel.event_suffix());
             self.bus.publish(
                 &name,
                 events::process_log(&self.name, &self.group, self.pid, self.channel.name(), data),
             );
         }
+    }
+
+    /// PROCESS_LOG events are on and would reach a pool or a watcher: an event
+    /// nobody hears is not formed (and not counted as published, see
+    /// [`EventBus::published`]).
+    fn log_heard(&self) -> bool {
+        self.log_events && self.bus.hears_log(self.channel)
     }
 
     /// Lines the syslog socket had no room for are sent before the pipe is read again.

@@ -291,7 +291,7 @@ impl Control for Fake {
     }
 
     /// The current states, then nothing: XML-RPC never watches.
-    fn events(&self) -> tokio::sync::mpsc::Receiver<crate::WatchedEvent> {
+    fn events(&self, _: &[String]) -> tokio::sync::mpsc::Receiver<crate::WatchedEvent> {
         // Events are not part of what the XML-RPC dispatcher is tested for.
         tokio::sync::mpsc::channel(1).1
     }
