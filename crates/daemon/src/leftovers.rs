@@ -23,8 +23,11 @@ use crate::events::EventBus;
 use crate::mainlog::MainLog;
 use crate::registry::Registry;
 
-/// How long after a state change the file is rewritten.
-const SETTLE: std::time::Duration = std::time::Duration::from_millis(100);
+/// How long after a child came or went the file is rewritten: at most once a
+/// second. A child that outlives a killed daemon has usually run for longer than
+/// that; every 100 ms, a program restarting in a loop cost a `/proc` read per
+/// child and a file rewrite ten times a second (BENCHMARKS.md, churn).
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// `<pidfile>.children`.
 pub fn state_file(pidfile: &Path) -> PathBuf {
