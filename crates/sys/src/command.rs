@@ -93,31 +93,47 @@ pub fn resolve_command(
 /// first `PATH` hit; checked as `check_execv_args` does. For a command already
 /// split once ([`shlex_split`]), each spawn looks the file up again, as Supervisor
 /// does, so a program installed or removed meanwhile is found or missed.
+///
+/// A successful search is remembered while the directories it searched do not
+/// change ([`crate::path_cache`]); the file itself is checked each time.
 pub fn locate(program: &str, path: Option<&OsStr>) -> Result<PathBuf, CommandError> {
-    let (filename, meta) = if program.contains('/') {
-        (PathBuf::from(program), std::fs::metadata(program).ok())
-    } else {
-        search_path(program, path)
+    if program.contains('/') {
+        let filename = PathBuf::from(program);
+        check_execv_args(&filename, std::fs::metadata(program).ok().as_ref())?;
+        return Ok(filename);
+    }
+    let path = match path {
+        Some(p) if !p.is_empty() => p,
+        _ => OsStr::new(DEFAULT_PATH),
     };
+    if let Some(hit) = crate::path_cache::remembered(program, path)
+        && check_execv_args(&hit, std::fs::metadata(&hit).ok().as_ref()).is_ok()
+    {
+        return Ok(hit);
+    }
+    let dirs: Vec<&[u8]> = path.as_bytes().split(|&b| b == b':').collect();
+    let (filename, meta, hit) = search_path(program, &dirs);
     check_execv_args(&filename, meta.as_ref())?;
+    if let Some(hit) = hit {
+        crate::path_cache::remember(program, path, &dirs, hit, &filename);
+    }
     Ok(filename)
 }
 
-/// The first `dir/program` that `stat()`s (even a directory, as in Supervisor), else
-/// the bare program name and no metadata.
-fn search_path(program: &str, path: Option<&OsStr>) -> (PathBuf, Option<std::fs::Metadata>) {
-    let path = match path {
-        Some(p) if !p.is_empty() => p.as_bytes(),
-        _ => DEFAULT_PATH.as_bytes(),
-    };
-    for dir in path.split(|&b| b == b':') {
+/// The first `dir/program` that `stat()`s (even a directory, as in Supervisor) and
+/// the index of its directory, else the bare program name and no metadata.
+fn search_path(
+    program: &str,
+    dirs: &[&[u8]],
+) -> (PathBuf, Option<std::fs::Metadata>, Option<usize>) {
+    for (i, dir) in dirs.iter().enumerate() {
         // os.path.join("", p) == p: an empty PATH entry means the current directory.
         let found = Path::new(OsStr::from_bytes(dir)).join(program);
         if let Ok(meta) = std::fs::metadata(&found) {
-            return (found, Some(meta));
+            return (found, Some(meta), Some(i));
         }
     }
-    (PathBuf::from(program), None)
+    (PathBuf::from(program), None, None)
 }
 
 /// options.py `check_execv_args`.
@@ -310,5 +326,42 @@ mod tests {
                 format!("no permission to run command '{}'", f.display())
             );
         }
+    }
+
+    #[test]
+    fn a_remembered_lookup_follows_every_change_supervisor_would_see() {
+        let root = tempfile::tempdir().unwrap();
+        let (first, second) = (root.path().join("first"), root.path().join("second"));
+        std::fs::create_dir(&first).unwrap();
+        std::fs::create_dir(&second).unwrap();
+        let path = std::env::join_paths([&first, &second]).unwrap();
+        let make = |p: &Path, mode| {
+            std::fs::write(p, "#!/bin/sh\n").unwrap();
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+        };
+        let find = || locate("prog", Some(&path));
+        make(&second.join("prog"), 0o755);
+        assert_eq!(find().unwrap(), second.join("prog"));
+        // Remembered now; each change below must still be seen at once.
+        assert_eq!(find().unwrap(), second.join("prog"));
+        // A program installed earlier on PATH wins (a directory event).
+        make(&first.join("prog"), 0o755);
+        assert_eq!(find().unwrap(), first.join("prog"));
+        assert_eq!(find().unwrap(), first.join("prog"));
+        // The hit made non-executable: Supervisor's error, not the next directory.
+        std::fs::set_permissions(first.join("prog"), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        assert!(matches!(find(), Err(CommandError::NotExecutable(_))));
+        // Removed: the next directory's again; both removed: not found.
+        std::fs::remove_file(first.join("prog")).unwrap();
+        assert_eq!(find().unwrap(), second.join("prog"));
+        std::fs::remove_file(second.join("prog")).unwrap();
+        assert!(matches!(find(), Err(CommandError::NotFound(_))));
+        // Replaced by a directory behind the remembered file's back is also seen.
+        make(&second.join("prog"), 0o755);
+        assert_eq!(find().unwrap(), second.join("prog"));
+        std::fs::remove_file(second.join("prog")).unwrap();
+        std::fs::create_dir(second.join("prog")).unwrap();
+        assert!(matches!(find(), Err(CommandError::IsDirectory(_))));
     }
 }

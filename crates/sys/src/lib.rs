@@ -10,6 +10,7 @@ mod environment;
 mod exit;
 mod listen;
 mod memory;
+mod path_cache;
 mod privileges;
 mod proc_usage;
 mod readiness;
