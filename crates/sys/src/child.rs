@@ -44,6 +44,9 @@ pub(crate) struct ChildPlan {
     pub stdout: RawFd,
     pub stderr: RawFd,
     pub minfds: c_int,
+    /// Which of fds 0–2 are ends of our (non-blocking) pipes, made blocking again
+    /// after dup2: a program expects blocking stdio, as Supervisor's children get.
+    pub blocking: [bool; 3],
     /// `die_with_supervisord`: the daemon's pid; the child asks for SIGKILL when
     /// the thread that forked it (the spawner thread, which lives as long as the
     /// daemon) dies, and gives up if the daemon is already gone.
@@ -132,6 +135,13 @@ impl ChildPlan {
         for (from, to) in [(self.stdin, 0), (self.stdout, 1), (self.stderr, 2)] {
             // SAFETY: dup2 on fds we own; it clears FD_CLOEXEC on the target.
             if unsafe { libc::dup2(from, to) } < 0 {
+                return false;
+            }
+        }
+        for (fd, blocking) in (0..).zip(self.blocking) {
+            // SAFETY: F_SETFL on our own descriptor; 0 clears O_NONBLOCK (a pipe
+            // end of ours has no other status flag set).
+            if blocking && unsafe { libc::fcntl(fd, libc::F_SETFL, 0) } < 0 {
                 return false;
             }
         }

@@ -204,7 +204,9 @@ pub fn spawn(spec: &SpawnSpec, reaper: &Reaper) -> Result<Child, SpawnError> {
     let child_stderr = stderr_pipe
         .as_ref()
         .map_or(stdout_w.as_raw_fd(), |(_, w)| w.as_raw_fd());
-    let plan = build_plan(spec, child_stdin, stdout_w.as_raw_fd(), child_stderr)?;
+    let mut plan = build_plan(spec, child_stdin, stdout_w.as_raw_fd(), child_stderr)?;
+    // Stdout and stderr are always pipe ends; stdin when it is not /dev/null or a socket.
+    plan.blocking = [stdin_pipe.is_some(), true, true];
 
     // Register the parent's read ends before forking, so nothing can fail after the
     // child exists. tokio sets them non-blocking; the child's ends stay blocking. The
@@ -213,11 +215,13 @@ pub fn spawn(spec: &SpawnSpec, reaper: &Reaper) -> Result<Child, SpawnError> {
         Some((r, w)) => (Some(r), Some(w)),
         None => (None, None),
     };
-    let stdout = pipe::Receiver::from_owned_fd(stdout_r).map_err(SpawnError::Register)?;
+    // Unchecked: they are pipes, open for reading and already non-blocking
+    // (`make_pipe`), so tokio's fstat and two fcntl calls per pipe are skipped.
+    let stdout = pipe::Receiver::from_owned_fd_unchecked(stdout_r).map_err(SpawnError::Register)?;
     let (stderr_w, stderr) = match stderr_pipe {
         Some((r, w)) => (
             Some(w),
-            Some(pipe::Receiver::from_owned_fd(r).map_err(SpawnError::Register)?),
+            Some(pipe::Receiver::from_owned_fd_unchecked(r).map_err(SpawnError::Register)?),
         ),
         None => (None, None),
     };
@@ -304,9 +308,11 @@ pub(crate) fn fork_child(plan: &ChildPlan) -> Result<i32, SpawnError> {
 }
 
 /// A pipe with both ends close-on-exec and above fds 0–2, so the child's dup2 onto
-/// 0, 1, 2 can never overwrite another pipe end.
+/// 0, 1, 2 can never overwrite another pipe end. Both ends are non-blocking, as the
+/// parent's end must be for the runtime; the child makes its end blocking again
+/// after dup2 (`ChildPlan::blocking`), at no cost to the daemon.
 fn make_pipe() -> Result<(OwnedFd, OwnedFd), SpawnError> {
-    let (r, w) = pipe2(OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
+    let (r, w) = pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).map_err(SpawnError::Pipe)?;
     Ok((
         above_stdio(r).map_err(SpawnError::Pipe)?,
         above_stdio(w).map_err(SpawnError::Pipe)?,
@@ -370,6 +376,7 @@ fn build_plan(
         stdout,
         stderr,
         minfds: spec.minfds,
+        blocking: [false; 3],
         parent: spec
             .die_with_parent
             .then(|| libc::pid_t::try_from(std::process::id()).unwrap_or(0)),

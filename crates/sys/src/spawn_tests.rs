@@ -368,6 +368,29 @@ async fn child_setup_matches_supervisor() {
 }
 
 #[tokio::test]
+async fn the_childs_stdio_is_blocking() {
+    // The daemon's ends are non-blocking, the child's must not be (a program may
+    // not cope with EAGAIN on stdout).
+    let (out, _, status) = run(&spec(
+        "/bin/sh -c 'for fd in 0 1 2; do grep ^flags: /proc/$$/fdinfo/$fd; done'",
+    ))
+    .await;
+    assert_eq!(status, ExitStatus::Exited(0));
+    let flags: Vec<u32> = out
+        .lines()
+        .map(|l| u32::from_str_radix(l.trim_start_matches("flags:").trim(), 8).unwrap())
+        .collect();
+    assert_eq!(flags.len(), 3, "{out}");
+    for (fd, f) in flags.iter().enumerate() {
+        assert_eq!(
+            f & libc::O_NONBLOCK as u32,
+            0,
+            "fd {fd} is non-blocking: {out}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn without_stdin_the_child_reads_dev_null() {
     let mut s = spec("/bin/cat");
     s.want_stdin = false;

@@ -101,7 +101,7 @@ pub struct Launch<'a> {
     pub socket: Option<supervisor_sys::ListenSocket>,
 }
 
-/// A pipe's pump, not yet running: see [`Launched::pumps`].
+/// A pipe's pump or the exit watch, not yet running: see [`Launched::pumps`].
 pub type Pump = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 /// Called when a `log:` ready check's pattern matched.
@@ -111,15 +111,15 @@ pub type ReadyFound = Arc<dyn Fn() + Send + Sync>;
 pub struct Launched {
     pub pid: i32,
     pub stdin: Option<StdinWriter>,
-    /// The output pumps, for the caller to spawn once it has logged the spawn (and
-    /// what follows at once, e.g. RUNNING with `startsecs=0`): Supervisor reads a
-    /// child's first output in a later pass of its loop, so `spawned:` always comes
-    /// before the child's `stdout output:` debug line. The pipes hold the output
-    /// meanwhile.
+    /// The output pumps and the exit watch, for the caller to run (as one task)
+    /// once it has logged the spawn (and what follows at once, e.g. RUNNING with
+    /// `startsecs=0`): Supervisor reads a child's first output in a later pass of
+    /// its loop, so `spawned:` always comes before the child's `stdout output:`
+    /// debug line. The pipes hold the output meanwhile, the reaper the exit.
     pub pumps: Vec<Pump>,
 }
 
-/// Forks/execs the child, starts its output pumps and the watch on its exit
+/// Forks/execs the child and prepares its output pumps and the watch on its exit
 /// (`exited(pid, exit)` once the reaper collected it). `Err` is the spawnerr text.
 pub fn launch(
     l: Launch<'_>,
@@ -138,7 +138,7 @@ pub fn launch(
             },
         );
     }
-    let mut pumps: Vec<Pump> = Vec::with_capacity(2);
+    let mut pumps: Vec<Pump> = Vec::with_capacity(3);
     let own_file = {
         let path = |s: &Arc<Mutex<ChannelLog>>| {
             s.lock()
@@ -216,10 +216,10 @@ pub fn launch(
         )));
     }
     let exit = child.exit;
-    tokio::spawn(async move {
+    pumps.push(Box::pin(async move {
         if let Ok(status) = exit.await {
             exited(pid, status);
         }
-    });
+    }));
     Ok(Launched { pid, stdin, pumps })
 }

@@ -49,8 +49,8 @@ pub struct ProcessActorState {
     socket: Option<Arc<dyn SharedSocket>>,
     /// The hold on that socket of the child with this pid, until it is reaped.
     lease: Option<(i32, Box<dyn Send + Sync>)>,
-    /// A new child's output pumps, started once the effects of its spawn are
-    /// carried out (see [`incarnation::Launched::pumps`]).
+    /// A new child's output pumps and exit watch, started once the effects of its
+    /// spawn are carried out (see [`incarnation::Launched::pumps`]).
     pumps: Vec<incarnation::Pump>,
     /// See [`Snapshot::note`].
     note: Option<String>,
@@ -334,10 +334,20 @@ impl ProcessActorState {
                 } => self.changed(from, to, expected, pid, tries),
             }
         }
-        for pump in self.pumps.drain(..) {
-            tokio::spawn(pump);
-        }
+        self.start_child_tasks();
         self.publish();
+    }
+
+    /// A new child's pumps and exit watch, run as one task: a task per pipe and one
+    /// for the exit were three spawns, schedules and frees per restart, and two more
+    /// task headers held by every running child (BENCHMARKS.md, churn and idle).
+    fn start_child_tasks(&mut self) {
+        let tasks = std::mem::take(&mut self.pumps);
+        if !tasks.is_empty() {
+            tokio::spawn(async move {
+                futures_util::future::join_all(tasks).await;
+            });
+        }
     }
 
     /// A state change: its event, the group's news, the note and essential alarms.
@@ -599,9 +609,7 @@ impl ProcessActorState {
             },
         );
         // A child spawned just before the panic still gets its output read.
-        for pump in self.pumps.drain(..) {
-            tokio::spawn(pump);
-        }
+        self.start_child_tasks();
         self.ctx.log.log(
             LogLevel::Critical,
             &format!(
