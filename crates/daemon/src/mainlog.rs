@@ -65,8 +65,11 @@ struct Inner {
 
 struct State {
     mode: Mode,
-    /// The line being written, reused so a line costs no allocation here.
+    /// The line being written, reused so a line costs no allocation here; while
+    /// [`MainLog::batch`] holds, the lines not yet written.
     line: Vec<u8>,
+    /// Live [`Batch`]es: while any is, lines wait in `line`.
+    held: u32,
     stamp: Option<Stamp>,
     /// The JSON format's timestamps.
     rfc3339: Rfc3339,
@@ -118,6 +121,7 @@ impl MainLog {
                 state: Mutex::new(State {
                     mode: Mode::Queueing(Vec::new()),
                     line: Vec::with_capacity(256),
+                    held: 0,
                     stamp: None,
                     rfc3339: Rfc3339::default(),
                 }),
@@ -245,6 +249,16 @@ impl MainLog {
         self.log_with(level, message, &Fields::default());
     }
 
+    /// Until the returned guard is dropped, lines are gathered and then written
+    /// together (one write per destination instead of one per line). An actor
+    /// holds one while it carries out a message's effects: a restart logs
+    /// `exited:`, `spawned:` and `success:` in one go (BENCHMARKS.md, churn). Lines
+    /// logged meanwhile by other threads wait too, in order; syslog is not held.
+    pub fn batch(&self) -> Batch<'_> {
+        self.lock().held += 1;
+        Batch { log: self }
+    }
+
     /// [`MainLog::log`] with what the line is about, for `logformat = json`.
     pub fn log_with(&self, level: LogLevel, message: &str, fields: &Fields<'_>) {
         if !self.enabled(level) {
@@ -344,7 +358,9 @@ impl State {
             Some(stamp) if stamp.secs == secs => stamp,
             slot => slot.insert(Stamp::new(secs)),
         };
-        self.line.clear();
+        if self.held == 0 {
+            self.line.clear();
+        }
         if handlers.format == LogFormat::Json {
             record::write_json(
                 &mut self.line,
@@ -359,11 +375,10 @@ impl State {
             self.line.extend_from_slice(message.as_bytes());
             self.line.push(b'\n');
         }
-        if let Some(out) = &mut handlers.stdout {
-            out.write_line(&self.line, "stdout");
-        }
-        if let Some(out) = handlers.file.as_mut().and_then(|f| f.out.as_mut()) {
-            out.write_line(&self.line, "the main log file");
+        // A batch is bounded: one held long (or lines from many threads) goes out.
+        if self.held == 0 || self.line.len() >= BATCH_LIMIT {
+            handlers.write_lines(&self.line);
+            self.line.clear();
         }
         // Syslog keeps Supervisor's text: the syslog daemon adds its own framing.
         if let Some((sender, reported)) = &mut handlers.syslog {
@@ -380,6 +395,15 @@ impl State {
 }
 
 impl Handlers {
+    fn write_lines(&mut self, lines: &[u8]) {
+        if let Some(out) = &mut self.stdout {
+            out.write_line(lines, "stdout");
+        }
+        if let Some(out) = self.file.as_mut().and_then(|f| f.out.as_mut()) {
+            out.write_line(lines, "the main log file");
+        }
+    }
+
     fn threshold(&self) -> u8 {
         if self.stdout.is_none() && self.file.is_none() && self.syslog.is_none() {
             u8::MAX
@@ -459,3 +483,26 @@ fn report(what: &str, error: &io::Error) {
 
 #[cfg(test)]
 mod tests;
+
+/// Lines a [`Batch`] gathers before they go out anyway.
+const BATCH_LIMIT: usize = 16 * 1024;
+
+/// See [`MainLog::batch`].
+pub struct Batch<'a> {
+    log: &'a MainLog,
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        let mut guard = self.log.lock();
+        let state = &mut *guard;
+        state.held = state.held.saturating_sub(1);
+        if state.held > 0 || state.line.is_empty() {
+            return;
+        }
+        if let Mode::Open(handlers) = &mut state.mode {
+            handlers.write_lines(&state.line);
+        }
+        state.line.clear();
+    }
+}

@@ -528,3 +528,41 @@ fn clear_deletes_and_reopens_the_file() {
         format!("{},000 INFO new\n", stamp(SECS))
     );
 }
+
+#[test]
+fn a_batch_writes_its_lines_together_when_the_last_holder_lets_go() {
+    let log = MainLog::with_clock(Fixed::at(SECS, 45));
+    let file = Shared::default();
+    open_with(&log, LogLevel::Info, &file);
+    let outer = log.batch();
+    log.log(LogLevel::Info, "exited: 'a'");
+    {
+        let _inner = log.batch();
+        log.log(LogLevel::Info, "spawned: 'a'");
+    }
+    log.log(LogLevel::Debug, "filtered out, as always");
+    log.log(LogLevel::Info, "success: 'a'");
+    assert_eq!(file.text(), "", "nothing goes out while a batch is held");
+    drop(outer);
+    let s = stamp(SECS);
+    assert_eq!(
+        file.text(),
+        format!("{s},045 INFO exited: 'a'\n{s},045 INFO spawned: 'a'\n{s},045 INFO success: 'a'\n")
+    );
+    // Unheld again: a line goes out at once.
+    log.log(LogLevel::Warn, "alone");
+    assert!(file.text().ends_with("WARN alone\n"));
+}
+
+#[test]
+fn a_batch_held_long_still_lets_its_lines_out() {
+    let log = MainLog::with_clock(Fixed::at(SECS, 45));
+    let file = Shared::default();
+    open_with(&log, LogLevel::Info, &file);
+    let _held = log.batch();
+    let line = "x".repeat(1000);
+    for _ in 0..(BATCH_LIMIT / 1000 + 1) {
+        log.log(LogLevel::Info, &line);
+    }
+    assert!(file.text().len() >= BATCH_LIMIT, "a batch is bounded");
+}

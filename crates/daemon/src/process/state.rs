@@ -282,6 +282,9 @@ impl ProcessActorState {
     /// and kill results feed back into the machine, and their effects join the queue.
     /// Publishes the snapshot at the end.
     fn execute(&mut self, myself: &ActorRef<ProcessMsg>, effects: Vec<Effect>) {
+        // The lines these effects log go out in one write (see MainLog::batch).
+        let log = self.ctx.log.clone();
+        let _batch = log.batch();
         let mut queue = VecDeque::from(effects);
         while let Some(effect) = queue.pop_front() {
             match effect {
