@@ -2,8 +2,10 @@
 //! behind an `Arc`: the reaper, the main log, the environment children inherit, and the
 //! `[supervisord]` values that shape a child (minfds, childlogdir, identifier).
 
-use std::ffi::OsString;
+use std::ffi::{CString, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use supervisor_config::{Config, ProcessConfig};
 use supervisor_sys::Reaper;
@@ -36,6 +38,9 @@ pub struct Context {
     /// supervisord's own environment at startup, with `[supervisord] environment=`
     /// applied (Supervisor applies it to its own `os.environ`).
     pub base_env: Vec<(OsString, OsString)>,
+    /// `base_env` as C strings, shared by every child's prepared environment
+    /// (supervisor_sys::Environment::over).
+    pub base_vars: Arc<[CString]>,
     /// `SUPERVISOR_SERVER_URL` for children whose `serverurl` is AUTO.
     pub server_url: Option<String>,
     /// Children's fds 3..minfds are closed.
@@ -71,6 +76,7 @@ impl Context {
             alarms,
             log,
             events,
+            base_vars: base_vars(&base_env),
             base_env,
             server_url: server_url(config),
             minfds: sd.minfds,
@@ -86,6 +92,16 @@ impl Context {
     /// the program's `environment=`, each layer overriding the one before.
     pub fn child_env(&self, p: &ProcessConfig) -> Vec<(OsString, OsString)> {
         let mut env = self.base_env.clone();
+        for (k, v) in self.own_env(p) {
+            set_var(&mut env, k, v);
+        }
+        env
+    }
+
+    /// What a child's environment sets over ours: `SUPERVISOR_*`, then the program's
+    /// `environment=`, each key once (a later layer replaces an earlier one in place).
+    pub fn own_env(&self, p: &ProcessConfig) -> Vec<(OsString, OsString)> {
+        let mut env = Vec::with_capacity(4 + p.environment.len());
         set_var(&mut env, "SUPERVISOR_ENABLED".into(), "1".into());
         if let Some(url) = p.serverurl.as_ref().or(self.server_url.as_ref()) {
             set_var(&mut env, "SUPERVISOR_SERVER_URL".into(), url.into());
@@ -97,6 +113,16 @@ impl Context {
         }
         env
     }
+}
+
+/// Our environment as C strings; a variable with a NUL byte cannot be passed on
+/// (none can: the OS's cannot hold one and the config refuses one at load).
+fn base_vars(base_env: &[(OsString, OsString)]) -> Arc<[CString]> {
+    let passable = base_env
+        .iter()
+        .filter(|(k, v)| !k.as_bytes().contains(&0) && !v.as_bytes().contains(&0))
+        .cloned();
+    supervisor_sys::Environment::base(passable).unwrap_or_default()
 }
 
 fn set_var(env: &mut Vec<(OsString, OsString)>, key: OsString, value: OsString) {

@@ -365,7 +365,7 @@ fn build_plan(
         .unwrap_or_default();
     Ok(ChildPlan {
         argv_ptrs: null_terminated(&argv),
-        envp_ptrs: null_terminated(spec.env.vars()),
+        envp_ptrs: spec.env.pointers(),
         _envp: spec.env.clone(),
         filename,
         _argv: argv,

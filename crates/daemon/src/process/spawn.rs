@@ -63,7 +63,8 @@ fn prepare(
     ctx: &Arc<Context>,
     extra: Vec<(OsString, OsString)>,
 ) -> Result<Prepared, String> {
-    let mut env = ctx.child_env(p);
+    // Only what this program sets is its own; supervisord's environment is shared.
+    let mut env = ctx.own_env(p);
     for (k, v) in &extra {
         env.retain(|(key, _)| key != k);
         env.push((k.clone(), v.clone()));
@@ -82,7 +83,8 @@ fn prepare(
         filename: Default::default(),
         argv,
     });
-    spec.env = Arc::new(Environment::new(env).map_err(|e| e.spawnerr(&p.name))?);
+    let env = Environment::over(ctx.base_vars.clone(), env).map_err(|e| e.spawnerr(&p.name))?;
+    spec.env = Arc::new(env);
     spec.directory = p.directory.clone();
     spec.umask = p.umask.map(|u| u.bits());
     spec.user = p.user.as_ref().map(|u| SpawnUser {
