@@ -105,13 +105,19 @@ mod tests {
         p.iter().map(|(k, v)| (k.into(), v.into())).collect()
     }
 
+    /// What `envp` holds, each pointer found among the strings `env` owns.
     fn vars(env: &Environment) -> Vec<String> {
         let ptrs = env.pointers();
         assert!(ptrs.last().unwrap().is_null());
         ptrs[..ptrs.len() - 1]
             .iter()
-            // SAFETY (test): each pointer is a live C string owned by `env`.
-            .map(|&p| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+            .map(|&p| {
+                let owner = env.base.iter().chain(&env.own).find(|c| c.as_ptr() == p);
+                owner
+                    .expect("a pointer into env")
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect()
     }
 
