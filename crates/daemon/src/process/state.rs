@@ -474,6 +474,11 @@ impl ProcessActorState {
                 let _ = me.send_message(ProcessMsg::Exited { pid, exit });
             },
         )?;
+        // Only a program that restarts keeps its spec: one started once (most of a
+        // large config) would hold it for nothing (BENCHMARKS.md, idle memory).
+        if self.starts <= 1 {
+            self.prepared = None;
+        }
         self.lease = hold.map(|h| (launched.pid, h));
         self.stdin = launched.stdin;
         self.pumps.extend(launched.pumps);
