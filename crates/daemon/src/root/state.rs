@@ -147,6 +147,10 @@ impl RootActorState {
         {
             n.ready(&crate::notify::status(&self.registry.borrow()));
         }
+        // What the start burst allocated and freed goes back to the OS: a thousand
+        // programs started at once left ~3 MB of free heap resident for good
+        // (BENCHMARKS.md, issue 20, idle). Once per (re)load, off the workers.
+        tokio::task::spawn_blocking(supervisor_sys::release_free_memory);
     }
 
     pub fn publish(&self) {
