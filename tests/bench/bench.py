@@ -66,11 +66,6 @@ def parse(argv):
     p.add_argument("--update", metavar="PATH", help="rewrite PATH's bench markers with the table")
     p.add_argument("--tmpdir", help="parent of the run's temp dir (default $TMPDIR)")
     p.add_argument("--keep", action="store_true", help="keep each run's temp dir")
-    p.add_argument("--settle", type=float, help="spawn: s between all running and SIGTERM "
-                   "(default 1, --quick 0.5)")
-    p.add_argument("--idle-settle", type=float, help="idle: s between all running and the window "
-                   "(default 2, --quick 1)")
-    p.add_argument("--kill-settle", type=float, default=0.2, help="restart: s before each kill")
     p.add_argument("--grace", type=float, default=3.0,
                    help="s after the daemon exited before a live process is an orphan")
     p.add_argument("--timeout-scale", type=float, default=1.0, help="multiplies every deadline")
@@ -84,8 +79,6 @@ def parse(argv):
     vars(o).update(sizes)
     o.sizes = sizes
     o.reps = o.reps or (1 if o.quick else 3)
-    o.settle = o.settle if o.settle is not None else (0.5 if o.quick else 1.0)
-    o.idle_settle = o.idle_settle if o.idle_settle is not None else (1.0 if o.quick else 2.0)
     o.daemons = [d for d in o.daemons.split(",") if d]
     o.tests = pick_tests(p, o.only, o.skip)
     if not o.daemons or set(o.daemons) - {"ours", "python", "floor"}:

@@ -282,6 +282,35 @@ class Run:
             return sum(1 for s in self.programs() if s["comm"] == "sleep") >= n
         wait_until(ready, timeout, "%d programs running" % n, 0.02, self.check)
 
+    def wait_running(self, n, timeout):
+        """Wait until the daemon has marked n starts RUNNING. That state is not in
+        /proc, but supervisord logs each (`success: NAME entered RUNNING state`, at
+        loglevel=info); the floor has no such state: its programs run once exec'd."""
+        if self.daemon.name == "floor":
+            return
+        path = os.path.join(self.dir, "supervisord.log")
+
+        def marked():
+            try:
+                with open(path, "rb") as f:
+                    return f.read().count(b" entered RUNNING state") >= n
+            except FileNotFoundError:
+                return False
+        wait_until(marked, timeout, "%d starts marked RUNNING" % n, 0.002, self.check)
+
+    def wait_quiet(self, timeout, still=0.2):
+        """Wait until the daemon's (and its helpers') CPU has not moved for `still` s:
+        its after-start work (logging, state changes, a heap trim) is done."""
+        last = [self.cpu_sample(), now()]
+
+        def quiet():
+            sample, t = self.cpu_sample(), now()
+            if sample != last[0]:
+                last[:] = [sample, t]
+                return False
+            return t - last[1] >= still
+        wait_until(quiet, timeout, "the daemon quiet for %.1f s" % still, 0.02, self.check)
+
     def stop(self, timeout):
         """SIGTERM the daemon; time until it exited and no process of the run is alive.
         zombies: children it left unreaped (re-parented to us as zombies at its exit);

@@ -59,11 +59,10 @@ def spawn(d, o):
         t0 = r.start()
         first, t_all = r.wait_markers(n, start_timeout(o, n))
         res = {"n": n, "start_s": t_all - t0, "first_s": first - t0}
-        # stop N running programs, not N half-started ones; whether the daemon has marked
-        # them running (supervisord does it on a later turn of its loop) is not visible
-        # from outside, so it gets `settle` s for that
+        # stop N running programs, not N half-started ones: exec'd, and marked RUNNING
+        # by the daemon (supervisord does it on a later turn of its loop)
         r.wait_sleeping(n, start_timeout(o, n))
-        time.sleep(o.settle)
+        r.wait_running(n, start_timeout(o, n))
         r.check()
         return stopped(r, res, n)
 
@@ -75,9 +74,9 @@ def idle(d, o):
         r.start()
         r.wait_markers(n, start_timeout(o, n))
         r.wait_sleeping(n, start_timeout(o, n))
-        # the daemon's own after-start work (state changes, logging) is not visible from
-        # outside, so it gets a fixed time to finish before the window
-        time.sleep(o.idle_settle)
+        # the daemon's own after-start work (state changes, logging) done before the window
+        r.wait_running(n, start_timeout(o, n))
+        r.wait_quiet(start_timeout(o, n))
         c0, t0 = r.cpu_sample(), now()
         time.sleep(o.window)
         c1, t1 = r.cpu_sample(), now()
@@ -113,11 +112,12 @@ def restart(d, o):
                            autorestart=True)])
         r.start()
         lat, old = [], None
-        for _ in range(o.kills):
+        for k in range(o.kills):
             prog = running_program(r, old, start_timeout(o, 1))
             old = (prog["pid"], prog["starttime"])
-            # the daemon's bookkeeping after a start cannot be seen from outside
-            time.sleep(o.kill_settle)
+            # killed once the daemon has marked this start RUNNING, not while it is
+            # still handling the start
+            r.wait_running(k + 1, start_timeout(o, 1))
             size0, t0 = os.path.getsize(marker), now()
             os.kill(prog["pid"], signal.SIGKILL)
             wait_until(lambda: os.path.getsize(marker) > size0, 10 * o.timeout_scale,
