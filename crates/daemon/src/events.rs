@@ -323,12 +323,8 @@ pub struct StateChange<'a> {
     pub tries: u32,
 }
 
-/// `PROCESS_STATE_<TO>` and its payload (events.py, each event's `payload`).
-pub fn process_state(c: &StateChange<'_>) -> (&'static str, String) {
-    (c.to.event_name(), state_payload(c))
-}
-
-/// The payload of a `PROCESS_STATE_*` event.
+/// The payload of a `PROCESS_STATE_*` event (events.py, each event's `payload`); its
+/// name is [`ProcessState::event_name`].
 pub fn state_payload(c: &StateChange<'_>) -> String {
     let mut payload = format!(
         "processname:{} groupname:{} from_state:{}",

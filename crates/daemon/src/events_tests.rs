@@ -22,23 +22,21 @@ fn change(to: ProcessState) -> StateChange<'static> {
 
 #[test]
 fn payloads_are_supervisors() {
+    assert_eq!(ProcessState::Backoff.event_name(), "PROCESS_STATE_BACKOFF");
     assert_eq!(
-        process_state(&change(ProcessState::Backoff)),
-        (
-            "PROCESS_STATE_BACKOFF",
-            "processname:web groupname:web from_state:STARTING tries:2".into()
-        )
+        state_payload(&change(ProcessState::Backoff)),
+        "processname:web groupname:web from_state:STARTING tries:2"
     );
     assert_eq!(
-        process_state(&change(ProcessState::Running)).1,
+        state_payload(&change(ProcessState::Running)),
         "processname:web groupname:web from_state:STARTING pid:42"
     );
     assert_eq!(
-        process_state(&change(ProcessState::Exited)).1,
+        state_payload(&change(ProcessState::Exited)),
         "processname:web groupname:web from_state:STARTING expected:1 pid:42"
     );
     assert_eq!(
-        process_state(&change(ProcessState::Fatal)).1,
+        state_payload(&change(ProcessState::Fatal)),
         "processname:web groupname:web from_state:STARTING"
     );
 }

@@ -81,12 +81,22 @@ pub fn resolve_command(
     command: &str,
     path: Option<&OsStr>,
 ) -> Result<ResolvedCommand, CommandError> {
+    let argv = split_command(command)?;
+    let filename = locate(&argv[0], path)?;
+    Ok(ResolvedCommand { filename, argv })
+}
+
+/// `command` split as `get_execv_args` splits it: at least one word, or Supervisor's
+/// error. Split once per config by the daemon; [`locate`] runs per spawn.
+pub fn split_command(command: &str) -> Result<Vec<String>, CommandError> {
     let argv = shlex_split(command).map_err(|source| CommandError::Parse {
         command: command.to_string(),
         source,
     })?;
-    let filename = locate(argv.first().ok_or(CommandError::Empty)?, path)?;
-    Ok(ResolvedCommand { filename, argv })
+    if argv.is_empty() {
+        return Err(CommandError::Empty);
+    }
+    Ok(argv)
 }
 
 /// The file `program` (an `argv[0]`) names: itself if it contains `/`, else the

@@ -26,6 +26,7 @@ mod splice;
 
 pub use command::{
     CommandError, DEFAULT_PATH, ResolvedCommand, ShlexError, locate, resolve_command, shlex_split,
+    split_command,
 };
 pub use compress::wait_idle as wait_compressed;
 pub use connect::{ConnectNow, connect_now};

@@ -26,7 +26,8 @@ struct State {
     /// Directories watched since the last change seen (re-adding one is harmless:
     /// the kernel returns the same watch).
     watched: Vec<Vec<u8>>,
-    /// PATH → program → the file found.
+    /// PATH → program → the file found. Bounded by the config: one entry per
+    /// (PATH, command) it spawns, emptied by any change in a watched directory.
     hits: HashMap<OsString, HashMap<String, PathBuf>>,
 }
 

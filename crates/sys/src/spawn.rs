@@ -204,9 +204,7 @@ pub fn spawn(spec: &SpawnSpec, reaper: &Reaper) -> Result<Child, SpawnError> {
     let child_stderr = stderr_pipe
         .as_ref()
         .map_or(stdout_w.as_raw_fd(), |(_, w)| w.as_raw_fd());
-    let mut plan = build_plan(spec, child_stdin, stdout_w.as_raw_fd(), child_stderr)?;
-    // Stdout and stderr are always pipe ends; stdin when it is not /dev/null or a socket.
-    plan.blocking = [stdin_pipe.is_some(), true, true];
+    let plan = build_plan(spec, child_stdin, stdout_w.as_raw_fd(), child_stderr)?;
 
     // Register the parent's read ends before forking, so nothing can fail after the
     // child exists. tokio sets them non-blocking; the child's ends stay blocking. The
@@ -376,7 +374,9 @@ fn build_plan(
         stdout,
         stderr,
         minfds: spec.minfds,
-        blocking: [false; 3],
+        // Stdout and stderr are always our pipes' ends; stdin is one unless it is a
+        // socket or /dev/null (the condition `spawn` makes a stdin pipe on).
+        blocking: [spec.want_stdin && spec.stdin_socket.is_none(), true, true],
         parent: spec
             .die_with_parent
             .then(|| libc::pid_t::try_from(std::process::id()).unwrap_or(0)),

@@ -69,16 +69,7 @@ fn prepare(
         env.retain(|(key, _)| key != k);
         env.push((k.clone(), v.clone()));
     }
-    let argv = supervisor_sys::shlex_split(&p.command).map_err(|source| {
-        supervisor_sys::CommandError::Parse {
-            command: p.command.clone(),
-            source,
-        }
-        .to_string()
-    })?;
-    if argv.is_empty() {
-        return Err(supervisor_sys::CommandError::Empty.to_string());
-    }
+    let argv = supervisor_sys::split_command(&p.command).map_err(|e| e.to_string())?;
     let mut spec = SpawnSpec::new(supervisor_sys::ResolvedCommand {
         filename: Default::default(),
         argv,
