@@ -246,3 +246,50 @@ fn status_answers_and_sigterm_stops_cleanly_during_startup() {
     let left: Vec<i32> = pids.into_iter().filter(|&p| alive(p)).collect();
     assert!(left.is_empty(), "children left behind: {left:?}");
 }
+
+/// Whether a `/proc/<pid>/task/<tid>/status` says the thread blocks SIGCHLD.
+fn blocks_sigchld(status: &str) -> bool {
+    let mask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigBlk:"))
+        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+        .expect("a SigBlk line");
+    mask & (1 << (Signal::SIGCHLD as u64 - 1)) != 0
+}
+
+/// crates/sys/src/sigchld.rs: every thread of the daemon blocks SIGCHLD (no thread is
+/// woken to run a handler; the reaper reads the signal from a signalfd), and every
+/// exit is still heard: a program that exits at once is restarted again and again,
+/// each exit reaped (no zombie stays).
+#[test]
+fn child_exits_are_heard_with_sigchld_blocked_in_every_thread() {
+    let mut d = Daemon::start(
+        "[program:flap]\ncommand=/bin/sh -c 'exit 3'\nstartsecs=0\nautorestart=true\n\
+         startretries=100000\nexitcodes=0\n",
+    );
+    assert!(
+        wait_until(DEADLINE, || d
+            .count("WARN exited: flap (exit status 3; not expected)")
+            >= 50),
+        "{}",
+        d.main_log()
+    );
+    let pid = d.daemon_pid();
+    let tasks: Vec<_> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(
+        tasks.len() >= 3,
+        "the main thread and the runtime's workers"
+    );
+    for task in tasks {
+        let status = read(&task.path().join("status"));
+        assert!(
+            blocks_sigchld(&status),
+            "{}:\n{status}",
+            task.path().display()
+        );
+    }
+    assert_eq!(d.terminate(), 0);
+}

@@ -3,7 +3,7 @@
 floor (tests/bench/floor.c, a minimal C supervisor) measured interleaved in one run,
 from outside only: a generated INI, marker files the programs write, and /proc.
 
-    python3 tests/bench/bench.py [--reps 3] [--daemons ours,python,floor] [--quick]
+    python3 tests/bench/bench.py [--reps 3] [--daemons ours,python,floor[,splice-floor]] [--quick]
         [--only spawn,restart,churn,idle,logs,rotate | --skip ...] [--sizes spawn=100,...]
         [--ours PATH] [--python PATH] [--out DIR] [--update BENCHMARKS.md]
 
@@ -52,7 +52,9 @@ def parse(argv):
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])
     p.add_argument("--reps", type=int, help="reps per test and daemon (default 3, --quick 1)")
-    p.add_argument("--daemons", default="ours,python,floor", help="any of ours,python,floor")
+    p.add_argument("--daemons", default="ours,python,floor",
+                   help="any of ours,python,floor,splice-floor (the floor moving unrotated "
+                   "logs with splice(2): the least CPU copying output can cost)")
     p.add_argument("--only", default="", help="comma list of tests to run")
     p.add_argument("--skip", default="", help="comma list of tests to leave out")
     p.add_argument("--sizes", default="", help="key=value,...: " + ", ".join(DEFAULT_SIZES))
@@ -81,8 +83,8 @@ def parse(argv):
     o.reps = o.reps or (1 if o.quick else 3)
     o.daemons = [d for d in o.daemons.split(",") if d]
     o.tests = pick_tests(p, o.only, o.skip)
-    if not o.daemons or set(o.daemons) - {"ours", "python", "floor"}:
-        p.error("--daemons: a comma list of ours, python, floor")
+    if not o.daemons or set(o.daemons) - {"ours", "python", "floor", "splice-floor"}:
+        p.error("--daemons: a comma list of ours, python, floor, splice-floor")
     return o
 
 
@@ -116,8 +118,9 @@ def python_supervisord():
 def daemons(o, tmp):
     out = []
     for name in o.daemons:
-        if name == "floor":
-            out.append(Daemon("floor", [build_floor(tmp), "{tsv}"]))
+        if name in ("floor", "splice-floor"):
+            flags = ["-s"] if name == "splice-floor" else []
+            out.append(Daemon(name, [build_floor(tmp)] + flags + ["{tsv}"]))
             continue
         exe = o.ours if name == "ours" else (o.python or python_supervisord())
         if not os.access(exe, os.X_OK):

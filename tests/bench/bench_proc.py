@@ -82,6 +82,23 @@ def proc_table():
     return table
 
 
+def thread_ns(pid):
+    """{tid: ns on CPU} of a process's live threads (/proc/PID/task/TID/schedstat, whose
+    first field counts nanoseconds, where /proc/PID/stat counts 10 ms ticks)."""
+    out = {}
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                out[int(tid)] = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
 def descendants(table):
     """Every process below the harness (as subreaper, that is every process of a run)."""
     kids = {}
@@ -258,6 +275,12 @@ class Run:
     def cpu_sample(self):
         """{(pid, starttime): ticks} of the daemon (all threads) and its helpers."""
         return {(p, s["starttime"]): s["ticks"] for p, s in self.scan().items()
+                if s["role"] != "program"}
+
+    def cpu_precise(self):
+        """{(pid, starttime): (ticks, {tid: ns})} of the daemon and its helpers: what
+        `cpu_seconds` turns into seconds at nanosecond resolution."""
+        return {(p, s["starttime"]): (s["ticks"], thread_ns(p)) for p, s in self.scan().items()
                 if s["role"] != "program"}
 
     def count_markers(self):

@@ -11,7 +11,7 @@ import re
 import statistics
 
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
-LABELS = {"ours": "ours", "python": "Python", "floor": "floor"}
+LABELS = {"ours": "ours", "python": "Python", "floor": "floor", "splice-floor": "splice floor"}
 
 # (figure, test, key); {spawn}, {idle}, {streams} and {mb} are the run's sizes
 ROWS = [

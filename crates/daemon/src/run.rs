@@ -106,6 +106,8 @@ pub fn run(cli: Cli, config: Config) -> i32 {
         ),
     }
     supervisor_sys::limit_malloc_arenas(WORKER_THREADS as u16);
+    // Every thread of the runtime inherits it: SIGCHLD wakes only the reaper's poll.
+    supervisor_sys::block_sigchld_in_new_threads();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(WORKER_THREADS)
         .enable_all()

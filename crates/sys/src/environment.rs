@@ -20,6 +20,16 @@ pub struct Environment {
     base: Arc<[CString]>,
     /// Set on top of `base`, in order; keys not in `base` follow it.
     own: Vec<CString>,
+    /// `envp`'s order, worked out once: matching keys per spawn was a few percent
+    /// of a restart's CPU (BENCHMARKS.md, churn).
+    order: Vec<Var>,
+}
+
+/// One entry of `envp`: an index into `base` or into `own`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Var {
+    Base(u32),
+    Own(u32),
 }
 
 fn c_var((k, v): (OsString, OsString)) -> Result<CString, SpawnError> {
@@ -59,8 +69,9 @@ impl Environment {
         base: Arc<[CString]>,
         pairs: impl IntoIterator<Item = (OsString, OsString)>,
     ) -> Result<Environment, SpawnError> {
-        let own = pairs.into_iter().map(c_var).collect::<Result<_, _>>()?;
-        Ok(Environment { base, own })
+        let own: Vec<CString> = pairs.into_iter().map(c_var).collect::<Result<_, _>>()?;
+        let order = envp_order(&base, &own);
+        Ok(Environment { base, own, order })
     }
 
     /// The value of `key`, if set.
@@ -76,25 +87,37 @@ impl Environment {
 
     /// The NULL-terminated `envp` array, pointing into `self` (valid while it lives).
     pub(crate) fn pointers(&self) -> Vec<*const c_char> {
-        let mut used = vec![false; self.own.len()];
-        let mut out = Vec::with_capacity(self.base.len() + self.own.len() + 1);
-        for var in self.base.iter() {
-            match self.own.iter().position(|o| key(o) == key(var)) {
-                Some(i) => {
-                    used[i] = true;
-                    out.push(self.own[i].as_ptr());
-                }
-                None => out.push(var.as_ptr()),
-            }
-        }
-        for (var, used) in self.own.iter().zip(used) {
-            if !used {
-                out.push(var.as_ptr());
-            }
-        }
+        let mut out = Vec::with_capacity(self.order.len() + 1);
+        out.extend(self.order.iter().map(|var| match *var {
+            Var::Base(i) => self.base[i as usize].as_ptr(),
+            Var::Own(i) => self.own[i as usize].as_ptr(),
+        }));
         out.push(std::ptr::null());
         out
     }
+}
+
+/// `base` in order, each entry `own` sets replaced by it, then the rest of `own`.
+fn envp_order(base: &[CString], own: &[CString]) -> Vec<Var> {
+    let mut used = vec![false; own.len()];
+    let mut order = Vec::with_capacity(base.len() + own.len());
+    // An environment has far fewer than 2^32 variables (ARG_MAX bounds it).
+    let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    for (b, var) in base.iter().enumerate() {
+        match own.iter().position(|o| key(o) == key(var)) {
+            Some(i) => {
+                used[i] = true;
+                order.push(Var::Own(index(i)));
+            }
+            None => order.push(Var::Base(index(b))),
+        }
+    }
+    order.extend(
+        (0..own.len())
+            .filter(|&i| !used[i])
+            .map(|i| Var::Own(index(i))),
+    );
+    order
 }
 
 #[cfg(test)]

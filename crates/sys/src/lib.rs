@@ -17,6 +17,7 @@ mod readiness;
 mod reaper;
 mod rlimit;
 mod rotate;
+mod sigchld;
 mod signal;
 mod spawn;
 #[cfg(test)]
@@ -42,6 +43,7 @@ pub use readiness::wait_readable;
 pub use reaper::{Orphan, Reaper, ReaperConfig, ReaperError, set_child_subreaper};
 pub use rlimit::{RlimitError, raise_rlimits};
 pub use rotate::{RotatePolicy, RotatingFile};
+pub use sigchld::block_sigchld_in_new_threads;
 pub use signal::{SignalsElsewhere, kill, leave_signals_to_other_threads};
 pub use spawn::{Child, SpawnError, SpawnSpec, SpawnUser, spawn};
 pub use splice::grow_pipe;

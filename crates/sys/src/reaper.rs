@@ -1,5 +1,5 @@
 //! The reaper: the one owner of every `wait` in the process. It wakes on SIGCHLD
-//! (never on a timer), collects every dead child with `waitpid(-1, WNOHANG)` until none
+//! (never on a timer; how the signal reaches it: sigchld.rs), collects every dead child with `waitpid(-1, WNOHANG)` until none
 //! is left, and routes each status to whoever registered that pid. Statuses nobody
 //! registered (orphans adopted as subreaper, or a child whose owner went away) are kept
 //! for a grace period so a late `register` still gets them, then reported as orphans.
@@ -35,10 +35,10 @@ use std::sync::atomic::{AtomicBool, Ordering, fence};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, TryLockError};
 use std::time::Duration;
 
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::exit::decode_wait_status;
+use crate::sigchld::ChildSignals;
 use supervisor_model::ExitStatus;
 
 /// How long and how many unclaimed statuses are kept before they become orphans.
@@ -146,7 +146,7 @@ impl Reaper {
         }
         // The signal stream exists before the first reap pass, so a SIGCHLD arriving
         // after that pass is never lost, and one that arrived before is covered by it.
-        let mut sigchld = signal(SignalKind::child()).map_err(ReaperError::Signal)?;
+        let mut sigchld = ChildSignals::listen().map_err(ReaperError::Signal)?;
         let (orphan_tx, orphan_rx) = mpsc::channel(config.orphan_queue.max(1));
         let reaper = Reaper {
             inner: Arc::new(Inner {
@@ -163,7 +163,7 @@ impl Reaper {
         tokio::spawn(async move {
             loop {
                 task.reap_all();
-                if sigchld.recv().await.is_none() {
+                if !sigchld.next().await {
                     break;
                 }
             }

@@ -68,13 +68,12 @@ pub fn descendants(pid: i32) -> Vec<i32> {
     out
 }
 
-/// While alive, asynchronous signals (SIGCHLD above all) are blocked on the thread
-/// that made it, so the kernel hands them to another thread: one of the runtime's
-/// workers, which handles them anyway. A process-directed signal goes to the main
-/// thread first whenever it does not block it (kernel/signal.c `complete_signal`),
-/// and the main thread only sits in `block_on`: every SIGCHLD woke it from its
-/// sleep just to pass the signal on to a worker — a thread switch per child exit
-/// (BENCHMARKS.md, churn). Synchronous signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+/// While alive, asynchronous signals are blocked on the thread that made it, so the
+/// kernel hands them to another thread: one of the runtime's workers, which handles
+/// them anyway. A process-directed signal goes to the main thread first whenever it
+/// does not block it (kernel/signal.c `complete_signal`), and the main thread only
+/// sits in `block_on`: a signal woke it from its sleep just to pass the signal on to
+/// a worker (SIGCHLD, the frequent one, is blocked in every thread: sigchld.rs). Synchronous signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
 /// SIGTRAP, SIGSYS, SIGABRT) stay unblocked: blocking those is undefined.
 /// Dropping it restores the thread's previous mask.
 pub struct SignalsElsewhere {
