@@ -5,6 +5,7 @@ pub mod control;
 pub mod events;
 #[cfg(test)]
 mod events_tests;
+pub mod grid;
 pub mod group;
 pub mod leftovers;
 pub mod listener;

@@ -270,8 +270,12 @@ pub struct Feed {
 
 /// A wake-up that moved at least this much met a stream written faster than it is
 /// read (a default pipe holds 64 KiB): its pipe grows to [`BUSY_PIPE`] and, once
-/// drained, is left to fill for [`BUSY_PAUSE`], so a flood costs a wake-up per
-/// several hundred KiB instead of one per write of the child's (`seq` writes 4 KiB).
+/// drained, is left to fill for [`BUSY_PAUSE`] or a little more, up to the next point
+/// of a [`BUSY_GRID`] shared by every pipe (crate::grid), so a flood costs a wake-up
+/// per several hundred KiB instead of one per write of the child's (`seq` writes
+/// 4 KiB), and busy pipes are drained on the same wake-up (four floods paused on
+/// their own each woke a worker: 1,050 thread switches for 400 MB, against 130 for a
+/// loop that drains them all then sleeps; BENCHMARKS.md, issue 20).
 /// A child that writes less is read the moment it writes, as before. A pipe that
 /// could not grow to at least [`BUSY_PAUSED_PIPE`] (a user over its pipe-size quota)
 /// is never paused: 64 KiB per millisecond would throttle the child.
@@ -279,6 +283,7 @@ const BUSY: usize = 64 * 1024;
 const BUSY_PAUSED_PIPE: usize = 256 * 1024;
 const BUSY_PIPE: usize = 1024 * 1024;
 const BUSY_PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
+const BUSY_GRID: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// One step of a pump.
 enum Step {
@@ -291,7 +296,7 @@ enum Step {
 }
 
 /// Copies a pipe into its channel log (and events, capture, listener tap) until EOF.
-pub async fn pump(rx: Receiver, mut feed: Feed) {
+pub async fn pump(mut rx: Receiver, mut feed: Feed) {
     let mut burst = 0;
     // Whether the pipe grew: `None` until the stream first proved busy.
     let mut pause: Option<bool> = None;
@@ -317,8 +322,12 @@ pub async fn pump(rx: Receiver, mut feed: Feed) {
                 };
                 if grown {
                     // Boxed: the pump's future (one per pipe, for the child's life)
-                    // would otherwise carry a timer inline.
-                    Box::pin(tokio::time::sleep(BUSY_PAUSE)).await;
+                    // would otherwise carry a timer and a registration inline.
+                    match Box::pin(paused(rx)).await {
+                        Some(again) => rx = again,
+                        // Cannot happen (see `paused`); the pipe is gone if it does.
+                        None => break,
+                    }
                 }
             }
             Step::End => break,
@@ -330,6 +339,31 @@ pub async fn pump(rx: Receiver, mut feed: Feed) {
         }
     }
     feed.drain_syslog().await;
+}
+
+/// A busy pipe left to fill until the next point of the [`BUSY_GRID`] at least
+/// [`BUSY_PAUSE`] away, out of the runtime's poll set meanwhile: a pipe that was ever
+/// polled wakes its epoll waiters on every write (fs/pipe.c `pipe_write`,
+/// `poll_usage`), so a registered pipe filling at 4 KiB a write woke a parked worker
+/// again and again during the pause (1,900 thread switches for 4×100 MB; 520 out of
+/// the set, and a third less CPU: BENCHMARKS.md, issue 20). Leaving the set is an
+/// `epoll_ctl`, which cannot fail for a registered descriptor; joining it again
+/// registers a duplicate, so if that fails (the user's epoll watch limit, no free
+/// descriptor) the pipe is still held and is tried again after another pause: the
+/// bytes wait in the pipe, and the child blocks on a full pipe as on a slow reader.
+async fn paused(rx: Receiver) -> Option<Receiver> {
+    let pause = || {
+        let until = tokio::time::Instant::now() + BUSY_PAUSE;
+        tokio::time::sleep_until(crate::grid::round_up(until, BUSY_GRID))
+    };
+    let fd = rx.into_nonblocking_fd().ok()?;
+    loop {
+        pause().await;
+        let Ok(dup) = fd.try_clone() else { continue };
+        if let Ok(rx) = Receiver::from_owned_fd_unchecked(dup) {
+            return Some(rx);
+        }
+    }
 }
 
 /// Splices what the pipe holds into the log file; `None`: read it instead.

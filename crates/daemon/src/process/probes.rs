@@ -173,16 +173,6 @@ async fn exec(
 /// wakeups (1000 programs checked every 10 s: 20 wakeups a second, not 100).
 const GRID: Duration = Duration::from_millis(50);
 
-/// `at` rounded up to the next point of [`GRID`] (since the runtime's start).
-fn on_grid(at: tokio::time::Instant) -> tokio::time::Instant {
-    static ORIGIN: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
-    let origin = *ORIGIN.get_or_init(tokio::time::Instant::now);
-    let since = at.saturating_duration_since(origin).as_nanos();
-    let grid = GRID.as_nanos();
-    let rounded = since.div_ceil(grid) * grid;
-    origin + Duration::from_nanos(u64::try_from(rounded).unwrap_or(u64::MAX))
-}
-
 /// What a check task needs of its process.
 pub struct Target {
     pub config: Arc<ProcessConfig>,
@@ -223,7 +213,7 @@ pub async fn health(check: HealthCheck, t: Target) {
     let mut last_passed: Option<bool> = None;
     let mut next = started;
     loop {
-        next = on_grid(next + check.interval);
+        next = crate::grid::round_up(next + check.interval, GRID);
         tokio::time::sleep_until(next).await;
         let result = probe(&check.probe, check.timeout, &t.config, &t.ctx).await;
         let passed = result.is_ok();
