@@ -186,7 +186,7 @@ pub fn launch(
             .ok()
             .filter(|&n| n > 0 && tap.is_none())
             .map(|n| Box::new(Capture::new(n)));
-        pumps.push(Box::pin(output::pump(
+        pumps.push(Box::pin(super::pump::pump(
             rx,
             output::Feed {
                 channel,

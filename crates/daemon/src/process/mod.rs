@@ -16,6 +16,7 @@ pub mod notify;
 pub mod output;
 pub mod output_syslog;
 pub mod probes;
+pub mod pump;
 pub mod retry;
 pub mod spawn;
 pub mod stamp;

@@ -1,6 +1,6 @@
-//! A child's stdout/stderr: each pipe is read by a small task when it is readable, into
-//! a per-thread scratch buffer (no buffer is held per idle pipe), and every chunk goes
-//! raw to the channel's log file. When the log file is the only place the bytes go
+//! Where a child's stdout/stderr go: the channel's log file ([`ChannelLog`]) and
+//! everything else one pipe's bytes feed ([`Feed`]); pump.rs moves them out of the
+//! pipe. Every chunk goes raw to the channel's log file. When the log file is the only place the bytes go
 //! (no capture, syslog, listener protocol, `log:` check, ANSI stripping, timestamps
 //! or debug logging, and no PROCESS_LOG event anyone hears), they are not read at
 //! all: `splice(2)` moves them from the pipe into the file inside the kernel
@@ -17,9 +17,8 @@
 //! AUTO file names are in `auto_log`. `*_syslog` output goes through [`SyslogOut`], whose full
 //! socket holds back this pipe only.
 
-use std::cell::RefCell;
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::BorrowedFd;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -27,7 +26,6 @@ use std::time::SystemTime;
 use supervisor_config::ChannelConfig;
 use supervisor_model::LogLevel;
 use supervisor_sys::{RotatePolicy, RotatingFile};
-use tokio::net::unix::pipe::Receiver;
 
 use super::capture::{Capture, Piece};
 use super::channel::Channel;
@@ -39,17 +37,10 @@ use crate::events::{self, EventBus};
 use crate::mainlog::MainLog;
 use supervisor_model::{py_repr, py_repr_bytes, py_text};
 
-/// Supervisor reads child pipes in chunks of up to 128 KiB.
-const CHUNK: usize = 128 * 1024;
-
 /// A log rotated by size takes at most this much at a time: what one read of a
 /// default pipe (64 KiB) can return, so a file overshoots `maxbytes` by no more than
-/// under Supervisor even when a busy stream's pipe has grown (see [`BUSY`]).
+/// under Supervisor even when a busy stream's pipe has grown (pump.rs, `BUSY`).
 const SIZE_ROTATED_CHUNK: usize = 64 * 1024;
-
-thread_local! {
-    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0; CHUNK]);
-}
 
 /// One channel's log sink: a rotating file, or nothing.
 pub struct ChannelLog {
@@ -157,7 +148,7 @@ impl ChannelLog {
     /// a failure: the read path opens, reports and counts), timestamps on, a target
     /// the kernel will not splice into, or an error the read path will meet and
     /// report (the bytes are still in the pipe).
-    fn splice(&mut self, pipe: BorrowedFd<'_>, max: usize) -> io::Result<Spliced> {
+    pub(super) fn splice(&mut self, pipe: BorrowedFd<'_>, max: usize) -> io::Result<Spliced> {
         if self.stamper.is_some() || self.failing {
             return Ok(Spliced::NotNow);
         }
@@ -178,7 +169,7 @@ impl ChannelLog {
     }
 
     /// The most one read or splice takes for this log (see [`SIZE_ROTATED_CHUNK`]).
-    fn chunk_limit(&self) -> usize {
+    pub(super) fn chunk_limit(&self) -> usize {
         if self.path.is_some() && self.policy.maxbytes > 0 {
             SIZE_ROTATED_CHUNK
         } else {
@@ -228,7 +219,7 @@ impl ChannelLog {
 }
 
 /// What a [`ChannelLog::splice`] did.
-enum Spliced {
+pub(super) enum Spliced {
     Moved(usize),
     /// The pipe is closed.
     Eof,
@@ -268,147 +259,12 @@ pub struct Feed {
     pub own_file: bool,
 }
 
-/// A wake-up that moved at least this much met a stream written faster than it is
-/// read (a default pipe holds 64 KiB): its pipe grows to [`BUSY_PIPE`] and, once
-/// drained, is left to fill for [`BUSY_PAUSE`] or a little more, up to the next point
-/// of a [`BUSY_GRID`] shared by every pipe (crate::grid), so a flood costs a wake-up
-/// per several hundred KiB instead of one per write of the child's (`seq` writes
-/// 4 KiB), and busy pipes are drained on the same wake-up (four floods paused on
-/// their own each woke a worker: 1,050 thread switches for 400 MB, against 130 for a
-/// loop that drains them all then sleeps; BENCHMARKS.md, issue 20).
-/// A child that writes less is read the moment it writes, as before. A pipe that
-/// could not grow to at least [`BUSY_PAUSED_PIPE`] (a user over its pipe-size quota)
-/// is never paused: 64 KiB per millisecond would throttle the child.
-const BUSY: usize = 64 * 1024;
-const BUSY_PAUSED_PIPE: usize = 256 * 1024;
-const BUSY_PIPE: usize = 1024 * 1024;
-const BUSY_PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
-const BUSY_GRID: std::time::Duration = std::time::Duration::from_millis(2);
-
-/// One step of a pump.
-enum Step {
-    /// Bytes moved or read; the pipe may hold more.
-    Took(usize),
-    /// The pipe is empty for now.
-    Drained,
-    /// The pipe is closed (or broken).
-    End,
-}
-
-/// Copies a pipe into its channel log (and events, capture, listener tap) until EOF.
-pub async fn pump(mut rx: Receiver, mut feed: Feed) {
-    let mut burst = 0;
-    // Whether the pipe grew: `None` until the stream first proved busy.
-    let mut pause: Option<bool> = None;
-    loop {
-        if rx.readable().await.is_err() {
-            break;
-        }
-        let step = match feed.log_only().then(|| splice_step(&rx, &feed)).flatten() {
-            Some(step) => step,
-            None => read_step(&rx, &mut feed),
-        };
-        feed.drain_syslog().await;
-        match step {
-            Step::Took(n) => burst += n,
-            Step::Drained => {
-                let grown = if std::mem::take(&mut burst) >= BUSY {
-                    *pause.get_or_insert_with(|| {
-                        supervisor_sys::grow_pipe(rx.as_fd(), BUSY_PIPE)
-                            .is_ok_and(|size| size >= BUSY_PAUSED_PIPE)
-                    })
-                } else {
-                    false
-                };
-                if grown {
-                    // Boxed: the pump's future (one per pipe, for the child's life)
-                    // would otherwise carry a timer and a registration inline.
-                    match Box::pin(paused(rx)).await {
-                        Some(again) => rx = again,
-                        // Cannot happen (see `paused`); the pipe is gone if it does.
-                        None => break,
-                    }
-                }
-            }
-            Step::End => break,
-        }
-    }
-    if let Some(capture) = &mut feed.capture {
-        for piece in capture.finish() {
-            feed.piece(piece);
-        }
-    }
-    feed.drain_syslog().await;
-}
-
-/// A busy pipe left to fill until the next point of the [`BUSY_GRID`] at least
-/// [`BUSY_PAUSE`] away, out of the runtime's poll set meanwhile: a pipe that was ever
-/// polled wakes its epoll waiters on every write (fs/pipe.c `pipe_write`,
-/// `poll_usage`), so a registered pipe filling at 4 KiB a write woke a parked worker
-/// again and again during the pause (1,900 thread switches for 4×100 MB; 520 out of
-/// the set, and a third less CPU: BENCHMARKS.md, issue 20). Leaving the set is an
-/// `epoll_ctl`, which cannot fail for a registered descriptor; joining it again
-/// registers a duplicate, so if that fails (the user's epoll watch limit, no free
-/// descriptor) the pipe is still held and is tried again after another pause: the
-/// bytes wait in the pipe, and the child blocks on a full pipe as on a slow reader.
-async fn paused(rx: Receiver) -> Option<Receiver> {
-    let pause = || {
-        let until = tokio::time::Instant::now() + BUSY_PAUSE;
-        tokio::time::sleep_until(crate::grid::round_up(until, BUSY_GRID))
-    };
-    let fd = rx.into_nonblocking_fd().ok()?;
-    loop {
-        pause().await;
-        let Ok(dup) = fd.try_clone() else { continue };
-        if let Ok(rx) = Receiver::from_owned_fd_unchecked(dup) {
-            return Some(rx);
-        }
-    }
-}
-
-/// Splices what the pipe holds into the log file; `None`: read it instead.
-fn splice_step(rx: &Receiver, feed: &Feed) -> Option<Step> {
-    let moved = rx.try_io(|| {
-        let mut log = feed.sink.lock().unwrap_or_else(|p| p.into_inner());
-        log.splice(rx.as_fd(), BUSY_PIPE)
-    });
-    match moved {
-        Ok(Spliced::Moved(n)) => Some(Step::Took(n)),
-        Ok(Spliced::Eof) => Some(Step::End),
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Some(Step::Drained),
-        Ok(Spliced::NotNow) | Err(_) => None,
-    }
-}
-
-/// Reads one chunk into the thread's scratch buffer and hands it to `feed`.
-fn read_step(rx: &Receiver, feed: &mut Feed) -> Step {
-    let limit = feed
-        .sink
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .chunk_limit()
-        .min(CHUNK);
-    SCRATCH.with(|scratch| {
-        let mut buf = scratch.borrow_mut();
-        match rx.try_read(&mut buf[..limit]) {
-            Ok(0) => Step::End,
-            Ok(n) => {
-                feed.chunk(&buf[..n]);
-                Step::Took(n)
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Step::Drained,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => Step::Took(0),
-            Err(_) => Step::End,
-        }
-    })
-}
-
 impl Feed {
     /// Nothing but the log file needs this pipe's bytes now (the file's own state —
     /// timestamps, a failure — is asked by [`ChannelLog::splice`]). A matched `log:`
     /// check, a lowered log level or the last PROCESS_LOG subscriber leaving turn
     /// this on mid-stream; a subscriber arriving turns it off.
-    fn log_only(&self) -> bool {
+    pub(super) fn log_only(&self) -> bool {
         self.own_file
             && !self.strip_ansi
             && !self.log_heard()
@@ -419,7 +275,7 @@ impl Feed {
             && !self.log.enabled(LogLevel::Debug)
     }
 
-    fn chunk(&mut self, raw: &[u8]) {
+    pub(super) fn chunk(&mut self, raw: &[u8]) {
         let stripped;
         let data = if self.strip_ansi {
             stripped = strip_escapes(raw);
@@ -459,7 +315,7 @@ impl Feed {
         }
     }
 
-    fn piece(&mut self, piece: Piece) {
+    pub(super) fn piece(&mut self, piece: Piece) {
         match piece {
             Piece::Normal(d) => self.normal(&d, true),
             Piece::Captured(d) => self.normal(&d, false),
@@ -513,7 +369,7 @@ impl Feed {
     }
 
     /// Lines the syslog socket had no room for are sent before the pipe is read again.
-    async fn drain_syslog(&mut self) {
+    pub(super) async fn drain_syslog(&mut self) {
         if let Some(syslog) = &mut self.syslog
             && syslog.has_pending()
         {
@@ -591,21 +447,5 @@ mod tests {
             debug_line("web", Channel::Stderr, b"\x88\n"),
             "'web' stderr output:\nUndecodable: b'\\x88\\n'"
         );
-    }
-}
-
-/// Idle memory (BENCHMARKS.md, idle memory): every running child holds two pump futures for its whole life,
-/// so what `Feed` and the pump carry inline is paid per pipe. Rare parts are boxed.
-#[cfg(test)]
-mod size_guard {
-    fn future_size<A, B, Fut, F: Fn(A, B) -> Fut>(_: F) -> usize {
-        std::mem::size_of::<Fut>()
-    }
-
-    #[test]
-    fn a_pump_stays_small() {
-        assert!(std::mem::size_of::<super::Feed>() <= 128);
-        let pump = future_size(super::pump);
-        assert!(pump <= 512, "pump future is {pump} bytes");
     }
 }
