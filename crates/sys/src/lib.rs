@@ -46,7 +46,7 @@ pub use rotate::{RotatePolicy, RotatingFile};
 pub use sigchld::block_sigchld_in_new_threads;
 pub use signal::{SignalsElsewhere, kill, leave_signals_to_other_threads};
 pub use spawn::{Child, SpawnError, SpawnSpec, SpawnUser, spawn};
-pub use splice::grow_pipe;
+pub use splice::{grow_pipe, pipe_holds};
 
 pub mod localtime;
 pub mod pidproxy;

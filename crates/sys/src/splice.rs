@@ -5,9 +5,12 @@
 //! (looked up before each move, so a file truncated by someone else, as logrotate's
 //! `copytruncate` does, is written from its new end, as `O_APPEND` would).
 
+// FIONREAD is an ioctl; the `unsafe` block states why it is sound.
+#![allow(unsafe_code)]
+
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, OFlag, SpliceFFlags, fcntl, splice};
@@ -60,4 +63,39 @@ pub fn grow_pipe(pipe: BorrowedFd<'_>, bytes: usize) -> io::Result<usize> {
     let wanted = i32::try_from(bytes).unwrap_or(i32::MAX);
     let size = fcntl(pipe, FcntlArg::F_SETPIPE_SZ(wanted))?;
     Ok(usize::try_from(size).unwrap_or(0))
+}
+
+/// How many bytes `pipe` holds (`FIONREAD`). With the writers gone, 0 is the end of
+/// the stream, known with one call instead of a splice (and its `lseek`) or a read
+/// that returns 0.
+pub fn pipe_holds(pipe: BorrowedFd<'_>) -> io::Result<usize> {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int through the pointer, which points at `n`.
+    let rc = unsafe { libc::ioctl(pipe.as_raw_fd(), libc::FIONREAD, &mut n) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    #[test]
+    fn a_pipe_says_how_much_it_holds() {
+        let (rx, tx) = nix::unistd::pipe().unwrap();
+        let (mut rx, mut tx) = (File::from(rx), File::from(tx));
+        assert_eq!(pipe_holds(rx.as_fd()).unwrap(), 0);
+        tx.write_all(b"hello").unwrap();
+        assert_eq!(pipe_holds(rx.as_fd()).unwrap(), 5);
+        drop(tx);
+        let mut got = String::new();
+        rx.read_to_string(&mut got).unwrap();
+        assert_eq!(
+            (got.as_str(), pipe_holds(rx.as_fd()).unwrap()),
+            ("hello", 0)
+        );
+    }
 }

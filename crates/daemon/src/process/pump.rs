@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::io;
 use std::os::fd::AsFd;
 
+use tokio::io::Interest;
 use tokio::net::unix::pipe::Receiver;
 
 use super::output::{Feed, Spliced};
@@ -50,7 +51,13 @@ pub async fn pump(mut rx: Receiver, mut feed: Feed) {
     // Whether the pipe grew: `None` until the stream first proved busy.
     let mut pause: Option<bool> = None;
     loop {
-        if rx.readable().await.is_err() {
+        let Ok(ready) = rx.ready(Interest::READABLE).await else {
+            break;
+        };
+        // The writers are gone and nothing is left: the end, told by one ioctl instead
+        // of a splice (and its lseek) or a read returning 0 (a tenth of a restart's
+        // system calls: every child's two pipes end this way).
+        if ready.is_read_closed() && supervisor_sys::pipe_holds(rx.as_fd()).is_ok_and(|n| n == 0) {
             break;
         }
         let step = match feed.log_only().then(|| splice_step(&rx, &feed)).flatten() {
