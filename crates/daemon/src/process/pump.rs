@@ -102,7 +102,7 @@ pub async fn pump(mut rx: Receiver, mut feed: Feed) {
 /// polled wakes its epoll waiters on every write (fs/pipe.c `pipe_write`,
 /// `poll_usage`), so a registered pipe filling at 4 KiB a write woke a parked worker
 /// again and again during the pause (1,900 thread switches for 4×100 MB; 520 out of
-/// the set, and a third less CPU: BENCHMARKS.md, issue 20). Leaving the set is an
+/// the set, and a quarter less CPU: BENCHMARKS.md, issue 20). Leaving the set is an
 /// `epoll_ctl`, which cannot fail for a registered descriptor; joining it again
 /// registers a duplicate, so if that fails (the user's epoll watch limit, no free
 /// descriptor) the pipe is still held and is tried again after another pause: the
