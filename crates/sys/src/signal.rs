@@ -73,8 +73,9 @@ pub fn descendants(pid: i32) -> Vec<i32> {
 /// them anyway. A process-directed signal goes to the main thread first whenever it
 /// does not block it (kernel/signal.c `complete_signal`), and the main thread only
 /// sits in `block_on`: a signal woke it from its sleep just to pass the signal on to
-/// a worker (SIGCHLD, the frequent one, is blocked in every thread: sigchld.rs). Synchronous signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
-/// SIGTRAP, SIGSYS, SIGABRT) stay unblocked: blocking those is undefined.
+/// a worker (SIGCHLD, the frequent one, is blocked in every thread: sigchld.rs).
+/// Synchronous signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT)
+/// stay unblocked: blocking those is undefined.
 /// Dropping it restores the thread's previous mask.
 pub struct SignalsElsewhere {
     old: SigSet,

@@ -105,22 +105,29 @@ pub async fn pump(mut rx: Receiver, mut feed: Feed) {
 /// the set, and a quarter less CPU: BENCHMARKS.md, issue 20). Leaving the set is an
 /// `epoll_ctl`, which cannot fail for a registered descriptor; joining it again
 /// registers a duplicate, so if that fails (the user's epoll watch limit, no free
-/// descriptor) the pipe is still held and is tried again after another pause: the
-/// bytes wait in the pipe, and the child blocks on a full pipe as on a slow reader.
+/// descriptor) the pipe is still held and joining is tried again, after a wait that
+/// doubles up to [`REJOIN_MAX`]. No deadline: giving up would close the child's pipe
+/// and lose its bytes; meanwhile they wait in the pipe and the child blocks on it when
+/// full, as on a slow reader (the child's exit is reported regardless: its exit watch
+/// is not behind the pumps).
 async fn paused(rx: Receiver) -> Option<Receiver> {
-    let pause = || {
-        let until = tokio::time::Instant::now() + BUSY_PAUSE;
-        tokio::time::sleep_until(crate::grid::round_up(until, BUSY_GRID))
-    };
     let fd = rx.into_nonblocking_fd().ok()?;
+    let until = tokio::time::Instant::now() + BUSY_PAUSE;
+    tokio::time::sleep_until(crate::grid::round_up(until, BUSY_GRID)).await;
+    let mut wait = BUSY_GRID;
     loop {
-        pause().await;
-        let Ok(dup) = fd.try_clone() else { continue };
-        if let Ok(rx) = Receiver::from_owned_fd_unchecked(dup) {
+        if let Ok(dup) = fd.try_clone()
+            && let Ok(rx) = Receiver::from_owned_fd_unchecked(dup)
+        {
             return Some(rx);
         }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(REJOIN_MAX);
     }
 }
+
+/// The longest wait between two tries to put a paused pipe back in the poll set.
+const REJOIN_MAX: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Splices what the pipe holds into the log file; `None`: read it instead.
 fn splice_step(rx: &Receiver, feed: &Feed) -> Option<Step> {
