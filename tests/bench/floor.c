@@ -393,6 +393,7 @@ int main(int argc, char **argv) {
         for (int i = n - 1; i >= 0; i--)
             if (pfd[i + 1].revents) pump(i);
         if (moved >= BUSY && !stopping) {
+            /* -s: the busy pipes' pause (the behaviour measured, as in pump.rs) */
             struct timespec pause = {0, 1000000};
             nanosleep(&pause, NULL);
         }

@@ -28,8 +28,8 @@ pub struct Environment {
 /// One entry of `envp`: an index into `base` or into `own`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Var {
-    Base(u32),
-    Own(u32),
+    Base(usize),
+    Own(usize),
 }
 
 fn c_var((k, v): (OsString, OsString)) -> Result<CString, SpawnError> {
@@ -89,8 +89,8 @@ impl Environment {
     pub(crate) fn pointers(&self) -> Vec<*const c_char> {
         let mut out = Vec::with_capacity(self.order.len() + 1);
         out.extend(self.order.iter().map(|var| match *var {
-            Var::Base(i) => self.base[i as usize].as_ptr(),
-            Var::Own(i) => self.own[i as usize].as_ptr(),
+            Var::Base(i) => self.base[i].as_ptr(),
+            Var::Own(i) => self.own[i].as_ptr(),
         }));
         out.push(std::ptr::null());
         out
@@ -101,22 +101,16 @@ impl Environment {
 fn envp_order(base: &[CString], own: &[CString]) -> Vec<Var> {
     let mut used = vec![false; own.len()];
     let mut order = Vec::with_capacity(base.len() + own.len());
-    // An environment has far fewer than 2^32 variables (ARG_MAX bounds it).
-    let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
     for (b, var) in base.iter().enumerate() {
         match own.iter().position(|o| key(o) == key(var)) {
             Some(i) => {
                 used[i] = true;
-                order.push(Var::Own(index(i)));
+                order.push(Var::Own(i));
             }
-            None => order.push(Var::Base(index(b))),
+            None => order.push(Var::Base(b)),
         }
     }
-    order.extend(
-        (0..own.len())
-            .filter(|&i| !used[i])
-            .map(|i| Var::Own(index(i))),
-    );
+    order.extend((0..own.len()).filter(|&i| !used[i]).map(Var::Own));
     order
 }
 
