@@ -5,11 +5,14 @@
 //! churn). The result only changes when an entry appears, goes or is renamed in a
 //! directory searched before the hit, or when the hit itself changes; the first is
 //! watched with inotify (every directory up to and including the hit's), the second
-//! is checked at each use with one `stat` (and `access`, as `check_execv_args`
-//! does). Any inotify event, or an overflow of its queue, forgets everything.
+//! is checked at each use with one `access(X_OK)` (`command::locate`: `stat` is only
+//! needed to tell a directory, and the hit's directory is watched). Any inotify
+//! event, or an overflow of its queue, forgets everything.
 //!
 //! Not seen (documented in the README): a directory on PATH that is a symlink
-//! retargeted, or a file system mounted over one. Lookups that fail are never
+//! retargeted, a file system mounted over one, or a hit that is a symlink into
+//! another directory whose target is replaced by a directory (the child's `execve`
+//! then fails instead of the spawn). Lookups that fail are never
 //! remembered, and nothing is remembered when a directory cannot be watched (it
 //! does not exist yet, or the inotify limits are reached).
 
