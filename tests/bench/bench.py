@@ -3,7 +3,8 @@
 floor (tests/bench/floor.c, a minimal C supervisor) measured interleaved in one run,
 from outside only: a generated INI, marker files the programs write, and /proc.
 
-    python3 tests/bench/bench.py [--reps 3] [--daemons ours,python,floor[,splice-floor]] [--quick]
+    python3 tests/bench/bench.py [--reps 3] [--quick]
+        [--daemons ours,python,floor[,splice-floor,supervisor-floor]]
         [--only spawn,restart,churn,idle,logs,rotate | --skip ...] [--sizes spawn=100,...]
         [--ours PATH] [--python PATH] [--out DIR] [--update BENCHMARKS.md]
 
@@ -54,7 +55,9 @@ def parse(argv):
     p.add_argument("--reps", type=int, help="reps per test and daemon (default 3, --quick 1)")
     p.add_argument("--daemons", default="ours,python,floor",
                    help="any of ours,python,floor,splice-floor (the floor moving unrotated "
-                   "logs with splice(2): the least CPU copying output can cost)")
+                   "logs with splice(2): the least CPU copying output can cost), "
+                   "supervisor-floor (the floor doing per spawn what Supervisor's semantics "
+                   "add: a stdin pipe, the command checked in the parent)")
     p.add_argument("--only", default="", help="comma list of tests to run")
     p.add_argument("--skip", default="", help="comma list of tests to leave out")
     p.add_argument("--sizes", default="", help="key=value,...: " + ", ".join(DEFAULT_SIZES))
@@ -83,8 +86,8 @@ def parse(argv):
     o.reps = o.reps or (1 if o.quick else 3)
     o.daemons = [d for d in o.daemons.split(",") if d]
     o.tests = pick_tests(p, o.only, o.skip)
-    if not o.daemons or set(o.daemons) - {"ours", "python", "floor", "splice-floor"}:
-        p.error("--daemons: a comma list of ours, python, floor, splice-floor")
+    if not o.daemons or set(o.daemons) - {"ours", "python"} - set(FLOORS):
+        p.error("--daemons: a comma list of ours, python, floor, splice-floor, supervisor-floor")
     return o
 
 
@@ -94,6 +97,10 @@ def pick_tests(p, only, skip):
     if unknown:
         p.error("unknown test(s) %s (known: %s)" % (", ".join(sorted(unknown)), ", ".join(TESTS)))
     return [t for t in TESTS if (not only or t in only) and t not in skip]
+
+
+# floor.c's flags per floor daemon (floor.c's head comment says what each measures).
+FLOORS = {"floor": [], "splice-floor": ["-s"], "supervisor-floor": ["-S"]}
 
 
 def build_floor(tmp):
@@ -118,9 +125,8 @@ def python_supervisord():
 def daemons(o, tmp):
     out = []
     for name in o.daemons:
-        if name in ("floor", "splice-floor"):
-            flags = ["-s"] if name == "splice-floor" else []
-            out.append(Daemon(name, [build_floor(tmp)] + flags + ["{tsv}"]))
+        if name in FLOORS:
+            out.append(Daemon(name, [build_floor(tmp)] + FLOORS[name] + ["{tsv}"]))
             continue
         exe = o.ours if name == "ours" else (o.python or python_supervisord())
         if not os.access(exe, os.X_OK):

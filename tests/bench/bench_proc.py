@@ -308,8 +308,9 @@ class Run:
     def wait_running(self, n, timeout):
         """Wait until the daemon has marked n starts RUNNING. That state is not in
         /proc, but supervisord logs each (`success: NAME entered RUNNING state`, at
-        loglevel=info); the floor has no such state: its programs run once exec'd."""
-        if self.daemon.name == "floor":
+        loglevel=info); the floors (floor, splice-floor, supervisor-floor) have no such
+        state: their programs run once exec'd."""
+        if self.daemon.name.endswith("floor"):
             return
         path = os.path.join(self.dir, "supervisord.log")
 

@@ -11,7 +11,8 @@ import re
 import statistics
 
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
-LABELS = {"ours": "ours", "python": "Python", "floor": "floor", "splice-floor": "splice floor"}
+LABELS = {"ours": "ours", "python": "Python", "floor": "floor", "splice-floor": "splice floor",
+          "supervisor-floor": "supervisor floor"}
 
 # (figure, test, key); {spawn}, {idle}, {streams} and {mb} are the run's sizes
 ROWS = [

@@ -21,7 +21,16 @@
  * the least CPU any supervisor can spend moving a child's output into a file, and the
  * bound BENCHMARKS.md holds the no-rotation figure against.
  *
- * Usage:  floor [-s] PROGRAMS_FILE
+ * With -S (the "supervisor floor", bench.py's `supervisor-floor`) every spawn also does
+ * the work Supervisor's own semantics add, at its least: the child's stdin is a pipe
+ * whose write end the parent holds for the child's life (Supervisor's
+ * `sendProcessStdin`; options.py `make_pipes`), and the command is checked in the
+ * parent before the spawn with one access(X_OK) of the file found on PATH at load
+ * (Supervisor's `check_execv_args`, with the lookup remembered as supervisor-rs
+ * remembers it, crates/sys/src/path_cache.rs), which is then exec'd without a search.
+ * It is the bound BENCHMARKS.md holds the churn figure against beside the floor.
+ *
+ * Usage:  floor [-s] [-S] PROGRAMS_FILE
  *
  * PROGRAMS_FILE, written by the harness beside the INI it generates: one program per
  * line, fields separated by one TAB (so no field may contain a TAB or a newline);
@@ -70,6 +79,8 @@ typedef struct {
 typedef struct {
     char *name;
     char **argv, **envp;
+    char *file;  /* -S: argv[0] found on PATH at load */
+    int stdin_w; /* -S: the write end of the child's stdin, -1 if none */
     int autorestart;
     sink_t out, err;
     pid_t pid; /* 0: not running */
@@ -88,6 +99,7 @@ static stream_t *streams;
 static int nstreams, capstreams;
 static char buf[CHUNK];
 static int splicing; /* -s */
+static int supervisor; /* -S */
 static long long moved; /* bytes spliced since the last poll */
 
 static void *xrealloc(void *p, size_t n) {
@@ -147,6 +159,24 @@ static void sink_open(sink_t *s, char *path, char *maxbytes, char *backups) {
     s->size = lseek(s->fd, 0, SEEK_END);
 }
 
+/* -S: argv0 as Supervisor's get_execv_args finds it: itself if it has a '/', else the
+ * first PATH directory holding it (stat), PATH defaulting as Supervisor's does. */
+static char *find_on_path(const char *prog) {
+    if (strchr(prog, '/')) return strdup(prog);
+    const char *path = getenv("PATH");
+    if (!path || !*path) path = "/bin:/usr/bin:/usr/local/bin";
+    char *dirs = strdup(path), *save = NULL, *found = NULL;
+    for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        char *f = xrealloc(NULL, strlen(d) + strlen(prog) + 2);
+        struct stat st;
+        sprintf(f, "%s/%s", d, prog);
+        if (stat(f, &st) == 0) found = f;
+        else free(f);
+    }
+    free(dirs);
+    return found ? found : strdup(prog);
+}
+
 static void load(const char *file) {
     FILE *f = fopen(file, "r");
     if (!f) {
@@ -174,6 +204,8 @@ static void load(const char *file) {
         sink_open(&p->err, fld[5], fld[6], fld[7]);
         p->envp = make_envp(fld[8]);
         p->argv = fld + 9;
+        p->file = supervisor ? find_on_path(p->argv[0]) : NULL;
+        p->stdin_w = -1;
     }
     free(line);
     fclose(f);
@@ -261,9 +293,22 @@ static void spawn(prog_t *p) {
         perror("floor: pipe2");
         exit(1);
     }
+    int in[2] = {-1, -1};
+    if (supervisor) {
+        if (access(p->file, X_OK) != 0) {
+            fprintf(stderr, "floor: %s: no permission to run command %s\n", p->name, p->file);
+            close(o[0]), close(o[1]), close(e[0]), close(e[1]);
+            return;
+        }
+        if (pipe2(in, O_CLOEXEC) < 0) {
+            perror("floor: pipe2");
+            exit(1);
+        }
+    }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (supervisor) posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    else posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, o[1], 1);
     posix_spawn_file_actions_adddup2(&fa, e[1], 2);
     posix_spawnattr_t at;
@@ -276,18 +321,22 @@ static void spawn(prog_t *p) {
     posix_spawnattr_setsigdefault(&at, &dfl);
     posix_spawnattr_setpgroup(&at, 0);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-    int err = posix_spawnp(&p->pid, p->argv[0], &fa, &at, p->argv, p->envp);
+    int err = supervisor ? posix_spawn(&p->pid, p->file, &fa, &at, p->argv, p->envp)
+                         : posix_spawnp(&p->pid, p->argv[0], &fa, &at, p->argv, p->envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     close(o[1]);
     close(e[1]);
+    if (supervisor) close(in[0]);
     if (err) {
         fprintf(stderr, "floor: spawn %s: %s\n", p->name, strerror(err));
         p->pid = 0;
         close(o[0]);
         close(e[0]);
+        if (supervisor) close(in[1]);
         return;
     }
+    p->stdin_w = in[1];
     running++;
     fcntl(o[0], F_SETFL, O_NONBLOCK);
     fcntl(e[0], F_SETFL, O_NONBLOCK);
@@ -318,6 +367,10 @@ static void reap(int stopping) {
         if (!p) continue;
         p->pid = 0;
         running--;
+        if (p->stdin_w >= 0) {
+            close(p->stdin_w); /* -S: as Supervisor closes it when the child is gone */
+            p->stdin_w = -1;
+        }
         if (!stopping && p->autorestart) {
             if (nagain == capagain) {
                 capagain = capagain ? 2 * capagain : 64;
@@ -341,13 +394,13 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc == 3 && !strcmp(argv[1], "-s")) {
-        splicing = 1;
-        argv++;
-        argc--;
+    for (; argc > 2 && argv[1][0] == '-'; argv++, argc--) {
+        if (!strcmp(argv[1], "-s")) splicing = 1;
+        else if (!strcmp(argv[1], "-S")) supervisor = 1;
+        else break;
     }
     if (argc != 2) {
-        fprintf(stderr, "usage: floor [-s] PROGRAMS_FILE\n");
+        fprintf(stderr, "usage: floor [-s] [-S] PROGRAMS_FILE\n");
         return 2;
     }
     /* two pipes and two log files per program: 1000 programs need 4000 descriptors */
