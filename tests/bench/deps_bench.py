@@ -206,10 +206,13 @@ def idle(args):
     port = listener.getsockname()[1]
     import threading
 
+    accepted = [0]
+
     def accept():
         while True:
             c, _ = listener.accept()
             c.close()
+            accepted[0] += 1
 
     threading.Thread(target=accept, daemon=True).start()
     conf = [f"[supervisord]\nlogfile={tmp}/main.log\npidfile={tmp}/sd.pid\nloglevel=info\n"
@@ -224,8 +227,9 @@ def idle(args):
     log = os.path.join(tmp, "main.log")
     wait(lambda: os.path.exists(log) and open(log).read().count("entered RUNNING") >= args.programs,
          "all running", 300)
-    # One full interval so every check has run once (the first probe comes after it).
-    time.sleep(args.interval + 1)
+    # Until every check has probed once (the first probe comes an interval after the
+    # start), so the window sees the steady state and not the start-up.
+    wait(lambda: accepted[0] >= args.programs, "every check probed once", 300)
     hz = os.sysconf("SC_CLK_TCK")
     c0, t0 = cpu_ticks(proc.pid), time.time()
     time.sleep(args.seconds)

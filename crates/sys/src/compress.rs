@@ -180,18 +180,20 @@ pub(crate) fn recover(base: &Path, backups: u32) {
     }
 }
 
+/// A gzip file's content, for the tests of this module and of rotate.rs.
+#[cfg(test)]
+pub(crate) fn gunzip(p: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(File::open(p).unwrap())
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
-
-    fn gunzip(p: &Path) -> Vec<u8> {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(File::open(p).unwrap())
-            .read_to_end(&mut out)
-            .unwrap();
-        out
-    }
 
     #[test]
     fn jobs_shift_backups_in_order_and_drop_the_oldest() {

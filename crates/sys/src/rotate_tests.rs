@@ -89,14 +89,6 @@ fn at(t: i64) {
     FAKE_NOW.with(|c| c.set(Some(t)));
 }
 
-fn gunzip(p: &Path) -> Vec<u8> {
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(File::open(p).unwrap())
-        .read_to_end(&mut out)
-        .unwrap();
-    out
-}
-
 #[test]
 fn boundaries_are_local_hours_and_midnights() {
     let t = 1_767_000_000; // late December 2025
@@ -160,7 +152,7 @@ fn a_file_from_an_earlier_day_is_rotated_before_the_first_write() {
     let mut f = RotatingFile::open_with(&path, policy).unwrap();
     f.write(b"today\n").unwrap();
     assert!(crate::wait_compressed(std::time::Duration::from_secs(10)));
-    assert_eq!(gunzip(&f.backup(1)), b"yesterday\n");
+    assert_eq!(compress::gunzip(&f.backup(1)), b"yesterday\n");
     assert_eq!(read(&path), b"today\n");
 }
 
@@ -188,7 +180,7 @@ fn gzip_backups_keep_every_byte_in_order_under_a_flood() {
         n += 1;
     }
     for i in (1..n).rev() {
-        kept.extend_from_slice(&gunzip(&f.backup(i)));
+        kept.extend_from_slice(&compress::gunzip(&f.backup(i)));
     }
     kept.extend_from_slice(&read(&path));
     assert!(n > 10, "it rotated ({n} backups)");
