@@ -51,6 +51,13 @@ bench-splice reps="3":
     cargo build --release --bin supervisord
     BENCH_COMMAND="just bench-splice {{reps}}" python3 tests/bench/bench.py --reps {{reps}} --only logs --daemons ours,floor,splice-floor --out target/bench/splice
 
+# issue 20's bounds in one run (BENCHMARKS.md): churn and output, ours beside the floor,
+# the supervisor floor (floor.c -S: a stdin pipe per child and the command checked in the
+# parent, as Supervisor's semantics require) and the splice floor
+bench-floors reps="5":
+    cargo build --release --bin supervisord
+    BENCH_COMMAND="just bench-floors {{reps}}" python3 tests/bench/bench.py --reps {{reps}} --only churn,logs,rotate --daemons ours,floor,supervisor-floor,splice-floor --out target/bench/floors
+
 # cross-check against the team's reference harness outside this repository: our release
 # build, then Python supervisord 4.3, each beside @minisup (../shared/bench/supbench.py);
 # results go to target/bench/
