@@ -226,6 +226,16 @@ def read(path):
         return f.read()
 
 
+def size_and_mtime(path):
+    """None for a file that does not exist, even one renamed away by a rotation between
+    two looks (an exists() then stat() pair raced that)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
 def wait_logs(r, done, paths, timeout):
     """Wait until done(); False if, with every program gone, the logs (and their newest
     backup) have not changed for 1 s: the daemon lost data, and the caller says so
@@ -238,8 +248,7 @@ def wait_logs(r, done, paths, timeout):
             raise BenchError("timeout after %.0f s: every log complete" % timeout)
         if t >= next_look:
             next_look = t + 0.1
-            look = [os.stat(f) if os.path.exists(f) else None for p in paths for f in (p, p + ".1")]
-            look = [(st.st_size, st.st_mtime_ns) if st else None for st in look]
+            look = [size_and_mtime(f) for p in paths for f in (p, p + ".1")]
             if look != last or r.programs():
                 last, since = look, t
             elif t - since > 1.0:
