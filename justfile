@@ -45,12 +45,6 @@ bench-update reps="3":
     V="$(bash tests/oracle/ensure-venv.sh)" && \
     BENCH_COMMAND="just bench-update {{reps}}" python3 tests/bench/bench.py --reps {{reps}} --python "$(dirname "$V")/supervisord" --update BENCHMARKS.md
 
-# the no-rotation output bound (BENCHMARKS.md, issue 20): ours beside the floor and the
-# splice floor (tests/bench/floor.c -s: only splice(2) moves the bytes), logs only
-bench-splice reps="3":
-    cargo build --release --bin supervisord
-    BENCH_COMMAND="just bench-splice {{reps}}" python3 tests/bench/bench.py --reps {{reps}} --only logs --daemons ours,floor,splice-floor --out target/bench/splice
-
 # issue 20's bounds in one run (BENCHMARKS.md): churn and output, ours beside the floor,
 # the supervisor floor (floor.c -S: a stdin pipe per child and the command checked in the
 # parent, as Supervisor's semantics require) and the splice floor

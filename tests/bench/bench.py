@@ -29,7 +29,7 @@ import tempfile
 import time
 
 import bench_report
-from bench_proc import BenchError, Daemon, become_subreaper, log, raise_nofile, sweep
+from bench_proc import FLOORS, BenchError, Daemon, become_subreaper, log, raise_nofile, sweep
 from bench_tests import TESTS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -97,10 +97,6 @@ def pick_tests(p, only, skip):
     if unknown:
         p.error("unknown test(s) %s (known: %s)" % (", ".join(sorted(unknown)), ", ".join(TESTS)))
     return [t for t in TESTS if (not only or t in only) and t not in skip]
-
-
-# floor.c's flags per floor daemon (floor.c's head comment says what each measures).
-FLOORS = {"floor": [], "splice-floor": ["-s"], "supervisor-floor": ["-S"]}
 
 
 def build_floor(tmp):

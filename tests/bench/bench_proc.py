@@ -22,6 +22,9 @@ import time
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 ROLE = b"BENCH_ROLE=program"
 MYPID = os.getpid()
+# The C floors (floor.c) by daemon name, with their flags; its head comment says what
+# each measures.
+FLOORS = {"floor": [], "splice-floor": ["-s"], "supervisor-floor": ["-S"]}
 now = time.monotonic
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -308,9 +311,8 @@ class Run:
     def wait_running(self, n, timeout):
         """Wait until the daemon has marked n starts RUNNING. That state is not in
         /proc, but supervisord logs each (`success: NAME entered RUNNING state`, at
-        loglevel=info); the floors (floor, splice-floor, supervisor-floor) have no such
-        state: their programs run once exec'd."""
-        if self.daemon.name.endswith("floor"):
+        loglevel=info); the floors have no such state: their programs run once exec'd."""
+        if self.daemon.name in FLOORS:
             return
         path = os.path.join(self.dir, "supervisord.log")
 

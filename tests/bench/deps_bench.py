@@ -232,7 +232,7 @@ def idle(args):
     wait(lambda: accepted[0] >= args.programs, "every check probed once", 300)
     hz = os.sysconf("SC_CLK_TCK")
     c0, t0 = cpu_ticks(proc.pid), time.time()
-    time.sleep(args.seconds)
+    time.sleep(args.seconds)  # the measurement window itself, not a wait for a state
     c1, t1 = cpu_ticks(proc.pid), time.time()
     stop(proc)
     share = (c1 - c0) / hz / (t1 - t0) * 100
