@@ -45,9 +45,9 @@ bench-update reps="3":
     V="$(bash tests/oracle/ensure-venv.sh)" && \
     BENCH_COMMAND="just bench-update {{reps}}" python3 tests/bench/bench.py --reps {{reps}} --python "$(dirname "$V")/supervisord" --update BENCHMARKS.md
 
-# issue 20's bounds in one run (BENCHMARKS.md): churn and output, ours beside the floor,
-# the supervisor floor (floor.c -S: a stdin pipe per child and the command checked in the
-# parent, as Supervisor's semantics require) and the splice floor
+# floor.c -S is the supervisor floor (a stdin pipe per child, the command checked in the
+# parent, as Supervisor's semantics require), floor.c -s the splice floor.
+# issue 20's bounds (BENCHMARKS.md): churn and output beside every C floor, one run
 bench-floors reps="5":
     cargo build --release --bin supervisord
     BENCH_COMMAND="just bench-floors {{reps}}" python3 tests/bench/bench.py --reps {{reps}} --only churn,logs,rotate --daemons ours,floor,supervisor-floor,splice-floor --out target/bench/floors
